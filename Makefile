@@ -1,0 +1,48 @@
+# c2flow: a thin wrapper over CMake.  See README.md.
+#   make          build build/c2flow (release)
+#   make demo     install missing Debian packages, build, run the demo
+#   make test     install missing Debian packages, build with ASan+UBSan, run every test
+#   make bench    run the benchmarks under bench/ (long; needs nfdump)
+#   make fuzz     build the libFuzzer targets and grow the corpus (FUZZ_SECONDS each)
+#   make install  install (PREFIX=/usr/local, DESTDIR honoured)
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+CMAKE ?= cmake
+
+.PHONY: all build demo test test-only deps bench fuzz install clean
+
+all: build
+
+build:
+	@$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DC2FLOW_TESTS=OFF >/dev/null
+	@$(CMAKE) --build build -j $(JOBS)
+
+deps:
+	@scripts/setup-deps
+
+demo: deps build
+	@scripts/demo
+
+test: deps build test-only
+
+test-only:
+	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DC2FLOW_SANITIZE=ON >/dev/null
+	@$(CMAKE) --build build-asan -j $(JOBS)
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+bench: deps build
+	@bench/store.sh
+
+fuzz: deps
+	@CC=clang $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DC2FLOW_FUZZ=ON >/dev/null
+	@$(CMAKE) --build build-fuzz -j $(JOBS)
+	@scripts/run-fuzz build-fuzz $(FUZZ_SECONDS)
+
+install: build
+	@DESTDIR=$(DESTDIR) $(CMAKE) --install build --prefix $(PREFIX)
+
+clean:
+	rm -rf build build-asan build-fuzz demo-store

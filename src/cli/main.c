@@ -1,0 +1,56 @@
+/*
+ * main.c: the c2flow binary, git-style: `c2flow SUBCOMMAND [options]`.
+ *
+ * Only dispatch lives here; each subcommand is a cmd_* front in this folder.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+typedef struct subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} subcommand;
+
+static const subcommand subcommands[] = {
+    {"import", cmd_import, "read Zeek, Argus binetflow and nfdump flows into a store"},
+    {"query", cmd_query, "print the records of a time range"},
+    {"stat", cmd_stat, "summarise a store: segments, records, span, bytes"},
+    {"check", cmd_check, "verify every segment of a store"},
+    {"synth", cmd_synth, "write synthetic flow records (demo, benchmarks)"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: c2flow <command> [options]\n\n"
+                 "Find botnet C2 servers in sampled ISP flow records.\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        fprintf(out, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+    fprintf(out, "\n'c2flow <command> --help' tells more; so does docs/<command>.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("c2flow %s\n", C2FLOW_VERSION);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        if (!strcmp(name, subcommands[i].name))
+            return subcommands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "c2flow: '%s' is not a c2flow command\n", name);
+    usage(stderr);
+    return CLI_USAGE;
+}

@@ -1,0 +1,289 @@
+/*
+ * util.c: errors, UTC time, durations, numbers and checksums.
+ *
+ * Time conversion uses Howard Hinnant's days-from-civil arithmetic rather
+ * than timegm()/gmtime_r() so that it is exact over the whole int64 range we
+ * accept, independent of TZ, and cheap enough to run per record when
+ * printing.
+ */
+#include "util/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+/* ---- errors ---- */
+
+static int fail_v(c2_err *err, int with_errno, const char *fmt, va_list ap)
+{
+    int saved = errno;
+    if (!err) return -1;
+    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    if (with_errno && n >= 0 && (size_t)n < sizeof err->msg)
+        snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s",
+                 strerror(saved));
+    return -1;
+}
+
+int c2_fail(c2_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fail_v(err, 0, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int c2_fail_errno(c2_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fail_v(err, 1, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void c2_err_prefix(c2_err *err, const char *fmt, ...)
+{
+    if (!err) return;
+    char prefix[C2_ERR_MAX], old[C2_ERR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof old);
+    if (snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old) >= (int)sizeof err->msg)
+        memcpy(err->msg + sizeof err->msg - 4, "...", 4);   /* say it was cut */
+}
+
+/* ---- civil dates ---- */
+
+int64_t c2_days_from_civil(int y, int m, int d)
+{
+    int64_t yy = (int64_t)y - (m <= 2);
+    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+    int64_t yoe = yy - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void c2_civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t dd = doy - (153 * mp + 2) / 5 + 1;
+    int64_t mm = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yoe + era * 400 + (mm <= 2));
+    *m = (int)mm;
+    *d = (int)dd;
+}
+
+int64_t c2_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *c2_time_format(int64_t ms, char *buf, size_t len)
+{
+    /* no days * C2_MS_PER_DAY: it overflows near INT64_MIN */
+    int64_t days = ms / C2_MS_PER_DAY, rem = ms % C2_MS_PER_DAY;
+    if (rem < 0) {
+        rem += C2_MS_PER_DAY;
+        days--;
+    }
+    int y, m, d;
+    c2_civil_from_days(days, &y, &m, &d);
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
+             (int)(rem / 3600000), (int)(rem / 60000 % 60),
+             (int)(rem / 1000 % 60), (int)(rem % 1000));
+    return buf;
+}
+
+/* Read exactly `n` digits at *p into *out. */
+static int digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)(*p)[i])) return -1;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+/* "+09:00", "-0500", "Z" or nothing (UTC). */
+static int parse_zone(const char *p, int64_t *offset_ms)
+{
+    *offset_ms = 0;
+    if (*p == '\0' || ((*p == 'Z' || *p == 'z') && p[1] == '\0')) return 0;
+    if (*p != '+' && *p != '-') return -1;
+    int sign = *p++ == '-' ? -1 : 1, hh, mm = 0;
+    if (digits(&p, 2, &hh) != 0) return -1;
+    if (*p == ':') p++;
+    if (*p && digits(&p, 2, &mm) != 0) return -1;
+    if (*p != '\0' || hh > 23 || mm > 59) return -1;
+    *offset_ms = sign * ((int64_t)hh * 3600000 + (int64_t)mm * 60000);
+    return 0;
+}
+
+static int parse_iso(const char *s, int64_t *out)
+{
+    const char *p = s;
+    int y, mo, d, hh = 0, mi = 0, ss = 0, ms = 0;
+    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
+        *p++ != '-' || digits(&p, 2, &d))
+        return -1;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        p++;
+        if (digits(&p, 2, &hh) || *p++ != ':' || digits(&p, 2, &mi)) return -1;
+        if (*p == ':') {
+            p++;
+            if (digits(&p, 2, &ss)) return -1;
+            if (*p == '.') {
+                p++;
+                int scale = 100;
+                while (isdigit((unsigned char)*p)) {
+                    ms += (*p - '0') * scale;
+                    scale /= 10;
+                    p++;
+                }
+            }
+        }
+    }
+    int64_t off;
+    if (parse_zone(p, &off) != 0) return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59 || ss > 60)
+        return -1;
+    *out = c2_days_from_civil(y, mo, d) * C2_MS_PER_DAY + hh * 3600000LL +
+           mi * 60000LL + ss * 1000LL + ms - off;
+    return 0;
+}
+
+int c2_time_parse(const char *s, int64_t now_ms, int64_t *out, c2_err *err)
+{
+    if (!s || !*s) return c2_fail(err, "empty time");
+    const char *rel = NULL;
+    if (strncmp(s, "now", 3) == 0) {
+        if (s[3] == '\0') { *out = now_ms; return 0; }
+        rel = s + 3;
+    } else if (s[0] == '-' || s[0] == '+') {
+        rel = s;
+    }
+    if (rel) {
+        int64_t d;
+        if ((rel[0] != '-' && rel[0] != '+') ||
+            c2_duration_parse(rel + 1, &d, NULL) != 0)
+            return c2_fail(err, "bad relative time '%s' (try now-2h or -30m)", s);
+        *out = rel[0] == '-' ? now_ms - d : now_ms + d;
+        return 0;
+    }
+    uint64_t secs;
+    if (c2_u64_parse(s, (uint64_t)INT64_MAX / 1000, &secs) == 0) {
+        *out = (int64_t)secs * 1000;
+        return 0;
+    }
+    if (parse_iso(s, out) == 0) return 0;
+    return c2_fail(err, "bad time '%s' (expected e.g. 2026-11-22T03:04:05Z, "
+                   "2026-11-22, epoch seconds or now-1h)", s);
+}
+
+/* ---- durations ---- */
+
+static const struct { const char *unit; int64_t ms; } duration_units[] = {
+    {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000},
+    {"d", 86400000}, {"w", 604800000},
+};
+
+int c2_duration_parse(const char *s, int64_t *out_ms, c2_err *err)
+{
+    if (!s) return c2_fail(err, "empty duration");
+    if (!strcmp(s, "off") || !strcmp(s, "never") || !strcmp(s, "forever")) {
+        *out_ms = 0;
+        return 0;
+    }
+    const char *p = s;
+    uint64_t n = 0;
+    if (!isdigit((unsigned char)*p)) goto bad;
+    while (isdigit((unsigned char)*p)) {
+        n = n * 10 + (uint64_t)(*p++ - '0');
+        if (n > (uint64_t)1 << 40) goto bad;
+    }
+    int64_t unit = 1000;
+    if (*p) {
+        size_t i;
+        for (i = 0; i < sizeof duration_units / sizeof duration_units[0]; i++)
+            if (!strcmp(p, duration_units[i].unit)) break;
+        if (i == sizeof duration_units / sizeof duration_units[0]) goto bad;
+        unit = duration_units[i].ms;
+    }
+    if (n > (uint64_t)(INT64_MAX / unit)) goto bad;
+    *out_ms = (int64_t)n * unit;
+    return 0;
+bad:
+    return c2_fail(err, "bad duration '%s' (expected e.g. 90s, 5m, 2h, 30d, 0)", s);
+}
+
+char *c2_duration_format(int64_t ms, char *buf, size_t len)
+{
+    int i = (int)(sizeof duration_units / sizeof duration_units[0]) - 1;
+    if (ms == 0) { snprintf(buf, len, "0"); return buf; }
+    for (; i > 0; i--)
+        if (ms % duration_units[i].ms == 0) break;
+    snprintf(buf, len, "%" PRId64 "%s", ms / duration_units[i].ms,
+             duration_units[i].unit);
+    return buf;
+}
+
+/* ---- numbers ---- */
+
+int c2_u64_parse(const char *s, uint64_t max, uint64_t *out)
+{
+    if (!s || !isdigit((unsigned char)*s)) return -1;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        if (!isdigit((unsigned char)*s)) return -1;
+        unsigned dgt = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - dgt) / 10) return -1;
+        v = v * 10 + dgt;
+    }
+    if (v > max) return -1;
+    *out = v;
+    return 0;
+}
+
+char *c2_bytes_human(uint64_t n, char *buf, size_t len)
+{
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    double v = (double)n;
+    int u = 0;
+    while (v >= 1024 && u < 5) { v /= 1024; u++; }
+    if (u == 0) snprintf(buf, len, "%" PRIu64 " B", n);
+    else snprintf(buf, len, "%.1f %s", v, units[u]);
+    return buf;
+}
+
+uint32_t c2_crc32(uint32_t crc, const void *buf, size_t len)
+{
+    const Bytef *p = buf;
+    while (len > 0) {
+        uInt chunk = len > 0x40000000u ? 0x40000000u : (uInt)len;
+        crc = (uint32_t)crc32(crc, p, chunk);
+        p += chunk;
+        len -= chunk;
+    }
+    return crc;
+}

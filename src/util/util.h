@@ -1,0 +1,72 @@
+/*
+ * util: the small things every c2flow module needs and none owns.
+ *
+ * Errors travel as a c2_err filled by the function that failed and printed
+ * by the command front; library code never prints and never exits.  Times are
+ * milliseconds since the Unix epoch, UTC, everywhere; this module parses and
+ * prints them (ISO 8601) and parses the human durations of the config file
+ * ("5m", "30d").
+ */
+#ifndef C2FLOW_UTIL_H
+#define C2FLOW_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define C2_ERR_MAX 512
+
+typedef struct c2_err {
+    char msg[C2_ERR_MAX];           /* one line, no trailing newline */
+} c2_err;
+
+/* Fill err (may be NULL) with a printf-style message; always returns -1 so
+ * that callers can write `return c2_fail(err, ...)`. */
+int c2_fail(c2_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Like c2_fail, adding ": strerror(errno)" at the end. */
+int c2_fail_errno(c2_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prefix an existing message with "context: ". */
+void c2_err_prefix(c2_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- time: ms since epoch, UTC ---- */
+#define C2_TIME_MIN INT64_MIN
+#define C2_TIME_MAX INT64_MAX
+#define C2_MS_PER_DAY 86400000LL
+
+int64_t c2_now_ms(void);
+/* Parse "2026-11-22", "2026-11-22T03:04", "2026-11-22 03:04:05.123Z",
+ * "+09:00" offsets, bare epoch seconds ("1700000000"), "now", and
+ * "now-2h" / "-2h" (relative to now_ms).  Returns 0 or -1 with err. */
+int c2_time_parse(const char *s, int64_t now_ms, int64_t *out, c2_err *err);
+/* Format as "2026-11-22T03:04:05.123Z" into buf (at least 32 bytes). */
+char *c2_time_format(int64_t ms, char *buf, size_t len);
+/* Days since epoch -> civil date, and back (proleptic Gregorian, UTC). */
+void c2_civil_from_days(int64_t days, int *y, int *m, int *d);
+int64_t c2_days_from_civil(int y, int m, int d);
+
+/* Durations: "300", "300s", "5m", "2h", "30d", "1w", "250ms"; "0"/"off"/
+ * "never" give 0.  A bare number is seconds. */
+int c2_duration_parse(const char *s, int64_t *out_ms, c2_err *err);
+/* Shortest exact form of a duration ("5m", "30d", "90s"). */
+char *c2_duration_format(int64_t ms, char *buf, size_t len);
+
+/* Unsigned integer with bounds; the whole string must be the number. */
+int c2_u64_parse(const char *s, uint64_t max, uint64_t *out);
+
+/* Byte sizes and counts for humans: "1.2 GiB", "3.4 M". */
+char *c2_bytes_human(uint64_t n, char *buf, size_t len);
+
+/* CRC-32 (zlib's polynomial) of len bytes, continuing from crc (start 0). */
+uint32_t c2_crc32(uint32_t crc, const void *buf, size_t len);
+
+/* Little-endian loads and stores, unaligned-safe. */
+static inline void c2_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void c2_put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+static inline void c2_put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+static inline uint16_t c2_get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint32_t c2_get32(const uint8_t *p) { uint32_t v = 0; for (int i = 3; i >= 0; i--) v = (v << 8) | p[i]; return v; }
+static inline uint64_t c2_get64(const uint8_t *p) { uint64_t v = 0; for (int i = 7; i >= 0; i--) v = (v << 8) | p[i]; return v; }
+
+#endif

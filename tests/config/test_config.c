@@ -1,0 +1,459 @@
+/*
+ * test_config.c: c2flow.conf parsing and checking (src/config/).
+ *
+ * Most cases feed config text through config_load_buffer(), the parser
+ * config_load() uses for files, and check the values or the "file:line:"
+ * message; a few write real files under $C2FLOW_TEST_TMP to cover the file
+ * path, $C2FLOW_CONFIG and the shipped reference c2flow.conf, which is found
+ * from this source file's own path (__FILE__) since tests get no source-dir
+ * variable.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+
+/* Load `text` as a file named "t.conf"; returns config_load_buffer's rc. */
+static int load(const char *text, c2_config *cfg, c2_err *err)
+{
+    return config_load_buffer(text, strlen(text), "t.conf", cfg, err);
+}
+
+static void assert_defaults(const c2_config *cfg)
+{
+    store_options d;
+    store_options_default(&d);
+    assert_string_equal(cfg->store_dir, "");
+    assert_int_equal(cfg->store.slice_ms, d.slice_ms);
+    assert_int_equal(cfg->store.retention_ms, d.retention_ms);
+    assert_int_equal(cfg->store.zstd_level, d.zstd_level);
+    assert_int_equal(cfg->store.block_records, d.block_records);
+    assert_int_equal(cfg->store.max_open_slices, d.max_open_slices);
+    assert_int_equal(cfg->store.now_ms, d.now_ms);
+}
+
+/* Load text that must fail, and check the message is exactly `want`. */
+static void expect_error(const char *text, const char *want)
+{
+    c2_config cfg;
+    c2_err err = {{0}};
+    if (load(text, &cfg, &err) == 0)
+        fail_msg("accepted: %s", text);
+    assert_string_equal(err.msg, want);
+    assert_defaults(&cfg);          /* a bad file leaves only defaults */
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    c2_config cfg;
+    config_default(&cfg);
+    assert_defaults(&cfg);
+    assert_string_equal(cfg.path, "");
+    /* The documented defaults, not just whatever store says. */
+    assert_int_equal(cfg.store.slice_ms, 5 * 60 * 1000);
+    assert_int_equal(cfg.store.retention_ms, 30 * C2_MS_PER_DAY);
+    assert_int_equal(cfg.store.zstd_level, 3);
+    assert_int_equal(cfg.store.block_records, 65536);
+    assert_int_equal(cfg.store.max_open_slices, 8);
+}
+
+static void test_empty_text_is_defaults(void **state)
+{
+    (void)state;
+    c2_config cfg;
+    c2_err err;
+    assert_int_equal(load("", &cfg, &err), 0);
+    assert_defaults(&cfg);
+    assert_string_equal(cfg.path, "t.conf");
+    assert_int_equal(load("# only a comment\n\n[store]\n; another\n", &cfg, &err), 0);
+    assert_defaults(&cfg);
+}
+
+static void test_every_key(void **state)
+{
+    (void)state;
+    c2_config cfg;
+    c2_err err;
+    const char *text =
+        "[store]\n"
+        "dir = /srv/flows store\n"
+        "slice = 15m\n"
+        "retention = 90d\n"
+        "zstd_level = 19\n"
+        "block_records = 1024\n"
+        "max_open_slices = 1024\n";
+    assert_int_equal(load(text, &cfg, &err), 0);
+    assert_string_equal(cfg.store_dir, "/srv/flows store");
+    assert_int_equal(cfg.store.slice_ms, 15 * 60 * 1000);
+    assert_int_equal(cfg.store.retention_ms, 90 * C2_MS_PER_DAY);
+    assert_int_equal(cfg.store.zstd_level, 19);
+    assert_int_equal(cfg.store.block_records, 1024);
+    assert_int_equal(cfg.store.max_open_slices, 1024);
+}
+
+static void test_syntax_variants(void **state)
+{
+    (void)state;
+    c2_config cfg;
+    c2_err err;
+    /* CRLF, no spaces, ':' separator, indented comment, inline " ;". */
+    const char *text =
+        "\xEF\xBB\xBF[store]\r\n"
+        "slice=1h\r\n"
+        "   # indented comment\r\n"
+        "retention: off\r\n"
+        "zstd_level = 7 ; faster than 9\r\n";
+    assert_int_equal(load(text, &cfg, &err), 0);
+    assert_int_equal(cfg.store.slice_ms, 3600000);
+    assert_int_equal(cfg.store.retention_ms, 0);
+    assert_int_equal(cfg.store.zstd_level, 7);
+}
+
+static void test_slice_bounds(void **state)
+{
+    (void)state;
+    static const struct { const char *v; int64_t ms; } good[] = {
+        {"1s", 1000}, {"2000ms", 2000}, {"1m", 60000}, {"300", 300000},
+        {"1h", 3600000}, {"8h", 28800000}, {"1d", 86400000},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        c2_config cfg;
+        c2_err err;
+        char text[64];
+        snprintf(text, sizeof text, "[store]\nslice = %s\n", good[i].v);
+        if (load(text, &cfg, &err) != 0) fail_msg("%s: %s", good[i].v, err.msg);
+        assert_int_equal(cfg.store.slice_ms, good[i].ms);
+    }
+    expect_error("[store]\nslice = 0\n",
+                 "t.conf:2: slice: slice must be from 1s to 1d, got 0");
+    expect_error("[store]\nslice = 999ms\n",
+                 "t.conf:2: slice: slice must be from 1s to 1d, got 999ms");
+    expect_error("[store]\nslice = 1500ms\n",
+                 "t.conf:2: slice: slice must be whole seconds, got 1500ms");
+    expect_error("[store]\nslice = 2d\n",
+                 "t.conf:2: slice: slice must be from 1s to 1d, got 2d");
+    expect_error("[store]\n\n\nslice = 7m\n",
+                 "t.conf:4: slice: slice 7m does not divide a day evenly "
+                 "(slices must tile days: e.g. 1m, 5m, 10m, 15m, 30m, 1h)");
+    expect_error("[store]\nslice = 5 m\n",
+                 "t.conf:2: slice: expected a duration such as 90s, 5m, 2h "
+                 "or 30d, got '5 m'");
+}
+
+static void test_retention_bounds(void **state)
+{
+    (void)state;
+    c2_config cfg;
+    c2_err err;
+    assert_int_equal(load("[store]\nretention = 0\n", &cfg, &err), 0);
+    assert_int_equal(cfg.store.retention_ms, 0);
+    assert_int_equal(load("[store]\nretention = 36500d\n", &cfg, &err), 0);
+    assert_int_equal(cfg.store.retention_ms, 36500 * C2_MS_PER_DAY);
+    assert_int_equal(load("[store]\nretention = 1w\n", &cfg, &err), 0);
+    assert_int_equal(cfg.store.retention_ms, 7 * C2_MS_PER_DAY);
+    expect_error("[store]\nretention = 36501d\n",
+                 "t.conf:2: retention: retention must be 0 (forever) or from "
+                 "1s to 36500d, got 36501d");
+    expect_error("[store]\nretention = 500ms\n",
+                 "t.conf:2: retention: retention must be 0 (forever) or from "
+                 "1s to 36500d, got 500ms");
+    expect_error("[store]\nretention = -1d\n",
+                 "t.conf:2: retention: expected a duration such as 90s, 5m, "
+                 "2h or 30d, got '-1d'");
+    expect_error("[store]\nretention = 30 days\n",
+                 "t.conf:2: retention: expected a duration such as 90s, 5m, "
+                 "2h or 30d, got '30 days'");
+}
+
+/* A duration whose milliseconds overflow int64 must be refused, not
+ * wrapped: 549010240289w wraps to 15270912 ms (4 h 15 min), a retention
+ * that would delete nearly the whole store. */
+static void test_huge_duration_is_rejected(void **state)
+{
+    (void)state;
+    c2_config cfg;
+    c2_err err;
+    assert_int_equal(load("[store]\nretention = 549010240289w\n", &cfg, &err), -1);
+    assert_int_equal(load("[store]\nretention = 640511947004d\n", &cfg, &err), -1);
+    assert_int_equal(load("[store]\nretention = 1099511627776w\n", &cfg, &err), -1);
+    assert_int_equal(load("[store]\nretention = 99999999999999999999d\n", &cfg, &err), -1);
+}
+
+static void test_integer_bounds(void **state)
+{
+    (void)state;
+    c2_config cfg;
+    c2_err err;
+    assert_int_equal(load("[store]\nzstd_level = 1\n", &cfg, &err), 0);
+    assert_int_equal(cfg.store.zstd_level, 1);
+    assert_int_equal(load("[store]\nblock_records = 1048576\n", &cfg, &err), 0);
+    assert_int_equal(cfg.store.block_records, 1048576);
+    assert_int_equal(load("[store]\nmax_open_slices = 1\n", &cfg, &err), 0);
+    assert_int_equal(cfg.store.max_open_slices, 1);
+
+    expect_error("[store]\nzstd_level = 0\n",
+                 "t.conf:2: zstd_level: expected an integer from 1 to 19, got '0'");
+    expect_error("[store]\nzstd_level = 20\n",
+                 "t.conf:2: zstd_level: expected an integer from 1 to 19, got '20'");
+    expect_error("[store]\nzstd_level = +3\n",
+                 "t.conf:2: zstd_level: expected an integer from 1 to 19, got '+3'");
+    expect_error("[store]\nblock_records = 1023\n",
+                 "t.conf:2: block_records: expected an integer from 1024 to "
+                 "1048576, got '1023'");
+    expect_error("[store]\nblock_records = 1048577\n",
+                 "t.conf:2: block_records: expected an integer from 1024 to "
+                 "1048576, got '1048577'");
+    expect_error("[store]\nmax_open_slices = 0\n",
+                 "t.conf:2: max_open_slices: expected an integer from 1 to "
+                 "1024, got '0'");
+    expect_error("[store]\nmax_open_slices = 99999999999999999999999\n",
+                 "t.conf:2: max_open_slices: expected an integer from 1 to "
+                 "1024, got '99999999999999999999999'");
+    /* '#' only starts a comment at the start of a line. */
+    expect_error("[store]\nzstd_level = 3 # three\n",
+                 "t.conf:2: zstd_level: expected an integer from 1 to 19, "
+                 "got '3 # three'");
+}
+
+static void test_dir(void **state)
+{
+    (void)state;
+    expect_error("[store]\ndir =\n", "t.conf:2: dir: empty directory name");
+    expect_error("[store]\ndir = ;just a comment\n",
+                 "t.conf:2: dir: empty directory name");
+}
+
+static void test_unknown_names(void **state)
+{
+    (void)state;
+    expect_error("[store]\nslices = 5m\n", "t.conf:2: unknown key 'slices' in [store]");
+    expect_error("[store]\nSlice = 5m\n", "t.conf:2: unknown key 'Slice' in [store]");
+    expect_error("[stroe]\nslice = 5m\n", "t.conf:1: unknown section [stroe]");
+    expect_error("# c\n[store]\n[collector]\n", "t.conf:3: unknown section [collector]");
+    expect_error("[ store ]\n", "t.conf:1: unknown section [ store ]");
+    expect_error("slice = 5m\n[store]\n",
+                 "t.conf:1: key 'slice' is outside any [section]");
+    /* Untrusted bytes are shown tamed in the message. */
+    expect_error("[store]\nx\x1b[31m = 1\n",
+                 "t.conf:2: unknown key 'x?[31m' in [store]");
+}
+
+static void test_structure_errors(void **state)
+{
+    (void)state;
+    expect_error("[store]\nslice = 5m\nslice = 10m\n",
+                 "t.conf:3: [store] slice is set twice (first on line 2)");
+    /* An indented line continues the previous value in libinih. */
+    expect_error("[store]\ndir = /a\n  /b\n",
+                 "t.conf:3: [store] dir is set twice (first on line 2)");
+    expect_error("[store]\nslice 5m\n",
+                 "t.conf:2: syntax error: expected [section] or key = value");
+    expect_error("[store\nslice = 5m\n",
+                 "t.conf:1: syntax error: expected [section] or key = value");
+    /* The earliest problem is the one reported. */
+    expect_error("[store]\nnonsense\nzstd_level = 99\n",
+                 "t.conf:2: syntax error: expected [section] or key = value");
+}
+
+static void test_nul_byte(void **state)
+{
+    (void)state;
+    static const char text[] = "[store]\nslice = 5m\0zstd_level = 9\n";
+    c2_config cfg;
+    c2_err err;
+    assert_int_equal(config_load_buffer(text, sizeof text - 1, "t.conf", &cfg, &err), -1);
+    assert_string_equal(err.msg, "t.conf:2: NUL byte in the file");
+    assert_defaults(&cfg);
+}
+
+/* libinih would split a long line in two (its buffer holds 199
+ * characters); the tail must not become a line of its own. */
+static void test_long_line(void **state)
+{
+    (void)state;
+    char text[600], line[400];
+    /* 199 characters up to the split point, then a would-be key. */
+    memset(line, 'a', 199);
+    memcpy(line, "dir = /", 7);
+    strcpy(line + 199, "zstd_level = 19\n");
+    snprintf(text, sizeof text, "[store]\n%s", line);
+    expect_error(text, "t.conf:2: line longer than 197 characters");
+
+    /* 197 characters and CRLF is still fine... */
+    c2_config cfg;
+    c2_err err;
+    line[197] = '\0';
+    snprintf(text, sizeof text, "[store]\r\n%s\r\n", line);
+    if (load(text, &cfg, &err) != 0) fail_msg("%s", err.msg);
+    assert_int_equal(strlen(cfg.store_dir), 197 - 6);
+    /* ... and so is a last line of 199 without a newline. */
+    snprintf(text, sizeof text, "[store]\n%saa", line);
+    if (load(text, &cfg, &err) != 0) fail_msg("%s", err.msg);
+    assert_int_equal(strlen(cfg.store_dir), 199 - 6);
+}
+
+static void test_set_overrides(void **state)
+{
+    (void)state;
+    c2_config cfg;
+    c2_err err;
+    assert_int_equal(load("[store]\nslice = 1h\nretention = 7d\n", &cfg, &err), 0);
+    assert_int_equal(config_set(&cfg, "store", "retention", "0", &err), 0);
+    assert_int_equal(cfg.store.retention_ms, 0);
+    assert_int_equal(config_set(&cfg, "store", "dir", "/tmp/x", &err), 0);
+    assert_string_equal(cfg.store_dir, "/tmp/x");
+    assert_int_equal(config_set(&cfg, "store", "zstd_level", "12", &err), 0);
+    assert_int_equal(cfg.store.zstd_level, 12);
+    assert_int_equal(cfg.store.slice_ms, 3600000);     /* untouched */
+
+    /* Same checks as the file, message without file:line, cfg unchanged. */
+    c2_config before = cfg;
+    assert_int_equal(config_set(&cfg, "store", "slice", "7m", &err), -1);
+    assert_string_equal(err.msg, "slice 7m does not divide a day evenly "
+                        "(slices must tile days: e.g. 1m, 5m, 10m, 15m, 30m, 1h)");
+    assert_int_equal(config_set(&cfg, "store", "zstd_level", "x", &err), -1);
+    assert_string_equal(err.msg, "expected an integer from 1 to 19, got 'x'");
+    assert_int_equal(config_set(&cfg, "store", "dir", "", &err), -1);
+    assert_int_equal(config_set(&cfg, "store", "nope", "1", &err), -1);
+    assert_string_equal(err.msg, "unknown key 'nope' in [store]");
+    assert_int_equal(config_set(&cfg, "nope", "dir", "/x", &err), -1);
+    assert_string_equal(err.msg, "unknown section [nope]");
+    assert_memory_equal(&cfg, &before, sizeof cfg);
+}
+
+/* ---- files ---- */
+
+static const char *tmp_dir(void)
+{
+    const char *t = getenv("C2FLOW_TEST_TMP");
+    if (!t || !*t) t = "/tmp";
+    mkdir(t, 0755);
+    return t;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_files_and_env(void **state)
+{
+    (void)state;
+    char path[4096], missing[4096];
+    c2_config cfg;
+    c2_err err;
+    snprintf(path, sizeof path, "%s/config-%ld.conf", tmp_dir(), (long)getpid());
+    snprintf(missing, sizeof missing, "%s/config-missing-%ld.conf", tmp_dir(),
+             (long)getpid());
+    write_file(path, "[store]\ndir = /data/store\n\nzstd_level = x\n");
+    assert_int_equal(config_load(path, &cfg, &err), -1);
+    char want[8192];
+    snprintf(want, sizeof want, "%s:4: zstd_level: expected an integer from 1 "
+             "to 19, got 'x'", path);
+    assert_string_equal(err.msg, want);
+
+    write_file(path, "[store]\ndir = /data/store\n");
+    assert_int_equal(config_load(path, &cfg, &err), 0);
+    assert_string_equal(cfg.store_dir, "/data/store");
+    assert_string_equal(cfg.path, path);
+
+    /* An explicit path that cannot be read is an error. */
+    assert_int_equal(config_load(missing, &cfg, &err), -1);
+    assert_non_null(strstr(err.msg, "No such file"));
+
+    /* $C2FLOW_CONFIG, when set, is explicit too. */
+    setenv(CONFIG_ENV, path, 1);
+    assert_int_equal(config_load(NULL, &cfg, &err), 0);
+    assert_string_equal(cfg.path, path);
+    setenv(CONFIG_ENV, missing, 1);
+    assert_int_equal(config_load(NULL, &cfg, &err), -1);
+    unsetenv(CONFIG_ENV);
+    /* The default path may be missing (only checkable where it is). */
+    if (access(CONFIG_DEFAULT_PATH, F_OK) != 0 && errno == ENOENT) {
+        assert_int_equal(config_load(NULL, &cfg, &err), 0);
+        assert_string_equal(cfg.path, "");
+        assert_defaults(&cfg);
+    }
+    unlink(path);
+}
+
+/* The reference c2flow.conf at the top of the tree, as shipped, means
+ * exactly the defaults. */
+static void test_shipped_file_is_defaults(void **state)
+{
+    (void)state;
+    static const char self[] = "tests/config/test_config.c";
+    const char *file = __FILE__;
+    char path[4096];
+    size_t n = strlen(file), top = n - (sizeof self - 1);
+    if (n < sizeof self - 1 || strcmp(file + top, self) != 0)
+        fail_msg("cannot find the source tree from __FILE__ = %s", file);
+    snprintf(path, sizeof path, "%.*sc2flow.conf", (int)top, file);
+    c2_config cfg;
+    c2_err err;
+    if (config_load(path, &cfg, &err) != 0) fail_msg("%s", err.msg);
+    assert_defaults(&cfg);
+
+    /* And it documents every option: uncommenting its "#key = value" lines
+     * must give a file that still loads (the shown values are valid). */
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char text[16384], line[512];
+    size_t len = 0;
+    int options = 0;
+    while (fgets(line, sizeof line, f)) {
+        const char *p = line;
+        if (line[0] == '#' && line[1] != ' ' && line[1] != '\n' && strchr(line, '=')) {
+            p = line + 1;
+            options++;
+        }
+        size_t l = strlen(p);
+        assert_true(len + l < sizeof text);
+        memcpy(text + len, p, l);
+        len += l;
+    }
+    fclose(f);
+    assert_int_equal(options, 6);
+    if (config_load_buffer(text, len, "uncommented", &cfg, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_string_equal(cfg.store_dir, "/var/lib/c2flow/store");
+    cfg.store_dir[0] = '\0';
+    assert_defaults(&cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_empty_text_is_defaults),
+        cmocka_unit_test(test_every_key),
+        cmocka_unit_test(test_syntax_variants),
+        cmocka_unit_test(test_slice_bounds),
+        cmocka_unit_test(test_retention_bounds),
+        cmocka_unit_test(test_huge_duration_is_rejected),
+        cmocka_unit_test(test_integer_bounds),
+        cmocka_unit_test(test_dir),
+        cmocka_unit_test(test_unknown_names),
+        cmocka_unit_test(test_structure_errors),
+        cmocka_unit_test(test_nul_byte),
+        cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_set_overrides),
+        cmocka_unit_test(test_files_and_env),
+        cmocka_unit_test(test_shipped_file_is_defaults),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

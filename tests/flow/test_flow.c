@@ -1,0 +1,108 @@
+/*
+ * test_flow.c: the schema, addresses, and column batches.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "flow/flow.h"
+
+static void test_addresses(void **state)
+{
+    (void)state;
+    flow_addr a, b;
+    char buf[FLOW_ADDR_STRLEN];
+    assert_int_equal(flow_addr_parse("41.108.179.197", &a), 0);
+    assert_true(flow_addr_is_v4(&a));
+    assert_int_equal(flow_addr_v4(&a), 0x296cb3c5u);
+    assert_string_equal(flow_addr_format(&a, buf, sizeof buf), "41.108.179.197");
+    /* the mapped IPv6 spelling is the same address */
+    assert_int_equal(flow_addr_parse("::ffff:41.108.179.197", &b), 0);
+    assert_int_equal(flow_addr_cmp(&a, &b), 0);
+    assert_int_equal(flow_addr_parse("fd2d:ab8c:225:0:81d3:fd3e:7f62:aec8", &a), 0);
+    assert_false(flow_addr_is_v4(&a));
+    assert_string_equal(flow_addr_format(&a, buf, sizeof buf),
+                        "fd2d:ab8c:225:0:81d3:fd3e:7f62:aec8");
+    assert_int_equal(flow_addr_parse("2001:0db8:0000:0000:0000:0000:0000:0001", &a), 0);
+    assert_string_equal(flow_addr_format(&a, buf, sizeof buf), "2001:db8::1");
+    assert_int_equal(flow_addr_parse("::", &a), 0);
+    assert_string_equal(flow_addr_format(&a, buf, sizeof buf), "::");
+    assert_int_equal(flow_addr_parse("256.1.1.1", &a), -1);
+    assert_int_equal(flow_addr_parse("1.2.3", &a), -1);
+    assert_int_equal(flow_addr_parse("", &a), -1);
+    /* IPv4 sorts below global IPv6 and by value among itself */
+    flow_addr_from_v4(&a, 0x0a000001);
+    flow_addr_from_v4(&b, 0x0a000002);
+    assert_true(flow_addr_cmp(&a, &b) < 0);
+}
+
+static void test_schema(void **state)
+{
+    (void)state;
+    for (int f = 0; f < FLOW_FIELD_COUNT; f++) {
+        assert_int_equal(flow_field_lookup(flow_field_name((flow_field)f)), f);
+        assert_true(flow_type_size(flow_field_type((flow_field)f)) > 0);
+    }
+    assert_int_equal(flow_field_lookup("dst_port"), FLOW_DST_PORT);
+    assert_int_equal(flow_field_lookup("nonsense"), -1);
+    assert_int_equal(flow_proto_lookup("tcp"), 6);
+    assert_int_equal(flow_proto_lookup("ipv6-icmp"), 58);
+    assert_string_equal(flow_proto_name(17), "UDP");
+    assert_null(flow_proto_name(253));
+    char fl[9];
+    assert_string_equal(flow_tcp_flags_format(0x12, fl), "...A..S.");
+    assert_string_equal(flow_tcp_flags_format(0xff, fl), "CEUAPRSF");
+}
+
+static void test_batch(void **state)
+{
+    (void)state;
+    flow_batch b;
+    assert_int_equal(flow_batch_init(&b, 8, FLOW_ALL_FIELDS), 0);
+    flow_record r, back;
+    for (int i = 0; i < 8; i++) {
+        memset(&r, 0, sizeof r);
+        r.start_ms = 1000 + i;
+        r.end_ms = 2000 + i;
+        r.packets = (uint64_t)i << 40;
+        r.dst_port = (uint16_t)(i * 1000);
+        r.proto = 6;
+        r.dst_as = 0xfffffff0u + (uint32_t)i;
+        flow_addr_from_v4(&r.src_addr, 0x01020300u + (uint32_t)i);
+        flow_batch_put(&b, &r);
+    }
+    assert_int_equal(b.count, 8);
+    flow_batch_get(&b, 7, &back);
+    assert_memory_equal(&r, &back, sizeof r);
+    uint8_t keep[8] = {0, 1, 0, 1, 0, 0, 0, 1};
+    flow_batch_select(&b, keep);
+    assert_int_equal(b.count, 3);
+    assert_int_equal(b.start_ms[0], 1001);
+    assert_int_equal(b.dst_port[1], 3000);
+    flow_batch_get(&b, 2, &back);
+    assert_memory_equal(&r, &back, sizeof r);
+    flow_value v;
+    flow_batch_value(&b, FLOW_DST_AS, 2, &v);
+    assert_int_equal(v.u, 0xfffffff7u);
+    flow_batch_free(&b);
+
+    /* a batch of some columns only */
+    assert_int_equal(flow_batch_init(&b, 4, FLOW_BIT(FLOW_DST_PORT)), 0);
+    assert_null(b.src_addr);
+    assert_non_null(b.dst_port);
+    flow_batch_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_addresses),
+        cmocka_unit_test(test_schema),
+        cmocka_unit_test(test_batch),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,561 @@
+/*
+ * test_store.c: the flow store through its public interface (store.h):
+ * round trip of every field, slicing, pruning, retention, damage, and the
+ * fallbacks of the column codecs.
+ *
+ * Records are built by make_record(), which derives every field from an
+ * index so that a test can say what any record should read back as.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+#define T0 1763769600000LL              /* 2025-11-22T00:00:00Z */
+
+/* ---- fixtures ---- */
+
+static char *make_tmpdir(void)
+{
+    const char *base = getenv("C2FLOW_TEST_TMP");
+    char tmpl[4096];
+    if (!base) base = "/tmp";
+    mkdir(base, 0755);
+    snprintf(tmpl, sizeof tmpl, "%s/store-XXXXXX", base);
+    char *d = mkdtemp(tmpl);
+    assert_non_null(d);
+    return strdup(d);
+}
+
+static void rm_rf(const char *path)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Record i: every field a function of i; odd i are IPv6. */
+static void make_record(uint64_t i, int64_t start, flow_record *r)
+{
+    memset(r, 0, sizeof *r);
+    r->start_ms = start;
+    r->end_ms = start + (int64_t)(i % 120000);
+    r->packets = i * 3 + 1;
+    r->bytes = (i % 7 == 0) ? UINT64_MAX - i : i * 1500 + 40;
+    if (i % 2) {
+        flow_addr_parse("2001:db8::1", &r->src_addr);
+        r->src_addr.b[14] = (uint8_t)(i >> 8);
+        r->src_addr.b[15] = (uint8_t)i;
+        flow_addr_parse("2001:db8:ffff::2", &r->dst_addr);
+        r->dst_addr.b[13] = (uint8_t)(i >> 16);
+    } else {
+        flow_addr_from_v4(&r->src_addr, 0x0a000000u + (uint32_t)i);
+        flow_addr_from_v4(&r->dst_addr, 0xc6336400u + (uint32_t)(i % 251));
+    }
+    flow_addr_from_v4(&r->exporter, 0xc0000200u + (uint32_t)(i % 3));
+    r->domain = (uint32_t)(i % 5);
+    r->in_if = (uint32_t)(i % 17);
+    r->out_if = UINT32_MAX - (uint32_t)(i % 4);
+    r->sampling = i % 11 == 0 ? 1 : 10000;
+    r->src_as = (uint32_t)(i * 7919 % 400000);
+    r->dst_as = i % 13 == 0 ? UINT32_MAX : 64496;
+    r->src_port = (uint16_t)(1024 + i % 60000);
+    r->dst_port = (uint16_t)(i % 9 == 0 ? 23 : 443);
+    r->proto = i % 10 == 0 ? 17 : 6;
+    r->tcp_flags = (uint8_t)(i * 37);
+    r->tos = (uint8_t)(i % 4 * 0x20);
+}
+
+static store *open_store(const char *dir, store_options *o)
+{
+    store *s;
+    c2_err err;
+    if (store_open(dir, o, 1, &s, &err) != 0) fail_msg("store_open: %s", err.msg);
+    return s;
+}
+
+static void write_records(store *s, const flow_record *recs, size_t n,
+                          store_write_stats *st)
+{
+    store_writer *w;
+    c2_err err;
+    if (store_writer_open(s, &w, &err) != 0) fail_msg("writer: %s", err.msg);
+    for (size_t i = 0; i < n; i += 1000) {
+        size_t k = n - i < 1000 ? n - i : 1000;
+        if (store_writer_append(w, recs + i, k, &err) != 0) fail_msg("append: %s", err.msg);
+    }
+    if (store_writer_close(w, st, &err) != 0) fail_msg("close: %s", err.msg);
+}
+
+/* Scan [from, to) with all fields into a freshly allocated array. */
+static flow_record *scan_all(store *s, int64_t from, int64_t to, size_t *n,
+                             store_scan_stats *stats, int *errors)
+{
+    store_scan_spec spec = {.from_ms = from, .to_ms = to, .fields = FLOW_ALL_FIELDS};
+    store_scan *sc;
+    c2_err err;
+    if (store_scan_open(s, &spec, &sc, &err) != 0) fail_msg("scan: %s", err.msg);
+    size_t cap = 1024, len = 0;
+    flow_record *out = malloc(cap * sizeof *out);
+    const flow_batch *b;
+    int rc;
+    *errors = 0;
+    while ((rc = store_scan_next(sc, &b, &err)) != 0) {
+        if (rc < 0) { (*errors)++; continue; }
+        for (size_t i = 0; i < b->count; i++) {
+            if (len == cap) out = realloc(out, (cap *= 2) * sizeof *out);
+            flow_batch_get(b, i, &out[len++]);
+        }
+    }
+    if (stats) store_scan_get_stats(sc, stats);
+    store_scan_close(sc);
+    *n = len;
+    return out;
+}
+
+static int cmp_record(const void *a, const void *b)
+{
+    return memcmp(a, b, sizeof(flow_record));
+}
+
+static store_options test_options(void)
+{
+    store_options o;
+    store_options_default(&o);
+    o.retention_ms = 0;
+    o.block_records = 1000;
+    return o;
+}
+
+/* ---- tests ---- */
+
+/* Every field of every record comes back bit for bit, IPv4 and IPv6, over
+ * several slices, days and blocks, in any arrival order. */
+static void test_round_trip(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store_options o = test_options();
+    store *s = open_store(dir, &o);
+    enum { N = 25000 };
+    flow_record *recs = malloc(N * sizeof *recs);
+    for (uint64_t i = 0; i < N; i++)   /* ~2 days, out of order by up to 2 min */
+        make_record(i, T0 + (int64_t)i * 6900 - (int64_t)((i * 7777) % 120000), &recs[i]);
+    int64_t first = recs[0].start_ms;
+    for (size_t i = 0; i < N; i++)
+        if (recs[i].start_ms < first) first = recs[i].start_ms;
+    store_write_stats st;
+    write_records(s, recs, N, &st);
+    assert_int_equal(st.records, N);
+    assert_int_equal(st.expired, 0);
+    size_t n;
+    int errors;
+    flow_record *back = scan_all(s, C2_TIME_MIN, C2_TIME_MAX, &n, NULL, &errors);
+    assert_int_equal(errors, 0);
+    assert_int_equal(n, N);
+    qsort(recs, N, sizeof *recs, cmp_record);
+    qsort(back, n, sizeof *back, cmp_record);
+    for (size_t i = 0; i < N; i++)
+        if (memcmp(&recs[i], &back[i], sizeof *recs)) fail_msg("record %zu differs", i);
+
+    store_info info;
+    c2_err err;
+    assert_int_equal(store_inventory(s, &info, NULL, NULL, &err), 0);
+    assert_int_equal(info.records, N);
+    assert_int_equal(info.first_ms, first);
+    assert_true(info.segments >= 2 * 24 * 12 / 2);     /* 5-minute slices */
+    store_check_report rep;
+    assert_int_equal(store_check(s, &rep, NULL, NULL, &err), 0);
+    assert_int_equal(rep.segments_bad, 0);
+    assert_int_equal(rep.records, N);
+    free(recs);
+    free(back);
+    store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* Records land in the day directory and the slice of their start time. */
+static void test_layout(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store_options o = test_options();
+    store *s = open_store(dir, &o);
+    flow_record r;
+    make_record(2, T0 + 3600000LL * 13 + 61000, &r);   /* 13:01:01 -> slice 13:00:00 */
+    write_records(s, &r, 1, NULL);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/2025/11/22", dir);
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    struct dirent *de;
+    int found = 0;
+    while ((de = readdir(d)) != NULL)
+        if (!strncmp(de->d_name, "130000_300s_", 12)) found++;
+    closedir(d);
+    assert_int_equal(found, 1);
+    store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* A time range returns exactly the records whose start is inside it, and
+ * skips whole segments outside it and blocks its predicate rejects. */
+static int only_port_23(const store_zone *z, void *arg)
+{
+    (void)arg;
+    return z->min[FLOW_DST_PORT].u <= 23 && z->max[FLOW_DST_PORT].u >= 23;
+}
+
+static void test_pruning(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store_options o = test_options();
+    store *s = open_store(dir, &o);
+    enum { N = 12000 };
+    flow_record *recs = malloc(N * sizeof *recs);
+    for (uint64_t i = 0; i < N; i++) {
+        make_record(i, T0 + (int64_t)i * 100, &recs[i]);    /* 20 minutes */
+        recs[i].dst_port = i < 6000 ? 80 : (i % 2 ? 23 : 443);
+    }
+    write_records(s, recs, N, NULL);
+    int64_t from = T0 + 150000, to = T0 + 450000;          /* slices 1 and 2 partially */
+    size_t n;
+    int errors;
+    store_scan_stats st;
+    flow_record *back = scan_all(s, from, to, &n, &st, &errors);
+    assert_int_equal(errors, 0);
+    assert_int_equal(n, 3000);
+    for (size_t i = 0; i < n; i++)
+        assert_true(back[i].start_ms >= from && back[i].start_ms < to);
+    assert_int_equal(st.segments, 2);      /* listing skipped the other slices */
+    free(back);
+
+    store_scan_spec spec = {.from_ms = C2_TIME_MIN, .to_ms = C2_TIME_MAX,
+                            .fields = FLOW_BIT(FLOW_DST_PORT), .prune = only_port_23};
+    store_scan *sc;
+    c2_err err;
+    assert_int_equal(store_scan_open(s, &spec, &sc, &err), 0);
+    const flow_batch *b;
+    uint64_t hits = 0;
+    while (store_scan_next(sc, &b, &err) > 0) {
+        assert_null(b->src_port);          /* only the asked column was read */
+        for (size_t i = 0; i < b->count; i++) hits += b->dst_port[i] == 23;
+    }
+    store_scan_get_stats(sc, &st);
+    store_scan_close(sc);
+    assert_int_equal(hits, 3000);
+    assert_int_equal(st.segments_pruned, 2);   /* the first 10 minutes: port 80 only */
+    free(recs);
+    store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* Retention: old records are not stored, and old segments are deleted. */
+static void test_retention(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store_options o = test_options();
+    store *s = open_store(dir, &o);
+    enum { N = 4000 };
+    flow_record *recs = malloc(N * sizeof *recs);
+    for (uint64_t i = 0; i < N; i++)       /* 40 days, one record an ~15 minutes */
+        make_record(i, T0 + (int64_t)i * 864000, &recs[i]);
+    write_records(s, recs, N, NULL);
+    store_close(s);
+
+    o.retention_ms = 10 * C2_MS_PER_DAY;
+    o.now_ms = T0 + 40 * C2_MS_PER_DAY;
+    s = open_store(dir, &o);
+    uint64_t removed;
+    c2_err err;
+    assert_int_equal(store_apply_retention(s, &removed, &err), 0);
+    assert_int_equal(removed, 3000);           /* 30 days of 100 a day */
+    size_t n;
+    int errors;
+    flow_record *back = scan_all(s, C2_TIME_MIN, C2_TIME_MAX, &n, NULL, &errors);
+    assert_int_equal(n, 1000);
+    for (size_t i = 0; i < n; i++) assert_true(back[i].start_ms >= o.now_ms - o.retention_ms);
+    free(back);
+    char day[4200];
+    snprintf(day, sizeof day, "%s/2025/11/22", dir);
+    assert_int_not_equal(access(day, F_OK), 0);    /* emptied day directories go */
+
+    store_write_stats st;
+    write_records(s, recs, N, &st);               /* the writer refuses old ones */
+    assert_int_equal(st.expired, 3000);
+    assert_int_equal(st.records, 1000);
+    free(recs);
+    store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* ---- damage ---- */
+
+typedef struct problems {
+    int count;
+    char last[1024];
+    long block;
+} problems;
+
+static void note_problem(const char *path, long block, const char *msg, void *arg)
+{
+    problems *p = arg;
+    (void)path;
+    p->count++;
+    p->block = block;
+    snprintf(p->last, sizeof p->last, "%s", msg);
+}
+
+/* Two segments (two slices); returns the path of the first. */
+static char *two_segments(const char *dir, store **sp)
+{
+    store_options o = test_options();
+    *sp = open_store(dir, &o);
+    enum { N = 4000 };
+    flow_record recs[N];
+    for (uint64_t i = 0; i < N; i++) make_record(i, T0 + (int64_t)i * 150, &recs[i]);
+    write_records(*sp, recs, N, NULL);     /* 600 s: slices 00:00 and 00:05 */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/2025/11/22", dir);
+    DIR *d = opendir(path);
+    struct dirent *de;
+    char *first = NULL;
+    while ((de = readdir(d)) != NULL)
+        if (!strncmp(de->d_name, "000000_", 7)) {
+            snprintf(path + strlen(path), sizeof path - strlen(path), "/%s", de->d_name);
+            first = strdup(path);
+            break;
+        }
+    closedir(d);
+    assert_non_null(first);
+    return first;
+}
+
+static void test_truncated_segment(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store *s;
+    char *seg = two_segments(dir, &s);
+    struct stat st;
+    assert_int_equal(stat(seg, &st), 0);
+    assert_int_equal(truncate(seg, st.st_size / 2), 0);
+
+    size_t n;
+    int errors;
+    flow_record *back = scan_all(s, C2_TIME_MIN, C2_TIME_MAX, &n, NULL, &errors);
+    assert_int_equal(errors, 1);
+    assert_int_equal(n, 2000);             /* the other segment is whole */
+    free(back);
+
+    store_check_report rep;
+    problems p = {0};
+    c2_err err;
+    assert_int_equal(store_check(s, &rep, note_problem, &p, &err), 0);
+    assert_int_equal(rep.segments_bad, 1);
+    assert_int_equal(p.count, 1);
+    assert_non_null(strstr(p.last, seg));
+    assert_non_null(strstr(p.last, "truncated"));
+    store_close(s);
+    rm_rf(dir);
+    free(seg);
+    free(dir);
+}
+
+static void test_bit_flip(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store *s;
+    char *seg = two_segments(dir, &s);
+    int fd = open(seg, O_RDWR);
+    uint8_t byte;
+    off_t at = 32 + 5;                     /* inside block 0's first column */
+    assert_int_equal(pread(fd, &byte, 1, at), 1);
+    byte ^= 0x10;
+    assert_int_equal(pwrite(fd, &byte, 1, at), 1);
+    close(fd);
+
+    size_t n;
+    int errors;
+    flow_record *back = scan_all(s, C2_TIME_MIN, C2_TIME_MAX, &n, NULL, &errors);
+    assert_int_equal(errors, 1);
+    assert_int_equal(n, 3000);             /* block 0 (1000 records) is lost */
+    free(back);
+
+    store_check_report rep;
+    problems p = {0};
+    c2_err err;
+    assert_int_equal(store_check(s, &rep, note_problem, &p, &err), 0);
+    assert_int_equal(rep.blocks_bad, 1);
+    assert_int_equal(rep.records, 3000);
+    assert_int_equal(p.block, 0);
+    assert_non_null(strstr(p.last, seg));
+    assert_non_null(strstr(p.last, "block 0"));
+    assert_non_null(strstr(p.last, "checksum"));
+    store_close(s);
+    rm_rf(dir);
+    free(seg);
+    free(dir);
+}
+
+/* A file that is not a segment at all, with a segment's name. */
+static void test_garbage_file(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store *s;
+    char *seg = two_segments(dir, &s);
+    FILE *f = fopen(seg, "w");
+    fputs("this is not a segment, but long enough to have a trailer", f);
+    fclose(f);
+    size_t n;
+    int errors;
+    free(scan_all(s, C2_TIME_MIN, C2_TIME_MAX, &n, NULL, &errors));
+    assert_int_equal(errors, 1);
+    assert_int_equal(n, 2000);
+    store_close(s);
+    rm_rf(dir);
+    free(seg);
+    free(dir);
+}
+
+/* ---- codec corners ---- */
+
+/* More distinct interface numbers than a dictionary holds in one block. */
+static void test_dictionary_overflow(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store_options o = test_options();
+    o.block_records = 100000;
+    store *s = open_store(dir, &o);
+    enum { N = 100000 };
+    flow_record *recs = malloc(N * sizeof *recs);
+    for (uint64_t i = 0; i < N; i++) {
+        make_record(i, T0 + (int64_t)i, &recs[i]);
+        recs[i].in_if = (uint32_t)(i * 2654435761u);
+        flow_addr_from_v4(&recs[i].exporter, (uint32_t)i);
+    }
+    write_records(s, recs, N, NULL);
+    size_t n;
+    int errors;
+    flow_record *back = scan_all(s, C2_TIME_MIN, C2_TIME_MAX, &n, NULL, &errors);
+    assert_int_equal(n, N);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(back[i].in_if, recs[i].in_if);
+        assert_memory_equal(&back[i].exporter, &recs[i].exporter, 16);
+    }
+    free(recs);
+    free(back);
+    store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* More slices at once than the writer keeps open: all records still land. */
+static void test_many_open_slices(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store_options o = test_options();
+    o.max_open_slices = 2;
+    store *s = open_store(dir, &o);
+    enum { N = 5000 };
+    flow_record *recs = malloc(N * sizeof *recs);
+    for (uint64_t i = 0; i < N; i++)       /* round-robin over 7 slices */
+        make_record(i, T0 + (int64_t)(i % 7) * 300000 + (int64_t)i, &recs[i]);
+    store_write_stats st;
+    write_records(s, recs, N, &st);
+    assert_int_equal(st.records, N);
+    size_t n;
+    int errors;
+    free(scan_all(s, C2_TIME_MIN, C2_TIME_MAX, &n, NULL, &errors));
+    assert_int_equal(n, N);
+    free(recs);
+    store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* A writer's unsealed slice is invisible to readers; abort leaves nothing. */
+static void test_unsealed_invisible(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store_options o = test_options();
+    store *s = open_store(dir, &o);
+    enum { N = 2500 };                     /* two full blocks written, one pending */
+    flow_record recs[N];
+    for (uint64_t i = 0; i < N; i++) make_record(i, T0 + (int64_t)i, &recs[i]);
+    store_writer *w;
+    c2_err err;
+    assert_int_equal(store_writer_open(s, &w, &err), 0);
+    assert_int_equal(store_writer_append(w, recs, N, &err), 0);
+    size_t n;
+    int errors;
+    free(scan_all(s, C2_TIME_MIN, C2_TIME_MAX, &n, NULL, &errors));
+    assert_int_equal(n, 0);
+    store_check_report rep;
+    assert_int_equal(store_check(s, &rep, NULL, NULL, &err), 0);
+    assert_int_equal(rep.temp_files, 1);
+    assert_int_equal(store_writer_seal(w, T0 + 300000, &err), 0);
+    free(scan_all(s, C2_TIME_MIN, C2_TIME_MAX, &n, NULL, &errors));
+    assert_int_equal(n, N);
+    store_writer_abort(w);
+    assert_int_equal(store_check(s, &rep, NULL, NULL, &err), 0);
+    assert_int_equal(rep.temp_files, 0);
+    store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_bad_options(void **state)
+{
+    (void)state;
+    store_options o;
+    store *s;
+    c2_err err;
+    store_options_default(&o);
+    o.slice_ms = 7 * 60 * 1000;            /* does not divide a day */
+    assert_int_equal(store_open("/tmp", &o, 0, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "slice"));
+    store_options_default(&o);
+    assert_int_equal(store_open("/nonexistent/c2flow-store", &o, 0, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "/nonexistent/c2flow-store"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_pruning),
+        cmocka_unit_test(test_retention),
+        cmocka_unit_test(test_truncated_segment),
+        cmocka_unit_test(test_bit_flip),
+        cmocka_unit_test(test_garbage_file),
+        cmocka_unit_test(test_dictionary_overflow),
+        cmocka_unit_test(test_many_open_slices),
+        cmocka_unit_test(test_unsealed_invisible),
+        cmocka_unit_test(test_bad_options),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

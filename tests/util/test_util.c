@@ -1,0 +1,104 @@
+/*
+ * test_util.c: time parsing and printing, durations, numbers, CRC.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "util/util.h"
+
+static int64_t parse(const char *s)
+{
+    int64_t v;
+    c2_err err;
+    if (c2_time_parse(s, 1700000000000LL, &v, &err) != 0) fail_msg("%s: %s", s, err.msg);
+    return v;
+}
+
+static void test_time_parse(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("1970-01-01"), 0);
+    assert_int_equal(parse("2026-11-22T03:04:05Z"), 1795316645000LL);
+    assert_int_equal(parse("2026-11-22 03:04:05.123"), 1795316645123LL);
+    assert_int_equal(parse("2026-11-22T12:04:05+09:00"), 1795316645000LL);
+    assert_int_equal(parse("2026-11-22T03:04"), 1795316640000LL);
+    assert_int_equal(parse("1700000000"), 1700000000000LL);
+    assert_int_equal(parse("now"), 1700000000000LL);
+    assert_int_equal(parse("now-2h"), 1700000000000LL - 7200000);
+    assert_int_equal(parse("-30m"), 1700000000000LL - 1800000);
+    assert_int_equal(parse("2000-02-29"), 951782400000LL);   /* leap day */
+    int64_t v;
+    c2_err err;
+    assert_int_equal(c2_time_parse("2026-13-01", 0, &v, &err), -1);
+    assert_non_null(strstr(err.msg, "2026-13-01"));
+    assert_int_equal(c2_time_parse("yesterday", 0, &v, &err), -1);
+    assert_int_equal(c2_time_parse("2026-11-22T03:04:05Zjunk", 0, &v, &err), -1);
+    assert_int_equal(c2_time_parse("", 0, &v, &err), -1);
+}
+
+static void test_time_format(void **state)
+{
+    (void)state;
+    char buf[40];
+    assert_string_equal(c2_time_format(1795316645123LL, buf, sizeof buf),
+                        "2026-11-22T03:04:05.123Z");
+    assert_string_equal(c2_time_format(0, buf, sizeof buf), "1970-01-01T00:00:00.000Z");
+    assert_string_equal(c2_time_format(-1, buf, sizeof buf), "1969-12-31T23:59:59.999Z");
+    /* every day of four years survives format -> parse */
+    for (int64_t d = -800; d < 800; d++) {
+        int64_t ms = d * C2_MS_PER_DAY + 45296789;
+        assert_int_equal(parse(c2_time_format(ms, buf, sizeof buf)), ms);
+    }
+}
+
+static void test_durations(void **state)
+{
+    (void)state;
+    int64_t ms;
+    c2_err err;
+    assert_int_equal(c2_duration_parse("5m", &ms, &err), 0); assert_int_equal(ms, 300000);
+    assert_int_equal(c2_duration_parse("30d", &ms, &err), 0); assert_int_equal(ms, 30 * C2_MS_PER_DAY);
+    assert_int_equal(c2_duration_parse("90", &ms, &err), 0); assert_int_equal(ms, 90000);
+    assert_int_equal(c2_duration_parse("250ms", &ms, &err), 0); assert_int_equal(ms, 250);
+    assert_int_equal(c2_duration_parse("0", &ms, &err), 0); assert_int_equal(ms, 0);
+    assert_int_equal(c2_duration_parse("off", &ms, &err), 0); assert_int_equal(ms, 0);
+    assert_int_equal(c2_duration_parse("5 m", &ms, &err), -1);
+    assert_int_equal(c2_duration_parse("m", &ms, &err), -1);
+    assert_int_equal(c2_duration_parse("-5m", &ms, &err), -1);
+    assert_int_equal(c2_duration_parse("99999999999999999999d", &ms, &err), -1);
+    char buf[32];
+    assert_string_equal(c2_duration_format(300000, buf, sizeof buf), "5m");
+    assert_string_equal(c2_duration_format(30 * C2_MS_PER_DAY, buf, sizeof buf), "30d");
+    assert_string_equal(c2_duration_format(90000, buf, sizeof buf), "90s");
+    assert_string_equal(c2_duration_format(1500, buf, sizeof buf), "1500ms");
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    uint64_t v;
+    assert_int_equal(c2_u64_parse("18446744073709551615", UINT64_MAX, &v), 0);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(c2_u64_parse("18446744073709551616", UINT64_MAX, &v), -1);
+    assert_int_equal(c2_u64_parse("12", 11, &v), -1);
+    assert_int_equal(c2_u64_parse("1x", 100, &v), -1);
+    assert_int_equal(c2_u64_parse("", 100, &v), -1);
+    /* CRC-32 check value of "123456789" */
+    assert_int_equal(c2_crc32(0, "123456789", 9), 0xCBF43926u);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_time_parse),
+        cmocka_unit_test(test_time_format),
+        cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_numbers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
