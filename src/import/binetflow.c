@@ -217,10 +217,8 @@ int import_binetflow_line(import_run *r, char *line, size_t len, c2_err *err)
     (void)len;
     if (!r->header_seen)
         return header_line(r, line, err);
-    if (import_split(r, line) != 0)
-        return import_bad(r, "more than %d columns", IMPORT_MAX_FIELDS);
-    if (r->nf != r->ncols)
-        return import_bad(r, "%zu columns, header has %zu", r->nf, r->ncols);
+    if (import_split_row(r, line) != 0)
+        return 0;
     int proto = import_proto(import_field(r, B_PROTO));
     if (proto == -2)
         return import_skipped(r, IMPORT_SKIP_NON_IP);

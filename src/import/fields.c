@@ -50,6 +50,19 @@ int import_split(import_run *r, char *line)
     return 0;
 }
 
+int import_split_row(import_run *r, char *line)
+{
+    if (import_split(r, line) != 0) {
+        import_bad(r, "more than %d columns", IMPORT_MAX_FIELDS);
+        return -1;
+    }
+    if (r->nf != r->ncols) {
+        import_bad(r, "%zu columns, header names %zu", r->nf, r->ncols);
+        return -1;
+    }
+    return 0;
+}
+
 static const char *trim(const char *s, size_t *len)
 {
     while (*s == ' ' || *s == '\t')

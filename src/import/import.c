@@ -5,8 +5,9 @@
  * A buffer's line is copied into a NUL-terminated scratch buffer that
  * grows with the longest line seen (never per line); a stream is read with
  * getline(), whose buffer does the same, so that a file of any size is
- * never held in memory.  Lines of IMPORT_LINE_MAX bytes or more are bad.  A line holding a NUL byte is bad: it cannot come from any of
- * the text formats and would cut the line short unseen.
+ * never held in memory.  Lines of IMPORT_LINE_MAX bytes or more are bad,
+ * and so is a line holding a NUL byte: it cannot come from any of the text
+ * formats and would cut the line short unseen.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -93,6 +93,9 @@ int  import_nfdump_run(import_run *r, const char *path, c2_err *err);
 /* Split line in place at r->sep (and "   " runs when r->three_space) into
  * r->f / r->nf; returns 0, or -1 when it has over IMPORT_MAX_FIELDS. */
 int  import_split(import_run *r, char *line);
+/* Split a data line and check it has the header's column count: 0 ok, -1
+ * when the line was counted bad instead. */
+int  import_split_row(import_run *r, char *line);
 /* Map header names[0..n) onto r->col per spec[0..nspec); -1 with err
  * naming the first required column missing. */
 int  import_map_columns(import_run *r, char **names, size_t n,

@@ -197,10 +197,8 @@ int import_nfcsv_line(import_run *r, char *line, size_t len, c2_err *err)
         r->trailer = 1;
         return import_skipped(r, IMPORT_SKIP_TRAILER);
     }
-    if (import_split(r, line) != 0)
-        return import_bad(r, "more than %d columns", IMPORT_MAX_FIELDS);
-    if (r->nf != r->ncols)
-        return import_bad(r, "%zu columns, header has %zu", r->nf, r->ncols);
+    if (import_split_row(r, line) != 0)
+        return 0;
     int proto = import_proto(import_field(r, N_PR));
     if (proto < 0)
         return import_skipped(r, IMPORT_SKIP_UNKNOWN_PROTO);

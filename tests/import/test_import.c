@@ -73,28 +73,51 @@ static int collect(const flow_record *recs, size_t n, void *arg, c2_err *err)
     return 0;
 }
 
-/* Parse t as fmt into g and st; returns import_parse_buffer's result and
- * checks the line accounting invariant either way. */
-static int parse(import_format fmt, text *t, got *g, import_labels *labels,
-                 import_stats *st, c2_err *err)
+/* What most tests use: the input being built and what parsing it gave. */
+typedef struct fx {
+    text         t;
+    got          g;
+    import_stats st;
+    c2_err       err;
+} fx;
+
+static int fx_setup(void **state)
 {
-    memset(g, 0, sizeof *g);
-    int rc = import_parse_buffer(fmt, t->s ? t->s : "", t->len, collect, g,
-                                 labels, st, err);
-    uint64_t skipped = 0;
-    for (int i = 0; i < IMPORT_SKIP_COUNT; i++)
-        skipped += st->skipped[i];
-    if (rc == 0) {
-        assert_int_equal(st->lines, st->flows + st->bad + skipped);
-        assert_int_equal(st->records, g->n);
-    }
-    return rc;
+    *state = calloc(1, sizeof(fx));
+    return *state ? 0 : -1;
 }
 
-static void done(text *t, got *g)
+/* Start a new input (and forget the last result). */
+static void reset(fx *x)
 {
-    free(t->s);
-    free(g->r);
+    free(x->t.s);
+    free(x->g.r);
+    memset(x, 0, sizeof *x);
+}
+
+static int fx_teardown(void **state)
+{
+    reset(*state);
+    free(*state);
+    return 0;
+}
+
+/* Parse x->t as fmt; returns import_parse_buffer's result and checks the
+ * line accounting invariant when it succeeded. */
+static int run(fx *x, import_format fmt, import_labels *labels)
+{
+    free(x->g.r);
+    memset(&x->g, 0, sizeof x->g);
+    int rc = import_parse_buffer(fmt, x->t.s ? x->t.s : "", x->t.len,
+                                 collect, &x->g, labels, &x->st, &x->err);
+    uint64_t skipped = 0;
+    for (int i = 0; i < IMPORT_SKIP_COUNT; i++)
+        skipped += x->st.skipped[i];
+    if (rc == 0) {
+        assert_int_equal(x->st.lines, x->st.flows + x->st.bad + skipped);
+        assert_int_equal(x->st.records, x->g.n);
+    }
+    return rc;
 }
 
 static void addr(const char *s, flow_addr *a)
@@ -159,19 +182,15 @@ static void zeek_conn(text *t, const zconn *c, int labelled)
 
 static void test_zeek_bidirectional_tcp(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
-    zeek_header(&t, 0);
-    zeek_conn(&t, &(zconn){.hist = "ShADar", .opk = "5", .oby = "473",
-                           .rpk = "4", .rby = "1281"}, 0);
-    assert_int_equal(parse(IMPORT_ZEEK, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(g.n, 2);
-    assert_int_equal(st.flows, 1);
-    assert_int_equal(st.skipped[IMPORT_SKIP_HEADER], 8);
-    const flow_record *f = &g.r[0], *r = &g.r[1];
+    fx *x = *state;
+    zeek_header(&x->t, 0);
+    zeek_conn(&x->t, &(zconn){.hist = "ShADar", .opk = "5", .oby = "473",
+                              .rpk = "4", .rby = "1281"}, 0);
+    assert_int_equal(run(x, IMPORT_ZEEK, NULL), 0);
+    assert_int_equal(x->g.n, 2);
+    assert_int_equal(x->st.flows, 1);
+    assert_int_equal(x->st.skipped[IMPORT_SKIP_HEADER], 8);
+    const flow_record *f = &x->g.r[0], *r = &x->g.r[1];
     assert_int_equal(f->start_ms, T0);
     assert_int_equal(f->end_ms, T0 + 1500);
     assert_addr(&f->src_addr, "10.0.0.1");
@@ -194,77 +213,66 @@ static void test_zeek_bidirectional_tcp(void **state)
     assert_int_equal(r->end_ms, T0 + 1500);
     flow_addr zero = {{0}};
     assert_memory_equal(f->exporter.b, zero.b, 16);
-    done(&t, &g);
 }
 
 static void test_zeek_unset_and_one_way(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
-    zeek_header(&t, 0);
+    fx *x = *state;
+    zeek_header(&x->t, 0);
     /* unset duration and counters: a zero-length, zero-count flow */
-    zeek_conn(&t, &(zconn){.dur = "-", .opk = "-", .oby = "-", .rpk = "-",
-                           .rby = "-", .hist = "-"}, 0);
+    zeek_conn(&x->t, &(zconn){.dur = "-", .opk = "-", .oby = "-", .rpk = "-",
+                              .rby = "-", .hist = "-"}, 0);
     /* a UDP query never answered: one record, no TCP flags from "D" */
-    zeek_conn(&t, &(zconn){.proto = "udp", .rp = "53", .hist = "D",
-                           .rpk = "0"}, 0);
-    assert_int_equal(parse(IMPORT_ZEEK, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(g.n, 2);
-    assert_int_equal(g.r[0].end_ms, g.r[0].start_ms);
-    assert_int_equal(g.r[0].packets, 0);
-    assert_int_equal(g.r[1].proto, 17);
-    assert_int_equal(g.r[1].tcp_flags, 0);
-    assert_int_equal(g.r[1].dst_port, 53);
-    done(&t, &g);
+    zeek_conn(&x->t, &(zconn){.proto = "udp", .rp = "53", .hist = "D",
+                              .rpk = "0"}, 0);
+    assert_int_equal(run(x, IMPORT_ZEEK, NULL), 0);
+    assert_int_equal(x->g.n, 2);
+    assert_int_equal(x->g.r[0].end_ms, x->g.r[0].start_ms);
+    assert_int_equal(x->g.r[0].packets, 0);
+    assert_int_equal(x->g.r[1].proto, 17);
+    assert_int_equal(x->g.r[1].tcp_flags, 0);
+    assert_int_equal(x->g.r[1].dst_port, 53);
 }
 
 static void test_zeek_icmp_and_ipv6(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
-    zeek_header(&t, 0);
+    fx *x = *state;
+    zeek_header(&x->t, 0);
     /* echo request answered: type 8 code 0 out, echo reply (0) back */
-    zeek_conn(&t, &(zconn){.proto = "icmp", .op = "8", .rp = "0",
-                           .rpk = "1", .rby = "84"}, 0);
+    zeek_conn(&x->t, &(zconn){.proto = "icmp", .op = "8", .rp = "0",
+                              .rpk = "1", .rby = "84"}, 0);
     /* ICMPv6 echo over IPv6 addresses becomes protocol 58; Zeek puts the
      * counterpart type (129) in resp_p of request/reply pairs */
-    zeek_conn(&t, &(zconn){.proto = "icmp", .oh = "2001:db8::1",
-                           .rh = "2001:db8::2", .op = "128", .rp = "129",
-                           .rpk = "1"}, 0);
+    zeek_conn(&x->t, &(zconn){.proto = "icmp", .oh = "2001:db8::1",
+                              .rh = "2001:db8::2", .op = "128", .rp = "129",
+                              .rpk = "1"}, 0);
     /* port unreachable (3/3) has no reply type: the reverse keeps 3/3 */
-    zeek_conn(&t, &(zconn){.proto = "icmp", .op = "3", .rp = "3",
-                           .rpk = "1"}, 0);
-    assert_int_equal(parse(IMPORT_ZEEK, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(g.n, 6);
-    assert_int_equal(g.r[0].proto, 1);
-    assert_int_equal(g.r[0].src_port, 0);
-    assert_int_equal(g.r[0].dst_port, 0x0800);
-    assert_int_equal(g.r[1].src_port, 0);
-    assert_int_equal(g.r[1].dst_port, 0x0000);
-    assert_addr(&g.r[1].src_addr, "192.0.2.7");
-    assert_int_equal(g.r[2].proto, 58);
-    assert_addr(&g.r[2].src_addr, "2001:db8::1");
-    assert_int_equal(g.r[2].dst_port, 128 << 8);
-    assert_int_equal(g.r[3].dst_port, 129 << 8);
-    assert_int_equal(g.r[4].dst_port, 0x0303);
-    assert_int_equal(g.r[5].src_port, 0);
-    assert_int_equal(g.r[5].dst_port, 0x0303);
-    done(&t, &g);
+    zeek_conn(&x->t, &(zconn){.proto = "icmp", .op = "3", .rp = "3",
+                              .rpk = "1"}, 0);
+    assert_int_equal(run(x, IMPORT_ZEEK, NULL), 0);
+    assert_int_equal(x->g.n, 6);
+    assert_int_equal(x->g.r[0].proto, 1);
+    assert_int_equal(x->g.r[0].src_port, 0);
+    assert_int_equal(x->g.r[0].dst_port, 0x0800);
+    assert_int_equal(x->g.r[1].src_port, 0);
+    assert_int_equal(x->g.r[1].dst_port, 0x0000);
+    assert_addr(&x->g.r[1].src_addr, "192.0.2.7");
+    assert_int_equal(x->g.r[2].proto, 58);
+    assert_addr(&x->g.r[2].src_addr, "2001:db8::1");
+    assert_int_equal(x->g.r[2].dst_port, 128 << 8);
+    assert_int_equal(x->g.r[3].dst_port, 129 << 8);
+    assert_int_equal(x->g.r[4].dst_port, 0x0303);
+    assert_int_equal(x->g.r[5].src_port, 0);
+    assert_int_equal(x->g.r[5].dst_port, 0x0303);
     /* neighbour solicitation 135, counterpart 136: code 0, not 136 */
-    memset(&t, 0, sizeof t);
-    zeek_header(&t, 0);
-    zeek_conn(&t, &(zconn){.proto = "icmp", .oh = "::", .rh = "ff02::1:ff7f:abb3",
-                           .op = "135", .rp = "136"}, 0);
-    assert_int_equal(parse(IMPORT_ZEEK, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(g.n, 1);
-    assert_int_equal(g.r[0].dst_port, 135 << 8);
-    done(&t, &g);
+    reset(x);
+    zeek_header(&x->t, 0);
+    zeek_conn(&x->t, &(zconn){.proto = "icmp", .oh = "::",
+                              .rh = "ff02::1:ff7f:abb3",
+                              .op = "135", .rp = "136"}, 0);
+    assert_int_equal(run(x, IMPORT_ZEEK, NULL), 0);
+    assert_int_equal(x->g.n, 1);
+    assert_int_equal(x->g.r[0].dst_port, 135 << 8);
 }
 
 static const import_label *find_label(const import_label *rows, size_t n,
@@ -282,27 +290,23 @@ static const import_label *find_label(const import_label *rows, size_t n,
 
 static void test_zeek_labels(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
+    fx *x = *state;
     import_labels *labels;
-    assert_int_equal(import_labels_new(&labels, &err), 0);
-    zeek_header(&t, 1);
-    zeek_conn(&t, &(zconn){.rh = "41.108.179.197", .rp = "1177",
-                           .label = "Malicious", .dlabel = "CC"}, 1);
-    zeek_conn(&t, &(zconn){.rh = "41.108.179.197", .rp = "1177",
-                           .ts = "1700000100.000", .dur = "2",
-                           .label = "Malicious", .dlabel = "CC"}, 1);
-    zeek_conn(&t, &(zconn){.rh = "8.8.8.8", .rp = "53", .proto = "udp",
-                           .label = "Benign", .dlabel = "(empty)"}, 1);
-    zeek_conn(&t, &(zconn){.rh = "9.9.9.9"}, 1);        /* unlabelled */
-    assert_int_equal(parse(IMPORT_ZEEK, &t, &g, labels, &st, &err), 0);
-    assert_int_equal(g.n, 4);
+    assert_int_equal(import_labels_new(&labels, &x->err), 0);
+    zeek_header(&x->t, 1);
+    zeek_conn(&x->t, &(zconn){.rh = "41.108.179.197", .rp = "1177",
+                              .label = "Malicious", .dlabel = "CC"}, 1);
+    zeek_conn(&x->t, &(zconn){.rh = "41.108.179.197", .rp = "1177",
+                              .ts = "1700000100.000", .dur = "2",
+                              .label = "Malicious", .dlabel = "CC"}, 1);
+    zeek_conn(&x->t, &(zconn){.rh = "8.8.8.8", .rp = "53", .proto = "udp",
+                              .label = "Benign", .dlabel = "(empty)"}, 1);
+    zeek_conn(&x->t, &(zconn){.rh = "9.9.9.9"}, 1);        /* unlabelled */
+    assert_int_equal(run(x, IMPORT_ZEEK, labels), 0);
+    assert_int_equal(x->g.n, 4);
     import_label *rows;
     size_t n;
-    assert_int_equal(import_labels_list(labels, &rows, &n, &err), 0);
+    assert_int_equal(import_labels_list(labels, &rows, &n, &x->err), 0);
     assert_int_equal(n, 2);
     const import_label *cc = find_label(rows, n, "41.108.179.197", 1177, 6);
     assert_non_null(cc);
@@ -318,7 +322,7 @@ static void test_zeek_labels(void **state)
     char *csv = NULL;
     size_t csvlen = 0;
     FILE *f = open_memstream(&csv, &csvlen);
-    assert_int_equal(import_labels_write_csv(labels, f, &err), 0);
+    assert_int_equal(import_labels_write_csv(labels, f, &x->err), 0);
     fclose(f);
     assert_string_equal(csv,
         "ip,port,proto,label,first,last\n"
@@ -328,33 +332,28 @@ static void test_zeek_labels(void **state)
         "2023-11-14T22:15:02.000Z\n");
     free(csv);
     import_labels_free(labels);
-    done(&t, &g);
 }
 
 /* IoT-23 writes "tunnel_parents   label   detailed-label" (three spaces)
  * inside the last tab-separated field, header and data alike. */
 static void test_zeek_three_space_labels(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
+    fx *x = *state;
     import_labels *labels;
-    assert_int_equal(import_labels_new(&labels, &err), 0);
-    add(&t, "#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\t"
-            "id.resp_p\tproto\tduration\torig_pkts\torig_ip_bytes\t"
-            "resp_pkts\tresp_ip_bytes\ttunnel_parents   label   "
-            "detailed-label\n");
-    add(&t, "1700000000.123\t10.0.0.1\t5000\t198.51.100.9\t6667\ttcp\t1\t3\t"
-            "180\t0\t0\t-   Malicious   C&C-HeartBeat\n");
-    add(&t, "1700000000.123\t10.0.0.1\t5001\t198.51.100.10\t23\ttcp\t1\t1\t"
-            "60\t0\t0\t-   Benign   -\n");
-    assert_int_equal(parse(IMPORT_ZEEK, &t, &g, labels, &st, &err), 0);
-    assert_int_equal(g.n, 2);
+    assert_int_equal(import_labels_new(&labels, &x->err), 0);
+    add(&x->t, "#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\t"
+               "id.resp_h\tid.resp_p\tproto\tduration\torig_pkts\t"
+               "orig_ip_bytes\tresp_pkts\tresp_ip_bytes\t"
+               "tunnel_parents   label   detailed-label\n");
+    add(&x->t, "1700000000.123\t10.0.0.1\t5000\t198.51.100.9\t6667\ttcp\t"
+               "1\t3\t180\t0\t0\t-   Malicious   C&C-HeartBeat\n");
+    add(&x->t, "1700000000.123\t10.0.0.1\t5001\t198.51.100.10\t23\ttcp\t"
+               "1\t1\t60\t0\t0\t-   Benign   -\n");
+    assert_int_equal(run(x, IMPORT_ZEEK, labels), 0);
+    assert_int_equal(x->g.n, 2);
     import_label *rows;
     size_t n;
-    assert_int_equal(import_labels_list(labels, &rows, &n, &err), 0);
+    assert_int_equal(import_labels_list(labels, &rows, &n, &x->err), 0);
     assert_int_equal(n, 2);
     const import_label *cc = find_label(rows, n, "198.51.100.9", 6667, 6);
     assert_non_null(cc);
@@ -363,89 +362,71 @@ static void test_zeek_three_space_labels(void **state)
                         "Benign");
     free(rows);
     import_labels_free(labels);
-    done(&t, &g);
 }
 
 static void test_zeek_bad_lines(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
-    zeek_header(&t, 0);                                   /* lines 1-8 */
-    zeek_conn(&t, &(zconn){0}, 0);                        /* 9: good */
-    zeek_conn(&t, &(zconn){.oh = "10.0.0.300"}, 0);       /* 10 */
-    add(&t, "1700000000.1\tonly\tthree\n");               /* 11 */
-    zeek_conn(&t, &(zconn){.ts = "17e8"}, 0);             /* 12 */
-    zeek_conn(&t, &(zconn){.opk = "-3"}, 0);              /* 13 */
-    zeek_conn(&t, &(zconn){.proto = "sctp"}, 0);          /* 14 */
-    zeek_conn(&t, &(zconn){.proto = "unknown_transport"}, 0); /* 15 */
-    add(&t, "\n");                                        /* 16 */
-    zeek_conn(&t, &(zconn){.rp = "99999"}, 0);            /* 17 */
-    zeek_conn(&t, &(zconn){.rh = "2001:db8::1"}, 0);      /* 18 */
-    zeek_conn(&t, &(zconn){.op = "7"}, 0);                /* 19: good */
-    assert_int_equal(parse(IMPORT_ZEEK, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(st.lines, 19);
-    assert_int_equal(st.flows, 2);
-    assert_int_equal(st.bad, 7);
-    assert_int_equal(st.skipped[IMPORT_SKIP_UNKNOWN_PROTO], 1);
-    assert_int_equal(st.skipped[IMPORT_SKIP_BLANK], 1);
-    assert_true(has_bad(&st, 10, "address"));
-    assert_true(has_bad(&st, 11, "fields"));
-    assert_true(has_bad(&st, 12, "ts"));
-    assert_true(has_bad(&st, 13, "count"));
-    assert_true(has_bad(&st, 14, "proto"));
-    assert_true(has_bad(&st, 17, "port"));
-    assert_true(has_bad(&st, 18, "famil"));
-    assert_int_equal(g.r[1].src_port, 7);
-    done(&t, &g);
+    fx *x = *state;
+    zeek_header(&x->t, 0);                                   /* lines 1-8 */
+    zeek_conn(&x->t, &(zconn){0}, 0);                        /* 9: good */
+    zeek_conn(&x->t, &(zconn){.oh = "10.0.0.300"}, 0);       /* 10 */
+    add(&x->t, "1700000000.1\tonly\tthree\n");               /* 11 */
+    zeek_conn(&x->t, &(zconn){.ts = "17e8"}, 0);             /* 12 */
+    zeek_conn(&x->t, &(zconn){.opk = "-3"}, 0);              /* 13 */
+    zeek_conn(&x->t, &(zconn){.proto = "sctp"}, 0);          /* 14 */
+    zeek_conn(&x->t, &(zconn){.proto = "unknown_transport"}, 0); /* 15 */
+    add(&x->t, "\n");                                        /* 16 */
+    zeek_conn(&x->t, &(zconn){.rp = "99999"}, 0);            /* 17 */
+    zeek_conn(&x->t, &(zconn){.rh = "2001:db8::1"}, 0);      /* 18 */
+    zeek_conn(&x->t, &(zconn){.op = "7"}, 0);                /* 19: good */
+    assert_int_equal(run(x, IMPORT_ZEEK, NULL), 0);
+    assert_int_equal(x->st.lines, 19);
+    assert_int_equal(x->st.flows, 2);
+    assert_int_equal(x->st.bad, 7);
+    assert_int_equal(x->st.skipped[IMPORT_SKIP_UNKNOWN_PROTO], 1);
+    assert_int_equal(x->st.skipped[IMPORT_SKIP_BLANK], 1);
+    assert_true(has_bad(&x->st, 10, "address"));
+    assert_true(has_bad(&x->st, 11, "columns"));
+    assert_true(has_bad(&x->st, 12, "ts"));
+    assert_true(has_bad(&x->st, 13, "count"));
+    assert_true(has_bad(&x->st, 14, "proto"));
+    assert_true(has_bad(&x->st, 17, "port"));
+    assert_true(has_bad(&x->st, 18, "famil"));
+    assert_int_equal(x->g.r[1].src_port, 7);
 }
 
 static void test_zeek_header_errors(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
+    fx *x = *state;
     /* data before any #fields: the columns are unknown, so stop */
-    zeek_conn(&t, &(zconn){0}, 0);
-    assert_int_equal(parse(IMPORT_ZEEK, &t, &g, NULL, &st, &err), -1);
-    assert_non_null(strstr(err.msg, "#fields"));
-    assert_non_null(strstr(err.msg, "line 1"));
-    done(&t, &g);
+    zeek_conn(&x->t, &(zconn){0}, 0);
+    assert_int_equal(run(x, IMPORT_ZEEK, NULL), -1);
+    assert_non_null(strstr(x->err.msg, "#fields"));
+    assert_non_null(strstr(x->err.msg, "line 1"));
     /* a #fields line without the address columns */
-    memset(&t, 0, sizeof t);
-    add(&t, "#fields\tts\tproto\n");
-    assert_int_equal(parse(IMPORT_ZEEK, &t, &g, NULL, &st, &err), -1);
-    assert_non_null(strstr(err.msg, "id.orig_h"));
-    done(&t, &g);
+    reset(x);
+    add(&x->t, "#fields\tts\tproto\n");
+    assert_int_equal(run(x, IMPORT_ZEEK, NULL), -1);
+    assert_non_null(strstr(x->err.msg, "id.orig_h"));
     /* empty input has no header either */
-    memset(&t, 0, sizeof t);
-    assert_int_equal(parse(IMPORT_ZEEK, &t, &g, NULL, &st, &err), -1);
-    assert_non_null(strstr(err.msg, "header"));
-    done(&t, &g);
+    reset(x);
+    assert_int_equal(run(x, IMPORT_ZEEK, NULL), -1);
+    assert_non_null(strstr(x->err.msg, "header"));
 }
 
 /* #separator may name another byte; #unset_field another marker. */
 static void test_zeek_other_separator(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
-    add(&t, "#separator \\x2c\n#unset_field,?\n#fields,ts,id.orig_h,"
-            "id.orig_p,id.resp_h,id.resp_p,proto,orig_pkts,orig_ip_bytes,"
-            "resp_pkts,resp_ip_bytes\n"
-            "1700000000.123,10.0.0.1,1,10.0.0.2,2,udp,?,100,1,50\r\n");
-    assert_int_equal(parse(IMPORT_ZEEK, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(g.n, 2);
-    assert_int_equal(g.r[0].packets, 0);
-    assert_int_equal(g.r[0].bytes, 100);
-    assert_int_equal(g.r[1].bytes, 50);
-    done(&t, &g);
+    fx *x = *state;
+    add(&x->t, "#separator \\x2c\n#unset_field,?\n#fields,ts,id.orig_h,"
+               "id.orig_p,id.resp_h,id.resp_p,proto,orig_pkts,orig_ip_bytes,"
+               "resp_pkts,resp_ip_bytes\n"
+               "1700000000.123,10.0.0.1,1,10.0.0.2,2,udp,?,100,1,50\r\n");
+    assert_int_equal(run(x, IMPORT_ZEEK, NULL), 0);
+    assert_int_equal(x->g.n, 2);
+    assert_int_equal(x->g.r[0].packets, 0);
+    assert_int_equal(x->g.r[0].bytes, 100);
+    assert_int_equal(x->g.r[1].bytes, 50);
 }
 
 /* ---- binetflow fixtures ---- */
@@ -487,20 +468,16 @@ static void bn_line(text *t, char sep, int srcpkts, const bconn *c)
 
 static void test_binetflow_split_flags_label(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
+    fx *x = *state;
     import_labels *labels;
-    assert_int_equal(import_labels_new(&labels, &err), 0);
-    bn_header(&t, ',', 1);
-    bn_line(&t, ',', 1, &(bconn){.state = "FSPA_FSA", .stos = "8",
-                                 .dtos = "16", .dir = "  <?>",
-                                 .label = "flow=From-Botnet-V42-TCP-CC1"});
-    assert_int_equal(parse(IMPORT_BINETFLOW, &t, &g, labels, &st, &err), 0);
-    assert_int_equal(g.n, 2);
-    const flow_record *f = &g.r[0], *r = &g.r[1];
+    assert_int_equal(import_labels_new(&labels, &x->err), 0);
+    bn_header(&x->t, ',', 1);
+    bn_line(&x->t, ',', 1, &(bconn){.state = "FSPA_FSA", .stos = "8",
+                                    .dtos = "16", .dir = "  <?>",
+                                    .label = "flow=From-Botnet-V42-TCP-CC1"});
+    assert_int_equal(run(x, IMPORT_BINETFLOW, labels), 0);
+    assert_int_equal(x->g.n, 2);
+    const flow_record *f = &x->g.r[0], *r = &x->g.r[1];
     assert_int_equal(f->start_ms, T0);
     assert_int_equal(f->end_ms, T0 + 1500);
     assert_int_equal(f->packets, 1);
@@ -515,157 +492,135 @@ static void test_binetflow_split_flags_label(void **state)
     assert_int_equal(r->dst_port, 40000);
     import_label *rows;
     size_t n;
-    assert_int_equal(import_labels_list(labels, &rows, &n, &err), 0);
+    assert_int_equal(import_labels_list(labels, &rows, &n, &x->err), 0);
     assert_int_equal(n, 1);
     assert_string_equal(rows[0].label, "From-Botnet-V42-TCP-CC1");
     assert_int_equal(rows[0].port, 80);
     free(rows);
     import_labels_free(labels);
-    done(&t, &g);
 }
 
 static void test_binetflow_tab_and_states(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
-    bn_header(&t, '\t', 1);
+    fx *x = *state;
+    bn_header(&x->t, '\t', 1);
     /* non-TCP and letterless TCP states give no flags */
-    bn_line(&t, '\t', 1, &(bconn){.proto = "udp", .state = "CON"});
-    bn_line(&t, '\t', 1, &(bconn){.state = "REQ", .dir = "  who"});
-    bn_line(&t, '\t', 1, &(bconn){.state = "S_", .totpkts = "1",
-                                  .totbytes = "60"});
-    assert_int_equal(parse(IMPORT_BINETFLOW, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(g.n, 5);
-    assert_int_equal(g.r[0].tcp_flags, 0);
-    assert_int_equal(g.r[0].proto, 17);
-    assert_int_equal(g.r[2].tcp_flags, 0);
-    assert_int_equal(g.r[4].tcp_flags, 0x02);
-    assert_int_equal(g.r[4].packets, 1);
-    done(&t, &g);
+    bn_line(&x->t, '\t', 1, &(bconn){.proto = "udp", .state = "CON"});
+    bn_line(&x->t, '\t', 1, &(bconn){.state = "REQ", .dir = "  who"});
+    bn_line(&x->t, '\t', 1, &(bconn){.state = "S_", .totpkts = "1",
+                                     .totbytes = "60"});
+    assert_int_equal(run(x, IMPORT_BINETFLOW, NULL), 0);
+    assert_int_equal(x->g.n, 5);
+    assert_int_equal(x->g.r[0].tcp_flags, 0);
+    assert_int_equal(x->g.r[0].proto, 17);
+    assert_int_equal(x->g.r[2].tcp_flags, 0);
+    assert_int_equal(x->g.r[4].tcp_flags, 0x02);
+    assert_int_equal(x->g.r[4].packets, 1);
 }
 
 /* Without SrcPkts, packets follow bytes (see binetflow.c). */
 static void test_binetflow_missing_srcpkts(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
-    bn_header(&t, ',', 0);
-    bn_line(&t, ',', 0, &(bconn){.totpkts = "10", .totbytes = "1000",
-                                 .srcbytes = "250"});   /* 2.5 -> 3 / 7 */
-    bn_line(&t, ',', 0, &(bconn){.totpkts = "4", .totbytes = "400",
-                                 .srcbytes = "400"});   /* all forward */
-    bn_line(&t, ',', 0, &(bconn){.totpkts = "2", .totbytes = "1000",
-                                 .srcbytes = "1"});     /* at least 1 */
-    bn_line(&t, ',', 0, &(bconn){.totpkts = "100", .totbytes = "1000",
-                                 .srcbytes = "999"});   /* at most 99 */
-    assert_int_equal(parse(IMPORT_BINETFLOW, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(g.n, 7);
-    assert_int_equal(g.r[0].packets, 3);
-    assert_int_equal(g.r[0].bytes, 250);
-    assert_int_equal(g.r[1].packets, 7);
-    assert_int_equal(g.r[1].bytes, 750);
-    assert_int_equal(g.r[2].packets, 4);
-    assert_int_equal(g.r[2].bytes, 400);
-    assert_int_equal(g.r[3].packets, 1);
-    assert_int_equal(g.r[4].packets, 1);
-    assert_int_equal(g.r[4].bytes, 999);
-    assert_int_equal(g.r[5].packets, 99);
-    assert_int_equal(g.r[6].packets, 1);
-    done(&t, &g);
+    fx *x = *state;
+    bn_header(&x->t, ',', 0);
+    bn_line(&x->t, ',', 0, &(bconn){.totpkts = "10", .totbytes = "1000",
+                                    .srcbytes = "250"});   /* 2.5 -> 3 / 7 */
+    bn_line(&x->t, ',', 0, &(bconn){.totpkts = "4", .totbytes = "400",
+                                    .srcbytes = "400"});   /* all forward */
+    bn_line(&x->t, ',', 0, &(bconn){.totpkts = "2", .totbytes = "1000",
+                                    .srcbytes = "1"});     /* at least 1 */
+    bn_line(&x->t, ',', 0, &(bconn){.totpkts = "100", .totbytes = "1000",
+                                    .srcbytes = "999"});   /* at most 99 */
+    assert_int_equal(run(x, IMPORT_BINETFLOW, NULL), 0);
+    assert_int_equal(x->g.n, 7);
+    assert_int_equal(x->g.r[0].packets, 3);
+    assert_int_equal(x->g.r[0].bytes, 250);
+    assert_int_equal(x->g.r[1].packets, 7);
+    assert_int_equal(x->g.r[1].bytes, 750);
+    assert_int_equal(x->g.r[2].packets, 4);
+    assert_int_equal(x->g.r[2].bytes, 400);
+    assert_int_equal(x->g.r[3].packets, 1);
+    assert_int_equal(x->g.r[4].packets, 1);
+    assert_int_equal(x->g.r[4].bytes, 999);
+    assert_int_equal(x->g.r[5].packets, 99);
+    assert_int_equal(x->g.r[6].packets, 1);
 }
 
 static void test_binetflow_ports_and_icmp(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
-    bn_header(&t, ',', 1);
-    bn_line(&t, ',', 1, &(bconn){.sport = "0x9c40", .dport = "0x0050"});
+    fx *x = *state;
+    bn_header(&x->t, ',', 1);
+    bn_line(&x->t, ',', 1, &(bconn){.sport = "0x9c40", .dport = "0x0050"});
     /* Argus echo: Sport 0x0008 = type 8 code 0, Dport the ICMP id */
-    bn_line(&t, ',', 1, &(bconn){.proto = "icmp", .sport = "0x0008",
-                                 .dport = "0x7208", .state = "ECO"});
+    bn_line(&x->t, ',', 1, &(bconn){.proto = "icmp", .sport = "0x0008",
+                                    .dport = "0x7208", .state = "ECO"});
     /* Argus port unreachable: 0x0303 = type 3 code 3 */
-    bn_line(&t, ',', 1, &(bconn){.proto = "icmp", .sport = "0x0303",
-                                 .dport = "0x0ecc", .state = "URP",
-                                 .totpkts = "1", .srcpkts = "1"});
+    bn_line(&x->t, ',', 1, &(bconn){.proto = "icmp", .sport = "0x0303",
+                                    .dport = "0x0ecc", .state = "URP",
+                                    .totpkts = "1", .srcpkts = "1"});
     /* another writer: type in Sport, code in Dport */
-    bn_line(&t, ',', 1, &(bconn){.proto = "icmp", .sport = "0x03",
-                                 .dport = "0x01", .totpkts = "1"});
-    bn_line(&t, ',', 1, &(bconn){.proto = "ipv6-icmp", .saddr = "fe80::1",
-                                 .daddr = "ff02::1:ffdd:53e7",
-                                 .sport = "135", .dport = "0",
-                                 .totpkts = "1"});
-    assert_int_equal(parse(IMPORT_BINETFLOW, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(g.n, 7);
-    assert_int_equal(g.r[0].src_port, 40000);
-    assert_int_equal(g.r[0].dst_port, 80);
-    assert_int_equal(g.r[2].proto, 1);
-    assert_int_equal(g.r[2].src_port, 0);
-    assert_int_equal(g.r[2].dst_port, 0x0800);
-    assert_int_equal(g.r[2].tcp_flags, 0);
-    assert_int_equal(g.r[3].dst_port, 0x0000);   /* the echo reply */
-    assert_int_equal(g.r[4].dst_port, 0x0303);
-    assert_int_equal(g.r[5].dst_port, 0x0301);
-    assert_int_equal(g.r[6].proto, 58);
-    assert_int_equal(g.r[6].dst_port, 135 << 8);
-    assert_addr(&g.r[6].dst_addr, "ff02::1:ffdd:53e7");
-    done(&t, &g);
+    bn_line(&x->t, ',', 1, &(bconn){.proto = "icmp", .sport = "0x03",
+                                    .dport = "0x01", .totpkts = "1"});
+    bn_line(&x->t, ',', 1, &(bconn){.proto = "ipv6-icmp", .saddr = "fe80::1",
+                                    .daddr = "ff02::1:ffdd:53e7",
+                                    .sport = "135", .dport = "0",
+                                    .totpkts = "1"});
+    assert_int_equal(run(x, IMPORT_BINETFLOW, NULL), 0);
+    assert_int_equal(x->g.n, 7);
+    assert_int_equal(x->g.r[0].src_port, 40000);
+    assert_int_equal(x->g.r[0].dst_port, 80);
+    assert_int_equal(x->g.r[2].proto, 1);
+    assert_int_equal(x->g.r[2].src_port, 0);
+    assert_int_equal(x->g.r[2].dst_port, 0x0800);
+    assert_int_equal(x->g.r[2].tcp_flags, 0);
+    assert_int_equal(x->g.r[3].dst_port, 0x0000);   /* the echo reply */
+    assert_int_equal(x->g.r[4].dst_port, 0x0303);
+    assert_int_equal(x->g.r[5].dst_port, 0x0301);
+    assert_int_equal(x->g.r[6].proto, 58);
+    assert_int_equal(x->g.r[6].dst_port, 135 << 8);
+    assert_addr(&x->g.r[6].dst_addr, "ff02::1:ffdd:53e7");
 }
 
 static void test_binetflow_skipped_and_bad(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
-    bn_header(&t, '\t', 1);                                        /* 1 */
-    bn_line(&t, '\t', 1, &(bconn){.proto = "man", .saddr = "0",
-                                  .daddr = "0", .dir = ""});        /* 2 */
-    bn_line(&t, '\t', 1, &(bconn){.proto = "llc",
-                                  .saddr = "00:00:00:00:00:00",
-                                  .daddr = "00:00:00:00:00:00"});   /* 3 */
-    bn_line(&t, '\t', 1, &(bconn){.proto = "arp", .sport = "",
-                                  .dport = ""});                    /* 4 */
-    bn_line(&t, '\t', 1, &(bconn){.proto = "unas"});               /* 5 */
-    bn_line(&t, '\t', 1, &(bconn){.start = "2023/13/14 22:13:20"}); /* 6 */
-    bn_line(&t, '\t', 1, &(bconn){.srcpkts = "4"});                /* 7 */
-    bn_line(&t, '\t', 1, &(bconn){.srcbytes = "301"});             /* 8 */
-    add(&t, "2023/11/14 22:13:20\t1\ttcp\n");                      /* 9 */
-    bn_line(&t, '\t', 1, &(bconn){.sport = "0xfffff"});            /* 10 */
-    bn_line(&t, '\t', 1, &(bconn){.stos = "256"});                 /* 11 */
-    bn_line(&t, '\t', 1, &(bconn){.proto = "igmp", .sport = "",
-                                  .dport = ""});                   /* 12 */
-    assert_int_equal(parse(IMPORT_BINETFLOW, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(st.lines, 12);
-    assert_int_equal(st.skipped[IMPORT_SKIP_HEADER], 1);
-    assert_int_equal(st.skipped[IMPORT_SKIP_NON_IP], 3);
-    assert_int_equal(st.skipped[IMPORT_SKIP_UNKNOWN_PROTO], 1);
-    assert_int_equal(st.bad, 6);
-    assert_true(has_bad(&st, 6, "StartTime"));
-    assert_true(has_bad(&st, 7, "SrcPkts"));
-    assert_true(has_bad(&st, 8, "SrcBytes"));
-    assert_true(has_bad(&st, 9, "columns"));
-    assert_true(has_bad(&st, 10, "port"));
-    assert_true(has_bad(&st, 11, "Tos"));
-    assert_int_equal(st.flows, 1);
-    assert_int_equal(g.r[0].proto, 2);              /* igmp, no ports */
-    assert_int_equal(g.r[0].dst_port, 0);
-    done(&t, &g);
+    fx *x = *state;
+    bn_header(&x->t, '\t', 1);                                        /* 1 */
+    bn_line(&x->t, '\t', 1, &(bconn){.proto = "man", .saddr = "0",
+                                     .daddr = "0", .dir = ""});        /* 2 */
+    bn_line(&x->t, '\t', 1, &(bconn){.proto = "llc",
+                                     .saddr = "00:00:00:00:00:00",
+                                     .daddr = "00:00:00:00:00:00"});   /* 3 */
+    bn_line(&x->t, '\t', 1, &(bconn){.proto = "arp", .sport = "",
+                                     .dport = ""});                    /* 4 */
+    bn_line(&x->t, '\t', 1, &(bconn){.proto = "unas"});               /* 5 */
+    bn_line(&x->t, '\t', 1, &(bconn){.start = "2023/13/14 22:13:20"}); /* 6 */
+    bn_line(&x->t, '\t', 1, &(bconn){.srcpkts = "4"});                /* 7 */
+    bn_line(&x->t, '\t', 1, &(bconn){.srcbytes = "301"});             /* 8 */
+    add(&x->t, "2023/11/14 22:13:20\t1\ttcp\n");                      /* 9 */
+    bn_line(&x->t, '\t', 1, &(bconn){.sport = "0xfffff"});            /* 10 */
+    bn_line(&x->t, '\t', 1, &(bconn){.stos = "256"});                 /* 11 */
+    bn_line(&x->t, '\t', 1, &(bconn){.proto = "igmp", .sport = "",
+                                     .dport = ""});                   /* 12 */
+    assert_int_equal(run(x, IMPORT_BINETFLOW, NULL), 0);
+    assert_int_equal(x->st.lines, 12);
+    assert_int_equal(x->st.skipped[IMPORT_SKIP_HEADER], 1);
+    assert_int_equal(x->st.skipped[IMPORT_SKIP_NON_IP], 3);
+    assert_int_equal(x->st.skipped[IMPORT_SKIP_UNKNOWN_PROTO], 1);
+    assert_int_equal(x->st.bad, 6);
+    assert_true(has_bad(&x->st, 6, "StartTime"));
+    assert_true(has_bad(&x->st, 7, "SrcPkts"));
+    assert_true(has_bad(&x->st, 8, "SrcBytes"));
+    assert_true(has_bad(&x->st, 9, "columns"));
+    assert_true(has_bad(&x->st, 10, "port"));
+    assert_true(has_bad(&x->st, 11, "Tos"));
+    assert_int_equal(x->st.flows, 1);
+    assert_int_equal(x->g.r[0].proto, 2);              /* igmp, no ports */
+    assert_int_equal(x->g.r[0].dst_port, 0);
     /* a first line that is no binetflow header stops the import */
-    memset(&t, 0, sizeof t);
-    add(&t, "ts,te,td,sa,da\n");
-    assert_int_equal(parse(IMPORT_BINETFLOW, &t, &g, NULL, &st, &err), -1);
-    assert_non_null(strstr(err.msg, "StartTime"));
-    done(&t, &g);
+    reset(x);
+    add(&x->t, "ts,te,td,sa,da\n");
+    assert_int_equal(run(x, IMPORT_BINETFLOW, NULL), -1);
+    assert_non_null(strstr(x->err.msg, "StartTime"));
 }
 
 /* ---- nfdump CSV fixtures ---- */
@@ -713,18 +668,15 @@ static void nf_summary(text *t)
 
 static void test_nfcsv_record(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
-    nf_header(&t);
-    nf_line(&t, &(nconn){.stos = "40", .sas = "64500", .das = "64501",
-                         .ra = "192.0.2.254", .eng = "1/58", .flg = "C..A.R.F"});
-    nf_summary(&t);
-    assert_int_equal(parse(IMPORT_NFDUMP_CSV, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(g.n, 1);
-    const flow_record *f = &g.r[0];
+    fx *x = *state;
+    nf_header(&x->t);
+    nf_line(&x->t, &(nconn){.stos = "40", .sas = "64500", .das = "64501",
+                            .ra = "192.0.2.254", .eng = "1/58",
+                            .flg = "C..A.R.F"});
+    nf_summary(&x->t);
+    assert_int_equal(run(x, IMPORT_NFDUMP_CSV, NULL), 0);
+    assert_int_equal(x->g.n, 1);
+    const flow_record *f = &x->g.r[0];
     assert_int_equal(f->start_ms, T0 - 123);        /* ts to the second */
     assert_int_equal(f->end_ms, T0 - 123 + 1234);
     assert_int_equal(f->packets, 2);
@@ -737,33 +689,28 @@ static void test_nfcsv_record(void **state)
     assert_int_equal(f->dst_as, 64501);
     assert_int_equal(f->domain, 58);
     assert_addr(&f->exporter, "192.0.2.254");
-    assert_int_equal(st.skipped[IMPORT_SKIP_HEADER], 1);
-    assert_int_equal(st.skipped[IMPORT_SKIP_TRAILER], 3);
-    assert_int_equal(st.bad, 0);
-    done(&t, &g);
+    assert_int_equal(x->st.skipped[IMPORT_SKIP_HEADER], 1);
+    assert_int_equal(x->st.skipped[IMPORT_SKIP_TRAILER], 3);
+    assert_int_equal(x->st.bad, 0);
 }
 
 static void test_nfcsv_biflow_icmp_ipv6(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
-    nf_header(&t);
-    nf_line(&t, &(nconn){.opkt = "5", .obyt = "5000", .dtos = "8",
-                         .sas = "1", .das = "2"});
-    nf_line(&t, &(nconn){.pr = "ICMP", .sp = "0", .dp = "2048",
-                         .flg = "........"});
-    nf_line(&t, &(nconn){.pr = "ICMP", .sp = "0", .dp = "3.3"});
-    nf_line(&t, &(nconn){.pr = "ICMP6", .sa = "2001:db8::1",
-                         .da = "2001:db8::2", .dp = "128.0"});
-    nf_line(&t, &(nconn){.pr = "47", .sp = "0", .dp = "0"});
-    add(&t, "\n");
-    nf_summary(&t);
-    assert_int_equal(parse(IMPORT_NFDUMP_CSV, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(g.n, 6);
-    const flow_record *r = &g.r[1];
+    fx *x = *state;
+    nf_header(&x->t);
+    nf_line(&x->t, &(nconn){.opkt = "5", .obyt = "5000", .dtos = "8",
+                            .sas = "1", .das = "2"});
+    nf_line(&x->t, &(nconn){.pr = "ICMP", .sp = "0", .dp = "2048",
+                            .flg = "........"});
+    nf_line(&x->t, &(nconn){.pr = "ICMP", .sp = "0", .dp = "3.3"});
+    nf_line(&x->t, &(nconn){.pr = "ICMP6", .sa = "2001:db8::1",
+                            .da = "2001:db8::2", .dp = "128.0"});
+    nf_line(&x->t, &(nconn){.pr = "47", .sp = "0", .dp = "0"});
+    add(&x->t, "\n");
+    nf_summary(&x->t);
+    assert_int_equal(run(x, IMPORT_NFDUMP_CSV, NULL), 0);
+    assert_int_equal(x->g.n, 6);
+    const flow_record *r = &x->g.r[1];
     assert_int_equal(r->packets, 5);
     assert_int_equal(r->bytes, 5000);
     assert_int_equal(r->in_if, 4);
@@ -772,46 +719,40 @@ static void test_nfcsv_biflow_icmp_ipv6(void **state)
     assert_int_equal(r->dst_as, 1);
     assert_int_equal(r->tos, 8);
     assert_int_equal(r->src_port, 443);
-    assert_int_equal(r->tcp_flags, g.r[0].tcp_flags);
-    assert_int_equal(g.r[2].dst_port, 0x0800);
-    assert_int_equal(g.r[2].tcp_flags, 0);
-    assert_int_equal(g.r[3].dst_port, 0x0303);
-    assert_int_equal(g.r[4].proto, 58);
-    assert_int_equal(g.r[4].dst_port, 128 << 8);
-    assert_int_equal(g.r[5].proto, 47);
-    assert_int_equal(st.skipped[IMPORT_SKIP_BLANK], 1);
-    done(&t, &g);
+    assert_int_equal(r->tcp_flags, x->g.r[0].tcp_flags);
+    assert_int_equal(x->g.r[2].dst_port, 0x0800);
+    assert_int_equal(x->g.r[2].tcp_flags, 0);
+    assert_int_equal(x->g.r[3].dst_port, 0x0303);
+    assert_int_equal(x->g.r[4].proto, 58);
+    assert_int_equal(x->g.r[4].dst_port, 128 << 8);
+    assert_int_equal(x->g.r[5].proto, 47);
+    assert_int_equal(x->st.skipped[IMPORT_SKIP_BLANK], 1);
 }
 
 static void test_nfcsv_bad_and_trailer(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
-    nf_header(&t);                                            /* 1 */
-    nf_line(&t, &(nconn){.ts = "2023-11-14 25:00:00"});       /* 2 */
-    nf_line(&t, &(nconn){.sa = "x.y"});                       /* 3 */
-    add(&t, "2023-11-14 22:13:20,1,2\n");                     /* 4 */
-    nf_line(&t, &(nconn){.flg = "...A..S?x"});                /* 5 */
-    nf_line(&t, &(nconn){.ipkt = "many"});                    /* 6 */
-    nf_line(&t, &(nconn){.pr = "ICMP", .dp = "300.1"});       /* 7 */
-    nf_line(&t, &(nconn){0});                                 /* 8 good */
-    add(&t, "No matching flows\n");                           /* 9 */
-    nf_summary(&t);                                           /* 10-12 */
-    assert_int_equal(parse(IMPORT_NFDUMP_CSV, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(st.lines, 12);
-    assert_int_equal(st.bad, 6);
-    assert_int_equal(st.flows, 1);
-    assert_int_equal(st.skipped[IMPORT_SKIP_TRAILER], 4);
-    assert_true(has_bad(&st, 2, "ts"));
-    assert_true(has_bad(&st, 3, "address"));
-    assert_true(has_bad(&st, 4, "columns"));
-    assert_true(has_bad(&st, 5, "flg"));
-    assert_true(has_bad(&st, 6, "count"));
-    assert_true(has_bad(&st, 7, "port"));
-    done(&t, &g);
+    fx *x = *state;
+    nf_header(&x->t);                                            /* 1 */
+    nf_line(&x->t, &(nconn){.ts = "2023-11-14 25:00:00"});       /* 2 */
+    nf_line(&x->t, &(nconn){.sa = "x.y"});                       /* 3 */
+    add(&x->t, "2023-11-14 22:13:20,1,2\n");                     /* 4 */
+    nf_line(&x->t, &(nconn){.flg = "...A..S?x"});                /* 5 */
+    nf_line(&x->t, &(nconn){.ipkt = "many"});                    /* 6 */
+    nf_line(&x->t, &(nconn){.pr = "ICMP", .dp = "300.1"});       /* 7 */
+    nf_line(&x->t, &(nconn){0});                                 /* 8 good */
+    add(&x->t, "No matching flows\n");                           /* 9 */
+    nf_summary(&x->t);                                           /* 10-12 */
+    assert_int_equal(run(x, IMPORT_NFDUMP_CSV, NULL), 0);
+    assert_int_equal(x->st.lines, 12);
+    assert_int_equal(x->st.bad, 6);
+    assert_int_equal(x->st.flows, 1);
+    assert_int_equal(x->st.skipped[IMPORT_SKIP_TRAILER], 4);
+    assert_true(has_bad(&x->st, 2, "ts"));
+    assert_true(has_bad(&x->st, 3, "address"));
+    assert_true(has_bad(&x->st, 4, "columns"));
+    assert_true(has_bad(&x->st, 5, "flg"));
+    assert_true(has_bad(&x->st, 6, "count"));
+    assert_true(has_bad(&x->st, 7, "port"));
 }
 
 /* ---- labels table ---- */
@@ -866,18 +807,13 @@ static void test_format_names(void **state)
 /* Batches: never more than IMPORT_BATCH, and all records arrive. */
 static void test_batches(void **state)
 {
-    (void)state;
-    text t = {0};
-    got g;
-    import_stats st;
-    c2_err err;
-    zeek_header(&t, 0);
+    fx *x = *state;
+    zeek_header(&x->t, 0);
     for (int i = 0; i < 5000; i++)
-        zeek_conn(&t, &(zconn){.rpk = "1"}, 0);
-    assert_int_equal(parse(IMPORT_ZEEK, &t, &g, NULL, &st, &err), 0);
-    assert_int_equal(g.n, 10000);
-    assert_int_equal(g.calls, 3);       /* 4096 + 4096 + 1808 */
-    done(&t, &g);
+        zeek_conn(&x->t, &(zconn){.rpk = "1"}, 0);
+    assert_int_equal(run(x, IMPORT_ZEEK, NULL), 0);
+    assert_int_equal(x->g.n, 10000);
+    assert_int_equal(x->g.calls, 3);       /* 4096 + 4096 + 1808 */
 }
 
 static int failing_sink(const flow_record *recs, size_t n, void *arg,
@@ -923,28 +859,31 @@ static void test_files(void **state)
     }
 }
 
+/* A test run with the fx fixture. */
+#define FX(test) cmocka_unit_test_setup_teardown(test, fx_setup, fx_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_zeek_bidirectional_tcp),
-        cmocka_unit_test(test_zeek_unset_and_one_way),
-        cmocka_unit_test(test_zeek_icmp_and_ipv6),
-        cmocka_unit_test(test_zeek_labels),
-        cmocka_unit_test(test_zeek_three_space_labels),
-        cmocka_unit_test(test_zeek_bad_lines),
-        cmocka_unit_test(test_zeek_header_errors),
-        cmocka_unit_test(test_zeek_other_separator),
-        cmocka_unit_test(test_binetflow_split_flags_label),
-        cmocka_unit_test(test_binetflow_tab_and_states),
-        cmocka_unit_test(test_binetflow_missing_srcpkts),
-        cmocka_unit_test(test_binetflow_ports_and_icmp),
-        cmocka_unit_test(test_binetflow_skipped_and_bad),
-        cmocka_unit_test(test_nfcsv_record),
-        cmocka_unit_test(test_nfcsv_biflow_icmp_ipv6),
-        cmocka_unit_test(test_nfcsv_bad_and_trailer),
+        FX(test_zeek_bidirectional_tcp),
+        FX(test_zeek_unset_and_one_way),
+        FX(test_zeek_icmp_and_ipv6),
+        FX(test_zeek_labels),
+        FX(test_zeek_three_space_labels),
+        FX(test_zeek_bad_lines),
+        FX(test_zeek_header_errors),
+        FX(test_zeek_other_separator),
+        FX(test_binetflow_split_flags_label),
+        FX(test_binetflow_tab_and_states),
+        FX(test_binetflow_missing_srcpkts),
+        FX(test_binetflow_ports_and_icmp),
+        FX(test_binetflow_skipped_and_bad),
+        FX(test_nfcsv_record),
+        FX(test_nfcsv_biflow_icmp_ipv6),
+        FX(test_nfcsv_bad_and_trailer),
         cmocka_unit_test(test_labels_table_grows),
         cmocka_unit_test(test_format_names),
-        cmocka_unit_test(test_batches),
+        FX(test_batches),
         cmocka_unit_test(test_sink_error_stops),
         cmocka_unit_test(test_files),
     };

@@ -90,8 +90,10 @@ static int find(char **f, int n, const char *name)
 }
 
 /* Reference counts of a Zeek conn.log: columns from #fields. */
-static void zeek_expect(const char *path, expect *e)
+static void zeek_expect(const char *name, expect *e)
 {
+    char path[4096];
+    path_of(path, sizeof path, name);
     FILE *fp = fopen(path, "r");
     assert_non_null(fp);
     char line[8192], *f[64];
@@ -125,8 +127,10 @@ static int is_non_ip(const char *proto)
 }
 
 /* Reference counts of a binetflow file (tab or comma, header first). */
-static void binetflow_expect(const char *path, expect *e)
+static void binetflow_expect(const char *name, expect *e)
 {
+    char path[4096];
+    path_of(path, sizeof path, name);
     FILE *fp = fopen(path, "r");
     assert_non_null(fp);
     char line[8192], *f[64];
@@ -162,31 +166,34 @@ static void binetflow_expect(const char *path, expect *e)
     fclose(fp);
 }
 
-static void check(const import_stats *st, const totals *t, const expect *e)
+/* Import name as fmt; what it gave must match e. */
+static void import_checked(import_format fmt, const char *name,
+                           const expect *e, import_labels *labels,
+                           import_stats *st)
 {
+    char path[4096];
+    totals t = {0};
+    c2_err err;
+    path_of(path, sizeof path, name);
+    if (import_file(fmt, path, sum_sink, &t, labels, st, &err) != 0)
+        fail_msg("%s", err.msg);
     assert_int_equal(st->bad, 0);
     assert_int_equal(st->flows, e->flows);
     assert_int_equal(st->records, e->records);
-    assert_int_equal(t->records, e->records);
-    assert_int_equal(t->packets, e->packets);
-    assert_int_equal(t->bytes, e->bytes);
+    assert_int_equal(t.records, e->records);
+    assert_int_equal(t.packets, e->packets);
+    assert_int_equal(t.bytes, e->bytes);
 }
 
 static void import_zeek(const char *name, uint64_t flows, uint64_t records,
                         import_labels *labels)
 {
-    char path[4096];
     expect e;
-    totals t = {0};
     import_stats st;
-    c2_err err;
-    path_of(path, sizeof path, name);
-    zeek_expect(path, &e);
+    zeek_expect(name, &e);
     assert_int_equal(e.flows, flows);
     assert_int_equal(e.records, records);
-    if (import_file(IMPORT_ZEEK, path, sum_sink, &t, labels, &st, &err) != 0)
-        fail_msg("%s", err.msg);
-    check(&st, &t, &e);
+    import_checked(IMPORT_ZEEK, name, &e, labels, &st);
     assert_int_equal(st.skipped[IMPORT_SKIP_HEADER], 8);
 }
 
@@ -234,19 +241,12 @@ static void test_njrat_labels(void **state)
 static void import_binetflow(const char *name, uint64_t records,
                              uint64_t non_ip)
 {
-    char path[4096];
     expect e;
-    totals t = {0};
     import_stats st;
-    c2_err err;
-    path_of(path, sizeof path, name);
-    binetflow_expect(path, &e);
+    binetflow_expect(name, &e);
     assert_int_equal(e.records, records);
     assert_int_equal(e.non_ip, non_ip);
-    if (import_file(IMPORT_BINETFLOW, path, sum_sink, &t, NULL, &st,
-                    &err) != 0)
-        fail_msg("%s", err.msg);
-    check(&st, &t, &e);
+    import_checked(IMPORT_BINETFLOW, name, &e, NULL, &st);
     assert_int_equal(st.skipped[IMPORT_SKIP_NON_IP], e.non_ip);
     assert_int_equal(st.skipped[IMPORT_SKIP_HEADER], 1);
 }
@@ -311,17 +311,15 @@ static void test_nfdump_file(void **state)
     totals t = {0};
     import_stats st;
     c2_err err;
-    path_of(path, sizeof path, "test1-malicious.nfdump");
     if (system("nfdump -V >/dev/null 2>&1") != 0) {
         print_message("nfdump not installed: skipping the nfdump file\n");
         skip();
     }
+    path_of(path, sizeof path, "test1-malicious.nfdump");
     assert_int_equal(nfdump_info(path, &e), 0);
     assert_int_equal(e.flows, 4593);
     e.records = e.flows;            /* no record has reverse counters */
-    if (import_file(IMPORT_NFDUMP, path, sum_sink, &t, NULL, &st, &err) != 0)
-        fail_msg("%s", err.msg);
-    check(&st, &t, &e);
+    import_checked(IMPORT_NFDUMP, "test1-malicious.nfdump", &e, NULL, &st);
     assert_int_equal(st.skipped[IMPORT_SKIP_HEADER], 1);
     assert_int_equal(st.skipped[IMPORT_SKIP_TRAILER], 3);
     /* a file that is not nfdump's: nfdump says so (exit status 0!) */

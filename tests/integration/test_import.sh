@@ -105,7 +105,7 @@ grep -q "nfdump is not installed" "$WORK/nonf.log" || fail "no 'not installed' m
 "$C2FLOW" import --retention 0 --store "$WORK/bad" --format zeek "$WORK/bad.log" \
     2> "$WORK/badrun.log" || fail "bad lines must not fail the import"
 grep -q "1 bad" "$WORK/badrun.log" || fail "bad line not counted"
-grep -q "  line 21: 2 fields, #fields names 21" "$WORK/badrun.log" \
+grep -q "  line 21: 2 columns, header names 21" "$WORK/badrun.log" \
     || fail "bad line not reported: $(cat "$WORK/badrun.log")"
 [ "$(count_records "$WORK/bad")" = 71 ] || fail "good lines around a bad one lost"
 

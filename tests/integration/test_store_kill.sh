@@ -5,9 +5,11 @@
 . "$(dirname "$0")/lib.sh"
 
 store=$WORK/store
-# 1-second slices: segments are sealed continually while the writer runs
-"$C2FLOW" synth --store "$store" --records 30000000 --seed 7 --slice 1s \
-    --retention 0 2>"$WORK/synth.log" &
+# 1-second slices: segments are sealed continually while the writer runs;
+# small blocks: open slices always have blocks in their temporary files
+printf '[store]\nblock_records = 1024\nretention = 0\n' > "$WORK/c2flow.conf"
+"$C2FLOW" synth --config "$WORK/c2flow.conf" --store "$store" --records 30000000 \
+    --seed 7 --slice 1s 2>"$WORK/synth.log" &
 pid=$!
 
 # wait until some segments are sealed, reading the store meanwhile
