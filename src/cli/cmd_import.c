@@ -220,6 +220,8 @@ static int run(const import_args *a, char **files, int nfiles, store *s,
     print_totals(&total, &ws, cfg, nfiles);
     if (labels && write_labels(a->labels_out, labels) != CLI_OK)
         rc = CLI_FAIL;
+    /* records read but none kept: the user got nothing they asked for */
+    if (total.records > 0 && ws.records == 0) rc = CLI_FAIL;
     return rc;
 }
 

@@ -54,8 +54,9 @@ grep -q '^41\.108\.179\.197,1177,tcp,Malicious-CC,1970-01-01T[0-9:.]*Z,1970-01-0
     "$WORK/labels.csv" || fail "njRAT C2 41.108.179.197:1177/tcp not labelled CC"
 
 # --- default retention (30 days): the 1970 timestamps expire, with a hint ---
-"$C2FLOW" import --store "$WORK/expired" --format zeek "${ZEEK[1]}" 2> "$WORK/expired.log" \
-    || fail "import with expired records should still succeed"
+# every record expired: nothing stored, so the import fails (exit 1)
+"$C2FLOW" import --store "$WORK/expired" --format zeek "${ZEEK[1]}" 2> "$WORK/expired.log"
+[ $? = 1 ] || fail "an import that stored nothing because of retention should exit 1"
 grep -q "71 records are older than the retention period (30d) and were not stored; research captures need --retention 0" \
     "$WORK/expired.log" || fail "no retention hint: $(cat "$WORK/expired.log")"
 [ "$(count_records "$WORK/expired")" = 0 ] || fail "expired records were stored"
