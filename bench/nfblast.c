@@ -51,6 +51,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,10 +305,14 @@ static const char *const usage_text =
     "of the records: v6_records, dport23 (records with destination port 23),\n"
     "sum_packets, sum_bytes; send_errors counts refused sends.\n";
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
     fprintf(stderr, "nfblast: ");
-    fprintf(stderr, fmt, arg);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fprintf(stderr, "\nTry 'nfblast --help'.\n");
     return 2;
 }
@@ -346,16 +351,15 @@ static int open_socket(const char *addr, uint16_t port)
     return fd;
 }
 
-static int parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi)) return -1;
-    *out = v;
-    return 0;
-}
-
 enum { OPT_START = 1000, OPT_FLOW_RATE, OPT_HOSTS, OPT_EXPORTERS, OPT_IPV6_SHARE };
+
+/* Options that set a generator parameter: synth_param_set() name, flag. */
+static const struct { int opt; const char *name, *flag; } param_opts[] = {
+    {'s', "seed", "-s"}, {OPT_START, "start", "--start"},
+    {OPT_FLOW_RATE, "rate", "--flow-rate"}, {OPT_HOSTS, "hosts", "--hosts"},
+    {OPT_EXPORTERS, "exporters", "--exporters"},
+    {OPT_IPV6_SHARE, "ipv6-share", "--ipv6-share"},
+};
 
 int main(int argc, char **argv)
 {
@@ -369,13 +373,21 @@ int main(int argc, char **argv)
         {0, 0, 0, 0},
     };
     const char *dest = "127.0.0.1";
-    uint64_t port = 9995, records = 1000000, template_every = 1000, u;
+    uint64_t port = 9995, records = 1000000, template_every = 1000;
     double rate = 0;
     int start_given = 0, c;
     synth_params p;
     c2_err err;
     synth_params_default(&p);
     while ((c = getopt_long(argc, argv, "d:p:n:r:s:T:h", opts, NULL)) != -1) {
+        size_t k = 0;
+        while (k < sizeof param_opts / sizeof param_opts[0] && param_opts[k].opt != c) k++;
+        if (k < sizeof param_opts / sizeof param_opts[0]) {
+            if (synth_param_set(&p, param_opts[k].name, optarg, c2_now_ms(), &err) != 0)
+                return usage_error("%s: %s", param_opts[k].flag, err.msg);
+            start_given |= c == OPT_START;
+            continue;
+        }
         switch (c) {
         case 'd': dest = optarg; break;
         case 'p':
@@ -386,43 +398,19 @@ int main(int argc, char **argv)
             if (c2_u64_parse(optarg, UINT64_MAX, &records) != 0)
                 return usage_error("-n: not a count: '%s'", optarg);
             break;
-        case 'r':
-            if (parse_double(optarg, 0, 1e10, &rate) != 0)
+        case 'r': {
+            char *end;
+            rate = strtod(optarg, &end);
+            if (end == optarg || *end || !(rate >= 0 && rate <= 1e10))
                 return usage_error("-r: not a rate: '%s'", optarg);
             break;
-        case 's':
-            if (c2_u64_parse(optarg, UINT64_MAX, &p.seed) != 0)
-                return usage_error("-s: not a seed: '%s'", optarg);
-            break;
+        }
         case 'T':
             if (c2_u64_parse(optarg, UINT32_MAX, &template_every) != 0 || !template_every)
                 return usage_error("-T: not a positive count: '%s'", optarg);
             break;
-        case OPT_START:
-            if (c2_time_parse(optarg, c2_now_ms(), &p.start_ms, &err) != 0)
-                return usage_error("--start: %s", err.msg);
-            start_given = 1;
-            break;
-        case OPT_FLOW_RATE:
-            if (parse_double(optarg, 0.001, 1e9, &p.flow_rate) != 0)
-                return usage_error("--flow-rate: want 0.001..1e9, not '%s'", optarg);
-            break;
-        case OPT_HOSTS:
-            if (c2_u64_parse(optarg, SYNTH_MAX_HOSTS, &u) != 0 || u < 2)
-                return usage_error("--hosts: out of range: '%s'", optarg);
-            p.hosts = (uint32_t)u;
-            break;
-        case OPT_EXPORTERS:
-            if (c2_u64_parse(optarg, SYNTH_MAX_EXPORTERS, &u) != 0 || u < 1)
-                return usage_error("--exporters: out of range: '%s'", optarg);
-            p.exporters = (uint32_t)u;
-            break;
-        case OPT_IPV6_SHARE:
-            if (parse_double(optarg, 0, 1, &p.ipv6_share) != 0)
-                return usage_error("--ipv6-share: want 0..1, not '%s'", optarg);
-            break;
         case 'h': fputs(usage_text, stdout); return 0;
-        default: return usage_error("%s", "unknown option");
+        default: return usage_error("unknown option");
         }
     }
     if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);

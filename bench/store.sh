@@ -61,6 +61,7 @@ cleanup() {
     fi
     if [ "$KEEP" != 1 ]; then
         rm -rf "$STORE_DIR" "$NFCAPD_DIR" "$NFDUMP_DIR"
+        rm -f "$OUT"/q-*.out
     fi
 }
 trap cleanup EXIT
@@ -221,7 +222,7 @@ BEGIN {
         sprintf("bz2 (-j) %.1f [%.0f rec, %.0f s]", bz2b, bz2n, bz2s), div(c2bpr, bz2b), ok(c2bpr < bz2b)
     printf "%-34s %-18s %-30s\n", "write rate (wall)", M(wr), \
         sprintf("held %s offered, loss %.3f %%", M(rate), loss)
-    printf "%-34s %-18s %-30s %.1f x less CPU\n", "write CPU per record", \
+    printf "%-34s %-18s %-30s nfcapd / c2flow = %.2f\n", "write CPU per record", \
         sprintf("%.0f ns", div(1e9, wrcpu)), sprintf("%.0f ns (nfcapd, incl. v9 decode)", nfns), \
         div(nfns, div(1e9, wrcpu))
     printf "%-34s %-18s %-30s %.1f x\n", "full scan, all columns", M(full), \

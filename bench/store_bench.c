@@ -266,7 +266,7 @@ int main(int argc, char **argv)
             repeat = (int)u;
             break;
         case 's':
-            if (c2_u64_parse(optarg, UINT64_MAX, &p.seed) != 0) goto usage;
+            if (synth_param_set(&p, "seed", optarg, 0, &err) != 0) goto usage;
             break;
         case 'l':
             if (c2_u64_parse(optarg, 22, &u) != 0 || !u) goto usage;
@@ -283,7 +283,7 @@ int main(int argc, char **argv)
             o.block_records = (uint32_t)u;
             break;
         case OPT_START:
-            if (c2_time_parse(optarg, c2_now_ms(), &p.start_ms, &err) != 0) {
+            if (synth_param_set(&p, "start", optarg, c2_now_ms(), &err) != 0) {
                 fprintf(stderr, "store_bench: --start: %s\n", err.msg);
                 return 2;
             }
@@ -385,10 +385,10 @@ int main(int argc, char **argv)
            per_s(n, col.time.cpu) / 1e6, col.time.wall);
     printf("  %-28s %12" PRIu64 "              (written: %" PRIu64 ")\n",
            "  records with dst_port 23", col.dport23, t.dport23);
-    printf("  %-28s %12.3f s            (%" PRIu64 " records; %" PRIu64 "/%" PRIu64
-           " segments, %" PRIu64 "/%" PRIu64 " blocks skipped)\n",
+    printf("  %-28s %12.3f s            (%" PRIu64 " records; %" PRIu64 " of %" PRIu64
+           " segments opened, %" PRIu64 " of %" PRIu64 " blocks there skipped)\n",
            "pruned scan, 1 min of starts", pruned.time.wall, pruned.records,
-           pruned.stats.segments_pruned, pruned.stats.segments,
+           pruned.stats.segments - pruned.stats.segments_pruned, info.segments,
            pruned.stats.blocks_pruned, pruned.stats.blocks);
     printf("  bytes per record by column (compressed column chunks; footers and\n"
            "  headers are the remaining %.2f):\n", (double)(info.bytes - col_sum) / (double)n);

@@ -12,7 +12,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -56,15 +55,12 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* A number in [lo, hi]; the whole string must be the number. */
-static int parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi)) return -1;
-    *out = v;
-    return 0;
-}
+/* Options that set a generator parameter, by synth_param_set() name. */
+static const struct { int opt; const char *name; } param_opts[] = {
+    {'s', "seed"}, {OPT_START, "start"}, {OPT_RATE, "rate"}, {OPT_HOSTS, "hosts"},
+    {OPT_EXPORTERS, "exporters"}, {OPT_IPV6_SHARE, "ipv6-share"},
+    {OPT_SAMPLING, "sampling"},
+};
 
 static int parse_args(int argc, char **argv, cli_store_args *sa,
                       synth_params *p, uint64_t *records, int *start_given)
@@ -83,50 +79,23 @@ static int parse_args(int argc, char **argv, cli_store_args *sa,
         {0, 0, 0, 0},
     };
     int c, have_records = 0;
-    uint64_t u;
     c2_err err;
     while ((c = getopt_long(argc, argv, "n:s:h", opts, NULL)) != -1) {
         if (cli_store_option(sa, c, optarg)) continue;
+        const char *param = NULL;
+        for (size_t i = 0; i < sizeof param_opts / sizeof param_opts[0]; i++)
+            if (param_opts[i].opt == c) param = param_opts[i].name;
+        if (param) {
+            if (synth_param_set(p, param, optarg, c2_now_ms(), &err) != 0)
+                return cli_usage("synth", "--%s: %s", param, err.msg);
+            *start_given |= c == OPT_START;
+            continue;
+        }
         switch (c) {
         case 'n':
             if (c2_u64_parse(optarg, UINT64_MAX, records) != 0 || *records == 0)
                 return cli_usage("synth", "--records: not a positive count: '%s'", optarg);
             have_records = 1;
-            break;
-        case 's':
-            if (c2_u64_parse(optarg, UINT64_MAX, &p->seed) != 0)
-                return cli_usage("synth", "--seed: not a number: '%s'", optarg);
-            break;
-        case OPT_START:
-            if (c2_time_parse(optarg, c2_now_ms(), &p->start_ms, &err) != 0)
-                return cli_usage("synth", "--start: %s", err.msg);
-            *start_given = 1;
-            break;
-        case OPT_RATE:
-            if (parse_double(optarg, 0.001, 1e9, &p->flow_rate) != 0)
-                return cli_usage("synth", "--rate: want 0.001..1e9 flows/s, not '%s'", optarg);
-            break;
-        case OPT_HOSTS:
-            if (c2_u64_parse(optarg, SYNTH_MAX_HOSTS, &u) != 0 || u < 2)
-                return cli_usage("synth", "--hosts: want 2..%u, not '%s'",
-                                 SYNTH_MAX_HOSTS, optarg);
-            p->hosts = (uint32_t)u;
-            break;
-        case OPT_EXPORTERS:
-            if (c2_u64_parse(optarg, SYNTH_MAX_EXPORTERS, &u) != 0 || u < 1)
-                return cli_usage("synth", "--exporters: want 1..%u, not '%s'",
-                                 SYNTH_MAX_EXPORTERS, optarg);
-            p->exporters = (uint32_t)u;
-            break;
-        case OPT_IPV6_SHARE:
-            if (parse_double(optarg, 0.0, 1.0, &p->ipv6_share) != 0)
-                return cli_usage("synth", "--ipv6-share: want 0..1, not '%s'", optarg);
-            break;
-        case OPT_SAMPLING:
-            if (c2_u64_parse(optarg, UINT32_MAX, &u) != 0 || u < 1)
-                return cli_usage("synth", "--sampling: want a positive interval, not '%s'",
-                                 optarg);
-            p->sampling = (uint32_t)u;
             break;
         case 'h':
             fputs(synth_help, stdout);
@@ -175,16 +144,21 @@ int cmd_synth(int argc, char **argv)
     synth_params_default(&p);
     rc = parse_args(argc, argv, &sa, &p, &records, &start_given);
     if (rc != CLI_OK) return rc < 0 ? CLI_OK : rc;
-    if (!start_given) p.start_ms = c2_now_ms() - synth_span_ms(&p, records);
+    int64_t span = synth_span_ms(&p, records);
+    if (span > SYNTH_MAX_SPAN_MS)
+        return cli_usage("synth", "%" PRIu64 " records at %g flows/s span more than the "
+                         "generator's 30 years; raise --rate", records, p.flow_rate);
+    if (!start_given) p.start_ms = c2_now_ms() - span;
 
     c2_config cfg;
     store *s;
     if ((rc = cli_load_config("synth", &sa, &cfg)) != CLI_OK) return rc;
     synth g;
     c2_err err;
-    if (synth_init(&g, &p, &err) != 0) {
+    if (synth_init(&g, &p, &err) != 0) {      /* options were checked: memory */
+        cli_error("synth", "%s", err.msg);
         synth_free(&g);
-        return cli_usage("synth", "%s", err.msg);
+        return CLI_FAIL;
     }
     if ((rc = cli_open_store("synth", &cfg, 1, &s)) != CLI_OK) {
         synth_free(&g);

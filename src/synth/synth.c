@@ -28,6 +28,8 @@
  */
 #include "synth/synth.h"
 
+#include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -250,6 +252,53 @@ void synth_params_default(synth_params *p)
     p->sampling = 1;
 }
 
+/* A number in [lo, hi]; the whole string must be the number. */
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v >= lo && v <= hi)) return -1;
+    *out = v;
+    return 0;
+}
+
+int synth_param_set(synth_params *p, const char *name, const char *value,
+                    int64_t now_ms, c2_err *err)
+{
+    static const struct { const char *name; uint64_t lo, hi; size_t off; } counts[] = {
+        {"hosts", 2, SYNTH_MAX_HOSTS, offsetof(synth_params, hosts)},
+        {"exporters", 1, SYNTH_MAX_EXPORTERS, offsetof(synth_params, exporters)},
+        {"interfaces", 2, 65535, offsetof(synth_params, interfaces)},
+        {"sampling", 1, UINT32_MAX, offsetof(synth_params, sampling)},
+    };
+    uint64_t u;
+    if (!strcmp(name, "seed")) {
+        if (c2_u64_parse(value, UINT64_MAX, &p->seed) != 0)
+            return c2_fail(err, "not a number: '%s'", value);
+        return 0;
+    }
+    if (!strcmp(name, "start")) return c2_time_parse(value, now_ms, &p->start_ms, err);
+    if (!strcmp(name, "rate")) {
+        if (parse_double(value, 0.001, 1e9, &p->flow_rate) != 0)
+            return c2_fail(err, "want 0.001..1e9 flows/s, not '%s'", value);
+        return 0;
+    }
+    if (!strcmp(name, "ipv6-share")) {
+        if (parse_double(value, 0.0, 1.0, &p->ipv6_share) != 0)
+            return c2_fail(err, "want 0..1, not '%s'", value);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        if (strcmp(name, counts[i].name)) continue;
+        if (c2_u64_parse(value, counts[i].hi, &u) != 0 || u < counts[i].lo)
+            return c2_fail(err, "want %" PRIu64 "..%" PRIu64 ", not '%s'",
+                           counts[i].lo, counts[i].hi, value);
+        memcpy((char *)p + counts[i].off, &(uint32_t){(uint32_t)u}, sizeof(uint32_t));
+        return 0;
+    }
+    return c2_fail(err, "no parameter '%s'", name);
+}
+
 static int build_pool(synth *g, c2_err *err)
 {
     uint32_t n = g->p.hosts, size = 1;
@@ -351,7 +400,7 @@ void synth_free(synth *g)
 int64_t synth_span_ms(const synth_params *p, uint64_t records)
 {
     double ms = (double)records * 1000.0 / p->flow_rate;
-    return (int64_t)ms + 2;
+    return ms < 1e18 ? (int64_t)ms + 2 : (int64_t)1e18;     /* 31 million years */
 }
 
 /* ---- records ---- */

@@ -24,6 +24,7 @@
 #define SYNTH_AS_COUNT 3000             /* distinct ASes addresses map to */
 #define SYNTH_MAX_HOSTS 50000000u       /* largest host pool */
 #define SYNTH_MAX_EXPORTERS 250u        /* routers (192.0.2.1 .. .250) */
+#define SYNTH_MAX_SPAN_MS (30LL * 365 * C2_MS_PER_DAY) /* the clock's range, roughly */
 
 typedef struct synth_params {
     uint64_t seed;          /* PRNG seed: same seed and params, same records */
@@ -67,6 +68,12 @@ typedef struct synth {
 
 /* The defaults given in the comments above; start_ms = 0, seed = 1. */
 void    synth_params_default(synth_params *p);
+/* Set one parameter from text, as the command-line options name them:
+ * "seed", "start" (any c2_time_parse form, relative to now_ms), "rate",
+ * "hosts", "exporters", "interfaces", "ipv6-share", "sampling".  Checks the
+ * range; 0, or -1 with err ("want 2..50000000, not '1'"). */
+int     synth_param_set(synth_params *p, const char *name, const char *value,
+                        int64_t now_ms, c2_err *err);
 /* Check the parameters and build the host pool (about 50 ms and 4 bytes per
  * host).  0, or -1 with err.  Free with synth_free(), also after a failure. */
 int     synth_init(synth *g, const synth_params *p, c2_err *err);

@@ -5,11 +5,14 @@
 . "$(dirname "$0")/lib.sh"
 
 store=$WORK/store
-# 1-second slices: segments are sealed continually while the writer runs;
-# small blocks: open slices always have blocks in their temporary files
-printf '[store]\nblock_records = 1024\nretention = 0\n' > "$WORK/c2flow.conf"
+# 2000 flows/s: a 5-minute slice holds 600,000 records.  Two open slices
+# at most: as time moves on, the writer seals the older one, so segments are
+# sealed continually.  Small blocks: an open slice always has blocks in its
+# temporary file, so the kill surely interrupts a segment being written.
+printf '[store]\nblock_records = 1024\nmax_open_slices = 2\nretention = 0\n' \
+    > "$WORK/c2flow.conf"
 "$C2FLOW" synth --config "$WORK/c2flow.conf" --store "$store" --records 30000000 \
-    --seed 7 --slice 1s 2>"$WORK/synth.log" &
+    --seed 7 --rate 2000 2>"$WORK/synth.log" &
 pid=$!
 
 # wait until some segments are sealed, reading the store meanwhile

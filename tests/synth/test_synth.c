@@ -427,34 +427,79 @@ static void test_sizes_and_sampling(void **state)
 static void test_bad_params(void **state)
 {
     (void)state;
-    synth_params good, p;
+    /* each bad value is refused by synth_init with a message naming it */
+    static const struct { const char *word; size_t off; double value; int is_double; } bad[] = {
+        {"hosts", offsetof(synth_params, hosts), 1, 0},
+        {"exporters", offsetof(synth_params, exporters), 0, 0},
+        {"interfaces", offsetof(synth_params, interfaces), 1, 0},
+        {"IPv6", offsetof(synth_params, ipv6_share), 1.5, 1},
+        {"rate", offsetof(synth_params, flow_rate), 0, 1},
+        {"sampling", offsetof(synth_params, sampling), 0, 0},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        synth_params p;
+        params(&p);
+        if (bad[i].is_double) memcpy((char *)&p + bad[i].off, &bad[i].value, sizeof(double));
+        else memcpy((char *)&p + bad[i].off, &(uint32_t){(uint32_t)bad[i].value}, 4);
+        synth g;
+        c2_err err = {{0}};
+        assert_int_equal(synth_init(&g, &p, &err), -1);
+        if (!strstr(err.msg, bad[i].word)) fail_msg("'%s' does not name %s", err.msg, bad[i].word);
+        synth_free(&g);
+    }
+    synth_params good;
     params(&good);
-    synth g;
-    c2_err err;
-    p = good; p.hosts = 1;
-    err.msg[0] = 0;
-    assert_int_equal(synth_init(&g, &p, &err), -1);
-    assert_non_null(strstr(err.msg, "hosts"));
-    synth_free(&g);
-    p = good; p.exporters = 0;
-    assert_int_equal(synth_init(&g, &p, &err), -1);
-    assert_non_null(strstr(err.msg, "exporters"));
-    synth_free(&g);
-    p = good; p.ipv6_share = 1.5;
-    assert_int_equal(synth_init(&g, &p, &err), -1);
-    assert_non_null(strstr(err.msg, "IPv6"));
-    synth_free(&g);
-    p = good; p.flow_rate = 0;
-    assert_int_equal(synth_init(&g, &p, &err), -1);
-    assert_non_null(strstr(err.msg, "rate"));
-    synth_free(&g);
-    p = good; p.sampling = 0;
-    assert_int_equal(synth_init(&g, &p, &err), -1);
-    assert_non_null(strstr(err.msg, "sampling"));
-    synth_free(&g);
     /* the span helper: 50 M records at 50,000/s are 1,000 s */
     int64_t span = synth_span_ms(&good, 50000000);
     assert_true(span >= 1000000 && span <= 1000002);
+}
+
+static int same_params(const synth_params *a, const synth_params *b)
+{
+    return a->seed == b->seed && a->start_ms == b->start_ms && a->flow_rate == b->flow_rate &&
+           a->hosts == b->hosts && a->exporters == b->exporters &&
+           a->interfaces == b->interfaces && a->ipv6_share == b->ipv6_share &&
+           a->sampling == b->sampling;
+}
+
+static void test_param_set(void **state)
+{
+    (void)state;
+    synth_params p, d;
+    params(&p);
+    params(&d);
+    c2_err err;
+    /* accepted: each sets its field and nothing else */
+    assert_int_equal(synth_param_set(&p, "hosts", "1000", 0, &err), 0);
+    assert_int_equal(p.hosts, 1000);
+    assert_int_equal(synth_param_set(&p, "exporters", "250", 0, &err), 0);
+    assert_int_equal(p.exporters, 250);
+    assert_int_equal(synth_param_set(&p, "sampling", "4096", 0, &err), 0);
+    assert_int_equal(p.sampling, 4096);
+    assert_int_equal(synth_param_set(&p, "ipv6-share", "0.25", 0, &err), 0);
+    assert_true(p.ipv6_share == 0.25);
+    assert_int_equal(synth_param_set(&p, "rate", "1e6", 0, &err), 0);
+    assert_true(p.flow_rate == 1e6);
+    assert_int_equal(synth_param_set(&p, "seed", "18446744073709551615", 0, &err), 0);
+    assert_true(p.seed == UINT64_MAX);
+    assert_int_equal(synth_param_set(&p, "start", "2026-01-01", 0, &err), 0);
+    assert_int_equal(p.start_ms, START_MS);
+    assert_int_equal(p.interfaces, d.interfaces);
+    /* refused, and the parameter left alone */
+    static const char *const refused[][2] = {
+        {"hosts", "1"}, {"hosts", "50000001"}, {"hosts", "12x"}, {"exporters", "0"},
+        {"exporters", "251"}, {"sampling", "0"}, {"ipv6-share", "1.01"},
+        {"ipv6-share", "-0.1"}, {"ipv6-share", ""}, {"rate", "0"}, {"rate", "nan"},
+        {"rate", "2e9"}, {"seed", "-1"}, {"start", "soon"}, {"colour", "red"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        synth_params before = p;
+        err.msg[0] = 0;
+        if (synth_param_set(&p, refused[i][0], refused[i][1], 0, &err) != -1)
+            fail_msg("%s=%s accepted", refused[i][0], refused[i][1]);
+        assert_true(err.msg[0] != 0);
+        assert_true(same_params(&before, &p));
+    }
 }
 
 int main(void)
@@ -468,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_host_pool),
         cmocka_unit_test(test_sizes_and_sampling),
         cmocka_unit_test(test_bad_params),
+        cmocka_unit_test(test_param_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
