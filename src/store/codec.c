@@ -233,6 +233,25 @@ static size_t encode_shuffle(const uint8_t *col, size_t w, size_t n, uint8_t *ou
     return n * w;
 }
 
+/* Equality of two values of width w, without a memcmp call for the widths
+ * the hot columns have (4: interfaces, AS; 16: addresses). */
+static inline int same_value(const uint8_t *a, const uint8_t *b, size_t w)
+{
+    if (w == 4) {
+        uint32_t x, y;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        return x == y;
+    }
+    if (w == 16) {
+        uint64_t x[2], y[2];
+        memcpy(x, a, 16);
+        memcpy(y, b, 16);
+        return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+    }
+    return memcmp(a, b, w) == 0;
+}
+
 static uint32_t hash_bytes(const uint8_t *v, size_t w)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull;
@@ -258,13 +277,13 @@ static uint32_t build_dict(codec_ctx *c, const uint8_t *col, size_t w, size_t n,
     }
     for (size_t i = 0; i < n; i++) {
         const uint8_t *v = col + i * w;
-        if (count && !memcmp(v, c->dict_vals + (size_t)last * w, w)) {
+        if (count && same_value(v, c->dict_vals + (size_t)last * w, w)) {
             idx[i] = (uint16_t)last;
             continue;
         }
         uint32_t s = hash_bytes(v, w) & (DICT_SLOTS - 1);
         while (c->slot_gen[s] == c->gen &&
-               memcmp(c->dict_vals + (size_t)c->slot_idx[s] * w, v, w))
+               !same_value(c->dict_vals + (size_t)c->slot_idx[s] * w, v, w))
             s = (s + 1) & (DICT_SLOTS - 1);
         if (c->slot_gen[s] != c->gen) {
             if (count == limit) return 0;
@@ -537,6 +556,14 @@ int codec_decode(codec_ctx *c, const uint8_t *stored, const segment_column *col,
 
 /* ---- zones ---- */
 
+static inline void addr_halves(const flow_addr *a, uint64_t *hi, uint64_t *lo)
+{
+    uint64_t x[2];
+    memcpy(x, a->b, 16);
+    *hi = __builtin_bswap64(x[0]);
+    *lo = __builtin_bswap64(x[1]);
+}
+
 void codec_zone(const flow_batch *b, flow_field f, size_t n,
                 flow_value *min, flow_value *max)
 {
@@ -545,11 +572,18 @@ void codec_zone(const flow_batch *b, flow_field f, size_t n,
     memset(min, 0, sizeof *min);
     memset(max, 0, sizeof *max);
     if (t == FLOW_T_ADDR) {
+        /* compare as two big-endian 64-bit halves: the order of memcmp */
         const flow_addr *a = col;
         size_t lo = 0, hi = 0;
+        uint64_t lo_h, lo_l, hi_h, hi_l;
+        addr_halves(&a[0], &lo_h, &lo_l);
+        hi_h = lo_h;
+        hi_l = lo_l;
         for (size_t i = 1; i < n; i++) {
-            if (flow_addr_cmp(&a[i], &a[lo]) < 0) lo = i;
-            if (flow_addr_cmp(&a[i], &a[hi]) > 0) hi = i;
+            uint64_t h, l;
+            addr_halves(&a[i], &h, &l);
+            if (h < lo_h || (h == lo_h && l < lo_l)) { lo = i; lo_h = h; lo_l = l; }
+            if (h > hi_h || (h == hi_h && l > hi_l)) { hi = i; hi_h = h; hi_l = l; }
         }
         min->a = a[lo];
         max->a = a[hi];
