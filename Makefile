@@ -3,6 +3,7 @@
 #   make demo     install missing Debian packages, build, run the demo
 #   make test     install missing Debian packages, build with ASan+UBSan, run every test
 #   make bench    run the benchmarks under bench/ (long; needs nfdump)
+#   make bench-query  only bench/query.sh (c2flow query against nfdump)
 #   make fuzz     build the libFuzzer targets and grow the corpus (FUZZ_SECONDS each)
 #   make install  install (PREFIX=/usr/local, DESTDIR honoured)
 PREFIX ?= /usr/local
@@ -10,7 +11,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 CMAKE ?= cmake
 
-.PHONY: all build demo test test-only deps bench fuzz install clean
+.PHONY: all build demo test test-only deps bench bench-query fuzz install clean
 
 all: build
 
@@ -34,7 +35,10 @@ test-only:
 	  ctest --output-on-failure -j $(JOBS)
 
 bench: deps build
-	@bench/store.sh
+	@bench/store.sh && bench/query.sh
+
+bench-query: deps build
+	@bench/query.sh
 
 fuzz: deps
 	@CC=clang $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DC2FLOW_FUZZ=ON >/dev/null

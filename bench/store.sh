@@ -41,12 +41,10 @@ NFCAPD_DIR=$BENCH_DATA/nfcapd
 NFDUMP_DIR=$BENCH_DATA/nfdump
 OUT=$BENCH_DATA/out
 
-say() { printf '%s\n' "store.sh: $*" >&2; }
-die() { say "$*"; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
-for tool in nfcapd nfdump /usr/bin/time; do
-    command -v "$tool" >/dev/null || die "$tool not found (scripts/setup-deps installs it)"
-done
+need_tools nfcapd nfdump /usr/bin/time
 if [ ! -x "$STORE_BENCH" ] || [ ! -x "$NFBLAST" ]; then
     die "$STORE_BENCH or $NFBLAST missing: run 'make build' first"
 fi
@@ -55,10 +53,7 @@ if [ "$BZ2_N" -eq 0 ] || [ "$BZ2_N" -gt "$N" ]; then BZ2_N=$N; fi
 NFCAPD_PID=
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
-    if [ -n "$NFCAPD_PID" ] && kill -0 "$NFCAPD_PID" 2>/dev/null; then
-        kill -TERM "$NFCAPD_PID" 2>/dev/null || true
-        wait "$NFCAPD_PID" 2>/dev/null || true
-    fi
+    nfcapd_stop
     if [ "$KEEP" != 1 ]; then
         rm -rf "$STORE_DIR" "$NFCAPD_DIR" "$NFDUMP_DIR"
         rm -f "$OUT"/q-*.out
@@ -69,28 +64,6 @@ trap 'exit 130' INT TERM
 
 rm -rf "$STORE_DIR" "$NFCAPD_DIR" "$NFDUMP_DIR" "$OUT"
 mkdir -p "$NFCAPD_DIR" "$NFDUMP_DIR" "$OUT"
-
-# key=value from a RESULT line in file $2
-get() { grep '^RESULT ' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n1; }
-now() { date +%s.%N; }
-fsize_sum() { find "$@" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
-# /proc/net/udp row of our loopback port: "rx_queue drops"
-udp_row() {
-    local hex row
-    hex=$(printf '0100007F:%04X' "$PORT")
-    row=$(awk -v a="$hex" '$2 == a { split($5, q, ":"); print q[2], $NF; exit }' /proc/net/udp)
-    [ -n "$row" ] && echo "$((16#${row% *})) ${row#* }"
-    return 0
-}
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-CLK_TCK=$(getconf CLK_TCK)
-# "elapsed peak_rss_kib" from a /usr/bin/time -v file
-time_fields() {
-    awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0;
-                                           for (i = 1; i <= n; i++) s = s * 60 + t[i]; e = s }
-                /Maximum resident set size/ { r = $2 }
-                END { print e, r }' "$1"
-}
 
 say "N=$N records, seed $SEED, start $START; data under $BENCH_DATA"
 
@@ -104,34 +77,11 @@ SB=$OUT/store_bench.txt
 
 # ---- (b) nfcapd ----
 say "(b) nfcapd -y: $N records offered at $RATE records/s on 127.0.0.1:$PORT"
-[ -z "$(udp_row)" ] || die "UDP port $PORT is in use; set PORT"
-nfcapd -w "$NFCAPD_DIR" -p "$PORT" -b 127.0.0.1 -t 3600 -B 8388608 -y \
-    >"$OUT/nfcapd.log" 2>&1 &
-NFCAPD_PID=$!
-for _ in $(seq 100); do [ -n "$(udp_row)" ] && break; sleep 0.1; done
-[ -n "$(udp_row)" ] || die "nfcapd did not bind port $PORT (see $OUT/nfcapd.log)"
-read -r _ drops0 <<<"$(udp_row)"
-cpu0=$(cpu_ticks "$NFCAPD_PID")
-"$NFBLAST" -p "$PORT" -n "$N" -r "$RATE" -s "$SEED" --start "$START" | tee "$OUT/nfblast.txt"
+nfcapd_collect "$NFCAPD_DIR" "$N" "$RATE" "$SEED" "$START" "$OUT" -y
 NB=$OUT/nfblast.txt
-# wait until the socket queue is empty and nfcapd's CPU time stands still
-prev=-1
-for _ in $(seq 240); do
-    read -r rxq _ <<<"$(udp_row)"
-    cur=$(cpu_ticks "$NFCAPD_PID")
-    [ "$rxq" = 0 ] && [ "$cur" = "$prev" ] && break
-    prev=$cur
-    sleep 0.5
-done
-read -r _ drops1 <<<"$(udp_row)"
-cpu1=$(cpu_ticks "$NFCAPD_PID")
-kill -TERM "$NFCAPD_PID"
-wait "$NFCAPD_PID" || true
-NFCAPD_PID=
-nfdump -R "$NFCAPD_DIR" -I >"$OUT/nfcapd.info"
-STORED=$(awk '/^Flows:/ {print $2}' "$OUT/nfcapd.info")
-KDROPS=$((drops1 - drops0))
-NFCAPD_NS=$(awk -v t=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v n="$STORED" \
+STORED=$COLLECT_STORED
+KDROPS=$COLLECT_KDROPS
+NFCAPD_NS=$(awk -v t="$COLLECT_CPU_TICKS" -v hz="$CLK_TCK" -v n="$STORED" \
     'BEGIN { printf "%.0f", n ? t / hz * 1e9 / n : 0 }')
 LOSS=$(awk -v s="$STORED" -v n="$N" 'BEGIN { printf "%.4f", (n - s) * 100 / n }')
 NF_LZ4=$(fsize_sum "$NFCAPD_DIR" -name 'nfcapd.2*')

@@ -167,7 +167,7 @@ static uint64_t addr_sum(const flow_addr *a)
 static int scan(store *s, const store_scan_spec *spec, int mode, scan_result *res)
 {
     store_scan *sc;
-    const flow_batch *b;
+    flow_batch *b;
     c2_err err;
     int rc;
     memset(res, 0, sizeof *res);

@@ -148,6 +148,15 @@ static int set_store_max_open_slices(c2_config *cfg, const char *value, c2_err *
     return 0;
 }
 
+static int set_query_memory(c2_config *cfg, const char *value, c2_err *err)
+{
+    uint64_t v;
+    if (c2_size_parse(value, &v, err) != 0) return -1;
+    if (v < (1u << 20)) return c2_fail(err, "memory must be at least 1M");
+    cfg->query_memory = v;
+    return 0;
+}
+
 static const option_desc options[] = {
     {"store", "dir", set_store_dir},
     {"store", "slice", set_store_slice},
@@ -155,6 +164,7 @@ static const option_desc options[] = {
     {"store", "zstd_level", set_store_zstd_level},
     {"store", "block_records", set_store_block_records},
     {"store", "max_open_slices", set_store_max_open_slices},
+    {"query", "memory", set_query_memory},
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
@@ -189,6 +199,7 @@ void config_default(c2_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     store_options_default(&cfg->store);
+    cfg->query_memory = (uint64_t)1 << 30;
 }
 
 int config_set(c2_config *cfg, const char *section, const char *key,

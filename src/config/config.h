@@ -23,6 +23,8 @@ typedef struct c2_config {
     char          path[PATH_MAX];       /* file loaded; "" = defaults only */
     char          store_dir[PATH_MAX];  /* [store] dir; "" = not set */
     store_options store;                /* [store] slice, retention, ... */
+    uint64_t      query_memory;         /* [query] memory: bytes an aggregation
+                                           may hold before spilling; 1 GiB */
 } c2_config;
 
 /* Defaults only (no file). */

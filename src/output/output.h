@@ -79,8 +79,14 @@ void output_table_time(output_table *t, int64_t ms);
 void output_table_bytes(output_table *t, uint64_t n);
 void output_table_null(output_table *t);
 size_t output_table_rows(const output_table *t);
-/* Write the whole table to f (flushed, not closed); 0 or -1 with err. */
+/* Write the whole table to f (flushed, not closed); 0 or -1 with err.
+ * After output_table_flush calls, writes the rows added since. */
 int  output_table_write(const output_table *t, FILE *f, output_format fmt,
+                        c2_err *err);
+/* For long results: write the complete rows so far and drop them.  CSV
+ * writes its header once; the human table fixes its column widths on the
+ * rows of the first flush (a wider later cell pushes its line right). */
+int  output_table_flush(output_table *t, FILE *f, output_format fmt,
                         c2_err *err);
 
 #endif

@@ -3,7 +3,10 @@
  * few typed columns, a few rows, printed as CSV, JSON Lines or a table.
  *
  * Rows are kept in memory (summaries are small) so that the human table can
- * size every column to its widest cell and right-align the numbers.  Cells
+ * size every column to its widest cell and right-align the numbers.  A long
+ * result (an aggregate of a million groups) is written in chunks with
+ * output_table_flush: the header goes out once, and the human table takes
+ * its column widths from the first chunk.  Cells
  * keep their typed value, not text, because each format prints them
  * differently: a byte count is exact in CSV and JSON but "1.2 GiB" in the
  * table, a time is a JSON string, a missing value is empty, null or "-".
@@ -34,6 +37,8 @@ struct output_table {
     int            in_row;
     int            failed;
     c2_err         err;             /* first caller mistake */
+    int            header_done;     /* a flush wrote the header */
+    size_t        *width;           /* table widths, fixed by the first flush */
 };
 
 static const char *kind_name(output_kind k)
@@ -76,6 +81,7 @@ void output_table_free(output_table *t)
         if (!t->cells[i].null && t->cols[i % t->ncols].kind == OUTPUT_STRING)
             free(t->cells[i].v.s);
     for (size_t k = 0; k < t->ncols; k++) free((char *)t->cols[k].name);
+    free(t->width);
     free(t->cells);
     free(t->cols);
     free(t);
@@ -200,11 +206,11 @@ static const char *cell_text(const output_table *t, size_t col, const cell *c,
 static void write_csv(const output_table *t, obuf *o)
 {
     char buf[64];
-    for (size_t k = 0; k < t->ncols; k++) {
+    for (size_t k = 0; k < t->ncols && !t->header_done; k++) {
         if (k) obuf_write(o, ",", 1);
         put_csv_field(o, t->cols[k].name);
+        if (k + 1 == t->ncols) obuf_write(o, "\n", 1);
     }
-    obuf_write(o, "\n", 1);
     for (size_t i = 0; i < t->ncells; i++) {
         size_t k = i % t->ncols;
         put_csv_field(o, cell_text(t, k, &t->cells[i], OUTPUT_CSV, buf));
@@ -255,18 +261,29 @@ static void put_aligned(obuf *o, const char *text, size_t width, int right,
     if (k + 1 == ncols) obuf_write(o, "\n", 1);
 }
 
-static int write_table(const output_table *t, obuf *o, c2_err *err)
+/* Column widths: fixed by the first flush, else measured on the rows. */
+static size_t *table_widths(const output_table *t)
 {
     char buf[64];
     size_t *width = calloc(t->ncols, sizeof *width);
-    if (!width) return c2_fail(err, "out of memory");
+    if (!width) return NULL;
+    if (t->width) {
+        memcpy(width, t->width, t->ncols * sizeof *width);
+        return width;
+    }
     for (size_t k = 0; k < t->ncols; k++) width[k] = text_width(t->cols[k].name);
     for (size_t i = 0; i < t->ncells; i++) {
         size_t k = i % t->ncols;
         size_t w = text_width(cell_text(t, k, &t->cells[i], OUTPUT_TABLE, buf));
         if (w > width[k]) width[k] = w;
     }
-    for (size_t k = 0; k < t->ncols; k++)
+    return width;
+}
+
+static int write_table(const output_table *t, obuf *o, size_t *width)
+{
+    char buf[64];
+    for (size_t k = 0; k < t->ncols && !t->header_done; k++)
         put_aligned(o, t->cols[k].name, width[k], right_aligned(t->cols[k].kind),
                     k, t->ncols);
     for (size_t i = 0; i < t->ncells; i++) {
@@ -274,23 +291,51 @@ static int write_table(const output_table *t, obuf *o, c2_err *err)
         put_aligned(o, cell_text(t, k, &t->cells[i], OUTPUT_TABLE, buf), width[k],
                     right_aligned(t->cols[k].kind), k, t->ncols);
     }
-    free(width);
+    return 0;
+}
+
+/* Write the buffered rows (and the header, unless a flush wrote it).
+ * *widths_out (may be NULL) receives the widths used (caller frees). */
+static int write_rows(const output_table *t, FILE *f, output_format fmt,
+                      size_t **widths_out, c2_err *err)
+{
+    if (t->failed) return c2_fail(err, "%s", t->err.msg);
+    if (!row_complete(t))
+        return c2_fail(err, "table row %zu: too few cells", t->ncells / t->ncols + 1);
+    size_t *width = NULL;
+    if (fmt == OUTPUT_TABLE && !(width = table_widths(t)))
+        return c2_fail(err, "out of memory");
+    obuf o;
+    int rc = obuf_init(&o, f, err);
+    if (rc == 0) {
+        if (fmt == OUTPUT_CSV) write_csv(t, &o);
+        else if (fmt == OUTPUT_JSONL) write_json(t, &o);
+        else write_table(t, &o, width);
+        rc = obuf_finish(&o, err);
+        obuf_free(&o);
+    }
+    if (widths_out && rc == 0) *widths_out = width;
+    else free(width);
+    return rc;
+}
+
+int output_table_flush(output_table *t, FILE *f, output_format fmt, c2_err *err)
+{
+    size_t *width = NULL;
+    if (write_rows(t, f, fmt, &width, err) != 0) return -1;
+    if (!t->width) t->width = width;    /* the first flush fixes the widths */
+    else free(width);
+    t->header_done = 1;
+    for (size_t i = 0; i < t->ncells; i++)
+        if (!t->cells[i].null && t->cols[i % t->ncols].kind == OUTPUT_STRING)
+            free(t->cells[i].v.s);
+    t->ncells = t->row_start = 0;
+    t->in_row = 0;
     return 0;
 }
 
 int output_table_write(const output_table *t, FILE *f, output_format fmt,
                        c2_err *err)
 {
-    if (t->failed) return c2_fail(err, "%s", t->err.msg);
-    if (!row_complete(t))
-        return c2_fail(err, "table row %zu: too few cells", t->ncells / t->ncols + 1);
-    obuf o;
-    if (obuf_init(&o, f, err) != 0) return -1;
-    int rc = 0;
-    if (fmt == OUTPUT_CSV) write_csv(t, &o);
-    else if (fmt == OUTPUT_JSONL) write_json(t, &o);
-    else rc = write_table(t, &o, err);
-    if (rc == 0) rc = obuf_finish(&o, err);
-    obuf_free(&o);
-    return rc;
+    return write_rows(t, f, fmt, NULL, err);
 }

@@ -110,7 +110,7 @@ static void filter_time(store_scan *sc)
     flow_batch_select(b, sc->keep);
 }
 
-int store_scan_next(store_scan *sc, const flow_batch **batch, c2_err *err)
+int store_scan_next(store_scan *sc, flow_batch **batch, c2_err *err)
 {
     for (;;) {
         if (!sc->reader_open) {

@@ -104,9 +104,11 @@ typedef struct store_scan_stats {
 int  store_scan_open(store *s, const store_scan_spec *spec, store_scan **out,
                      c2_err *err);
 /* Next batch of records, columns per spec.fields.  Returns 1 with *batch
- * (borrowed until the next call), 0 at the end, -1 when a block is damaged:
- * err names the file and block, and the next call continues after it. */
-int  store_scan_next(store_scan *sc, const flow_batch **batch, c2_err *err);
+ * (borrowed until the next call; the caller may select or reorder its
+ * rows, e.g. with flow_batch_select), 0 at the end, -1 when a block is
+ * damaged: err names the file and block, and the next call continues after
+ * it. */
+int  store_scan_next(store_scan *sc, flow_batch **batch, c2_err *err);
 void store_scan_get_stats(const store_scan *sc, store_scan_stats *stats);
 void store_scan_close(store_scan *sc);
 

@@ -265,6 +265,33 @@ int c2_u64_parse(const char *s, uint64_t max, uint64_t *out)
     return 0;
 }
 
+int c2_size_parse(const char *s, uint64_t *out, c2_err *err)
+{
+    static const char units[] = "kmgt";
+    const char *p = s;
+    uint64_t n = 0;
+    if (!s || !isdigit((unsigned char)*p)) goto bad;
+    while (isdigit((unsigned char)*p)) {
+        if (n > (UINT64_MAX - 9) / 10) goto bad;
+        n = n * 10 + (uint64_t)(*p++ - '0');
+    }
+    int shift = 0;
+    if (*p) {
+        const char *u = strchr(units, tolower((unsigned char)*p));
+        if (!u) goto bad;
+        shift = 10 * (int)(u - units + 1);
+        p++;
+        if (*p == 'i' || *p == 'I') p++;
+        if (*p == 'b' || *p == 'B') p++;
+        if (*p) goto bad;
+    }
+    if (shift && n > (UINT64_MAX >> shift)) goto bad;
+    *out = n << shift;
+    return 0;
+bad:
+    return c2_fail(err, "bad size '%s' (expected e.g. 512M, 1G, 65536)", s ? s : "");
+}
+
 char *c2_bytes_human(uint64_t n, char *buf, size_t len)
 {
     static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};

@@ -52,6 +52,10 @@ int c2_duration_parse(const char *s, int64_t *out_ms, c2_err *err);
 /* Shortest exact form of a duration ("5m", "30d", "90s"). */
 char *c2_duration_format(int64_t ms, char *buf, size_t len);
 
+/* Byte sizes: "1048576", "64k", "512M", "1G", "2T" (binary multiples;
+ * "KiB"/"MiB"/"GiB" and a trailing "B" accepted). */
+int c2_size_parse(const char *s, uint64_t *out, c2_err *err);
+
 /* Unsigned integer with bounds; the whole string must be the number. */
 int c2_u64_parse(const char *s, uint64_t max, uint64_t *out);
 

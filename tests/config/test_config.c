@@ -40,6 +40,7 @@ static void assert_defaults(const c2_config *cfg)
     assert_int_equal(cfg->store.block_records, d.block_records);
     assert_int_equal(cfg->store.max_open_slices, d.max_open_slices);
     assert_int_equal(cfg->store.now_ms, d.now_ms);
+    assert_true(cfg->query_memory == (uint64_t)1 << 30);
 }
 
 /* Load text that must fail, and check the message is exactly `want`. */
@@ -427,7 +428,7 @@ static void test_shipped_file_is_defaults(void **state)
         len += l;
     }
     fclose(f);
-    assert_int_equal(options, 6);
+    assert_int_equal(options, 7);
     if (config_load_buffer(text, len, "uncommented", &cfg, &err) != 0)
         fail_msg("%s", err.msg);
     assert_string_equal(cfg.store_dir, "/var/lib/c2flow/store");
@@ -435,10 +436,27 @@ static void test_shipped_file_is_defaults(void **state)
     assert_defaults(&cfg);
 }
 
+static void test_query_memory(void **state)
+{
+    (void)state;
+    c2_config cfg;
+    c2_err err;
+    assert_int_equal(load("[query]\nmemory = 256M\n", &cfg, &err), 0);
+    assert_true(cfg.query_memory == (uint64_t)256 << 20);
+    assert_int_equal(config_set(&cfg, "query", "memory", "2GiB", &err), 0);
+    assert_true(cfg.query_memory == (uint64_t)2 << 30);
+    assert_int_equal(config_set(&cfg, "query", "memory", "512k", &err), -1);
+    assert_int_equal(config_set(&cfg, "query", "memory", "lots", &err), -1);
+    assert_non_null(strstr(err.msg, "lots"));
+    expect_error("[query]\nmemory = 10X\n",
+                 "t.conf:2: memory: bad size '10X' (expected e.g. 512M, 1G, 65536)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_query_memory),
         cmocka_unit_test(test_empty_text_is_defaults),
         cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_syntax_variants),

@@ -13,7 +13,11 @@ expect_status 2 "$C2FLOW" frobnicate
 expect_status 2 "$C2FLOW" query --bogus
 expect_status 2 "$C2FLOW" query --store "$WORK/none" --from yesterday
 expect_status 2 "$C2FLOW" query --store "$WORK/none" -o xml
-expect_status 2 "$C2FLOW" query --store "$WORK/none" -f 'dst port 23'
+expect_status 2 "$C2FLOW" query --store "$WORK/none" -f 'dst port'      # filter error
+expect_status 2 "$C2FLOW" query --store "$WORK/none" -f 'port 1' 'port 2' # filter twice
+expect_status 2 "$C2FLOW" query --store "$WORK/none" -A srcip -s dstip
+expect_status 2 "$C2FLOW" query --store "$WORK/none" -A nosuchfield
+expect_status 2 "$C2FLOW" query --store "$WORK/none" --count -A srcip
 expect_status 2 "$C2FLOW" query                     # no store given
 expect_status 1 "$C2FLOW" query --store "$WORK/none"  # store does not exist
 expect_status 2 "$C2FLOW" stat --store "$WORK/s" --slice 7m

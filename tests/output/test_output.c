@@ -503,6 +503,43 @@ static char *print_table(const output_table *t, output_format fmt)
     return text;
 }
 
+/* A table written in chunks reads exactly like one written at once. */
+static void test_table_flush_chunks(void **state)
+{
+    (void)state;
+    static const output_column cols[] = {{"addr", OUTPUT_STRING}, {"flows", OUTPUT_U64}};
+    for (int fmt = OUTPUT_CSV; fmt <= OUTPUT_TABLE; fmt++) {
+        output_table *whole, *chunked;
+        c2_err err;
+        assert_int_equal(output_table_new(cols, 2, &whole, &err), 0);
+        assert_int_equal(output_table_new(cols, 2, &chunked, &err), 0);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        for (int i = 0; i < 25; i++) {
+            char a[32];
+            snprintf(a, sizeof a, "10.0.0.%d", 100 + i);   /* same width */
+            output_table *both[2] = {whole, chunked};
+            for (int k = 0; k < 2; k++) {
+                output_table_row(both[k]);
+                output_table_str(both[k], a);
+                output_table_u64(both[k], 1000 + (uint64_t)i);
+            }
+            if (i % 10 == 9)
+                assert_int_equal(output_table_flush(chunked, f, (output_format)fmt, &err), 0);
+        }
+        assert_int_equal(output_table_rows(chunked), 5);
+        assert_int_equal(output_table_write(chunked, f, (output_format)fmt, &err), 0);
+        fclose(f);
+        char *expect = print_table(whole, (output_format)fmt);
+        assert_string_equal(text, expect);
+        free(text);
+        free(expect);
+        output_table_free(whole);
+        output_table_free(chunked);
+    }
+}
+
 static void test_table_csv(void **state)
 {
     (void)state;
@@ -616,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_table_widths_from_first_batch),
         cmocka_unit_test(test_records_errors),
         cmocka_unit_test(test_many_records_match_reference),
+        cmocka_unit_test(test_table_flush_chunks),
         cmocka_unit_test(test_table_csv),
         cmocka_unit_test(test_table_json),
         cmocka_unit_test(test_table_human),

@@ -108,7 +108,7 @@ static flow_record *scan_all(store *s, int64_t from, int64_t to, size_t *n,
     if (store_scan_open(s, &spec, &sc, &err) != 0) fail_msg("scan: %s", err.msg);
     size_t cap = 1024, len = 0;
     flow_record *out = malloc(cap * sizeof *out);
-    const flow_batch *b;
+    flow_batch *b;
     int rc;
     *errors = 0;
     while ((rc = store_scan_next(sc, &b, &err)) != 0) {
@@ -249,7 +249,7 @@ static void test_pruning(void **state)
     store_scan *sc;
     c2_err err;
     assert_int_equal(store_scan_open(s, &spec, &sc, &err), 0);
-    const flow_batch *b;
+    flow_batch *b;
     uint64_t hits = 0;
     while (store_scan_next(sc, &b, &err) > 0) {
         assert_null(b->src_port);          /* only the asked column was read */
