@@ -205,22 +205,46 @@ void flow_batch_put(flow_batch *b, const flow_record *r)
     }
 }
 
+/* Move rows idx[0..n) (ascending) to rows to, to+1, ... of a column of
+ * width sz (to <= idx[0], so no row is overwritten before it is read).
+ * Typed copies: a per-row memcpy call of a variable size was most of the
+ * cost of filtering a batch. */
+static void gather(void *col, size_t sz, size_t to, const uint32_t *idx, size_t n)
+{
+    switch (sz) {
+    case 1: { uint8_t *c = col; for (size_t k = 0; k < n; k++) c[to + k] = c[idx[k]]; break; }
+    case 2: { uint16_t *c = col; for (size_t k = 0; k < n; k++) c[to + k] = c[idx[k]]; break; }
+    case 4: { uint32_t *c = col; for (size_t k = 0; k < n; k++) c[to + k] = c[idx[k]]; break; }
+    case 8: { uint64_t *c = col; for (size_t k = 0; k < n; k++) c[to + k] = c[idx[k]]; break; }
+    default: { flow_addr *c = col; for (size_t k = 0; k < n; k++) c[to + k] = c[idx[k]]; break; }
+    }
+}
+
 void flow_batch_select(flow_batch *b, const uint8_t *keep)
 {
-    for (int f = 0; f < FLOW_FIELD_COUNT; f++) {
-        if (!(b->fields & FLOW_BIT(f))) continue;
-        size_t sz = flow_type_size(fields[f].type);
-        char *col = flow_batch_column(b, (flow_field)f);
-        size_t out = 0;
-        for (size_t i = 0; i < b->count; i++) {
-            if (!keep[i]) continue;
-            if (out != i) memcpy(col + out * sz, col + i * sz, sz);
-            out++;
+    enum { CHUNK = 4096 };
+    uint32_t idx[CHUNK];
+    size_t out = 0;
+    /* rows are gathered in chunks of CHUNK kept rows; out <= i always, so
+     * a row is never overwritten before it is read */
+    for (size_t i = 0; i < b->count;) {
+        size_t n = 0, first_out = out;
+        for (; i < b->count && n < CHUNK; i++)
+            if (keep[i]) idx[n++] = (uint32_t)i;
+        if (n == 0) break;
+        if (idx[0] == first_out && idx[n - 1] == first_out + n - 1) {
+            out += n;                   /* nothing dropped so far: in place */
+            continue;
         }
+        for (int f = 0; f < FLOW_FIELD_COUNT; f++) {
+            if (!(b->fields & FLOW_BIT(f))) continue;
+            void *col = flow_batch_column(b, (flow_field)f);
+            size_t sz = flow_type_size(fields[f].type);
+            gather(col, sz, first_out, idx, n);
+        }
+        out += n;
     }
-    size_t n = 0;
-    for (size_t i = 0; i < b->count; i++) n += keep[i] != 0;
-    b->count = n;
+    b->count = out;
 }
 
 static void value_from(flow_type t, const void *src, flow_value *out)

@@ -97,12 +97,52 @@ static void test_batch(void **state)
     flow_batch_free(&b);
 }
 
+/* Selection against a naive copy, over densities from none to all kept and
+ * runs of kept rows longer than the selection's internal chunk. */
+static void test_select_random(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static flow_record rec[N], back;
+    static uint8_t keep[N];
+    uint64_t x = 88172645463325252ull;
+    for (int density = 0; density <= 100; density += 10) {
+        flow_batch b;
+        assert_int_equal(flow_batch_init(&b, N, FLOW_ALL_FIELDS), 0);
+        size_t want = 0;
+        for (size_t i = 0; i < N; i++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            memset(&rec[i], 0, sizeof rec[i]);
+            rec[i].start_ms = (int64_t)i;
+            rec[i].packets = x;
+            rec[i].dst_port = (uint16_t)x;
+            rec[i].proto = (uint8_t)(x >> 20);
+            rec[i].in_if = (uint32_t)(x >> 32);
+            flow_addr_from_v4(&rec[i].src_addr, (uint32_t)(x >> 8));
+            flow_batch_put(&b, &rec[i]);
+            /* the first 5000 rows all kept (an untouched prefix) */
+            keep[i] = i < 5000 || (int)(x % 100) < density;
+            want += keep[i];
+        }
+        flow_batch_select(&b, keep);
+        assert_int_equal(b.count, want);
+        size_t k = 0;
+        for (size_t i = 0; i < N; i++) {
+            if (!keep[i]) continue;
+            flow_batch_get(&b, k++, &back);
+            assert_memory_equal(&back, &rec[i], sizeof back);
+        }
+        flow_batch_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_schema),
         cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_select_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
