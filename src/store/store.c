@@ -167,7 +167,8 @@ static int list_day(list_state *ls, const char *root, const char *rel, c2_err *e
     char dir[PATH_MAX], path[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/%s", root, rel);
     DIR *d = opendir(dir);
-    if (!d) return errno == ENOENT ? 0 : c2_fail_errno(err, "%s", dir);
+    /* gone meanwhile, or a stray file with a day's name: no segments */
+    if (!d) return errno == ENOENT || errno == ENOTDIR ? 0 : c2_fail_errno(err, "%s", dir);
     struct dirent *de;
     int rc = 0;
     while (rc == 0 && (de = readdir(d)) != NULL) {
@@ -194,7 +195,7 @@ static int list_day(list_state *ls, const char *root, const char *rel, c2_err *e
 static int numbered_subdirs(const char *dir, int digits, int *vals, int max)
 {
     DIR *d = opendir(dir);
-    if (!d) return errno == ENOENT ? 0 : -1;
+    if (!d) return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
     int n = 0;
     struct dirent *de;
     while ((de = readdir(d)) != NULL && n < max) {

@@ -62,9 +62,13 @@ int  store_writer_open(store *s, store_writer **out, c2_err *err);
 int  store_writer_append(store_writer *w, const flow_record *recs, size_t n,
                          c2_err *err);
 /* Seal every open slice that ends at or before `before_ms` (a collector
- * calls this as its clock passes slice ends; INT64_MAX seals everything). */
+ * calls this as its clock passes slice ends; INT64_MAX seals everything).
+ * A slice that cannot be sealed stays open and the others are still
+ * sealed; the first error is returned. */
 int  store_writer_seal(store_writer *w, int64_t before_ms, c2_err *err);
-/* Seal everything, free the writer, and report what was written. */
+/* Seal everything that can be sealed, free the writer, and report what
+ * was written; records of slices that could not be sealed are lost, and
+ * the error says which. */
 int  store_writer_close(store_writer *w, store_write_stats *stats, c2_err *err);
 /* Drop the writer without sealing (its temporary files are removed). */
 void store_writer_abort(store_writer *w);

@@ -185,16 +185,22 @@ int store_writer_append(store_writer *w, const flow_record *recs, size_t n,
     return maybe_apply_retention(w, now, err);
 }
 
+/* A slice that fails to seal stays open (its rows are not dropped here)
+ * and the others are still sealed: one bad directory must not cost the
+ * records of every other slice.  The first error is reported. */
 int store_writer_seal(store_writer *w, int64_t before_ms, c2_err *err)
 {
+    int rc = 0;
+    c2_err later;
     for (uint32_t i = 0; i < w->nslices;) {
-        if (w->slices[i].start_ms <= before_ms - w->opt.slice_ms) {
-            if (seal_slice(w, i, err) != 0) return -1;
-        } else {
+        if (w->slices[i].start_ms > before_ms - w->opt.slice_ms) {
             i++;
-        }
+        } else if (seal_slice(w, i, rc ? &later : err) != 0) {
+            rc = -1;
+            i++;                        /* kept in place; go on past it */
+        }                               /* else: the last slice moved into i */
     }
-    return 0;
+    return rc;
 }
 
 void store_writer_stats(const store_writer *w, store_write_stats *stats)

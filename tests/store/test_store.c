@@ -527,6 +527,45 @@ static void test_unsealed_invisible(void **state)
     free(dir);
 }
 
+/* One slice that cannot be sealed (its day directory is blocked by a file)
+ * must not cost the records of the other open slices. */
+static void test_seal_failure_keeps_others(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store_options o = test_options();
+    store *s = open_store(dir, &o);
+    char blocker[4200];
+    snprintf(blocker, sizeof blocker, "%s/2025", dir);
+    mkdir(blocker, 0755);
+    snprintf(blocker, sizeof blocker, "%s/2025/11", dir);
+    mkdir(blocker, 0755);
+    snprintf(blocker, sizeof blocker, "%s/2025/11/23", dir);
+    FILE *f = fopen(blocker, "w");             /* a file where a day dir goes */
+    assert_non_null(f);
+    fclose(f);
+    enum { N = 200 };
+    flow_record recs[N];
+    for (uint64_t i = 0; i < N; i++)            /* day 23 first, then day 22 */
+        make_record(i, i < N / 2 ? T0 + C2_MS_PER_DAY + (int64_t)i : T0 + (int64_t)i,
+                    &recs[i]);
+    store_writer *w;
+    c2_err err;
+    store_write_stats st;
+    assert_int_equal(store_writer_open(s, &w, &err), 0);
+    assert_int_equal(store_writer_append(w, recs, N, &err), 0);
+    assert_int_equal(store_writer_close(w, &st, &err), -1);
+    assert_non_null(strstr(err.msg, "2025/11/23"));
+    assert_int_equal(st.records, N / 2);
+    size_t n;
+    int errors;
+    free(scan_all(s, C2_TIME_MIN, C2_TIME_MAX, &n, NULL, &errors));
+    assert_int_equal(n, N / 2);                 /* day 22 was sealed */
+    store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
 static void test_bad_options(void **state)
 {
     (void)state;
@@ -555,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_dictionary_overflow),
         cmocka_unit_test(test_many_open_slices),
         cmocka_unit_test(test_unsealed_invisible),
+        cmocka_unit_test(test_seal_failure_keeps_others),
         cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
