@@ -3,11 +3,12 @@
  * the format handlers, and the small tables (format and skip names).
  *
  * A buffer's line is copied into a NUL-terminated scratch buffer that
- * grows with the longest line seen (never per line); a stream is read with
- * getline(), whose buffer does the same, so that a file of any size is
- * never held in memory.  Lines of IMPORT_LINE_MAX bytes or more are bad,
- * and so is a line holding a NUL byte: it cannot come from any of the text
- * formats and would cut the line short unseen.
+ * grows with the longest line seen (never per line); a stream is read in
+ * chunks into one buffer of IMPORT_LINE_MAX plus a chunk, so that neither a
+ * file of any size nor a line of any length is ever held in memory.  Lines
+ * of IMPORT_LINE_MAX bytes or more are bad (the rest of such a line is read
+ * past, not kept), and so is a line holding a NUL byte: it cannot come from
+ * any of the text formats and would cut the line short unseen.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 
 #include "import/import_impl.h"
 
-#define IMPORT_LINE_MAX (1u << 20)  /* longer lines are bad, not buffered */
+#define IMPORT_LINE_MAX (1u << 20)  /* longer lines are bad, never held whole */
 
 static const char *const format_names[] = {
     [IMPORT_ZEEK] = "zeek", [IMPORT_BINETFLOW] = "binetflow",
@@ -123,20 +124,87 @@ int import_run_finish(import_run *r, c2_err *err)
     return 0;
 }
 
+#define STREAM_CHUNK 65536
+
+/* Lines of a stream, read in chunks; a line is handed out in place,
+ * NUL-terminated, without its newline. */
+typedef struct line_reader {
+    FILE  *f;
+    char  *buf;                     /* IMPORT_LINE_MAX + STREAM_CHUNK + 1 */
+    size_t start, end;              /* unread bytes */
+    int    eof;
+} line_reader;
+
+/* Bytes up to the next newline (dropped) or the end of input; 0 at end. */
+static int skip_rest_of_line(line_reader *lr)
+{
+    for (;;) {
+        char *nl = memchr(lr->buf + lr->start, '\n', lr->end - lr->start);
+        if (nl) {
+            lr->start = (size_t)(nl - lr->buf) + 1;
+            return 0;
+        }
+        lr->start = lr->end = 0;
+        size_t n = fread(lr->buf, 1, STREAM_CHUNK, lr->f);
+        if (n == 0) return 0;
+        lr->end = n;
+    }
+}
+
+/* Next line into *line and *len: 1, or 0 at the end.  A line of
+ * IMPORT_LINE_MAX bytes or more is read past, not kept: *line is NULL. */
+static int next_line(line_reader *lr, char **line, size_t *len)
+{
+    for (;;) {
+        char *p = lr->buf + lr->start;
+        size_t have = lr->end - lr->start;
+        char *nl = memchr(p, '\n', have);
+        if (nl || (lr->eof && have)) {
+            size_t n = nl ? (size_t)(nl - p) : have;
+            p[n] = '\0';
+            lr->start += n + (nl != NULL);
+            *line = p;
+            *len = n;
+            return 1;
+        }
+        if (lr->eof) return 0;
+        if (have >= IMPORT_LINE_MAX) {
+            lr->start = lr->end;
+            skip_rest_of_line(lr);
+            *line = NULL;
+            *len = 0;
+            return 1;
+        }
+        memmove(lr->buf, p, have);
+        lr->start = 0;
+        lr->end = have;
+        size_t n = fread(lr->buf + lr->end, 1, STREAM_CHUNK, lr->f);
+        lr->end += n;
+        if (n == 0) lr->eof = 1;
+    }
+}
+
 /* Feed every line of f to r; 0 at end of input, -1 on error. */
 int import_run_stream(import_run *r, FILE *f, c2_err *err)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    line_reader lr = {.f = f};
+    if (!(lr.buf = malloc(IMPORT_LINE_MAX + STREAM_CHUNK + 1)))
+        return c2_fail(err, "out of memory");
+    char *line;
+    size_t n;
     int rc = 0;
-    errno = 0;
-    while ((n = getline(&line, &cap, f)) >= 0)
-        if ((rc = import_run_line(r, line, (size_t)n, err)) != 0)
-            break;
+    while (rc == 0 && next_line(&lr, &line, &n)) {
+        if (line) {
+            rc = import_run_line(r, line, n, err);
+            continue;
+        }
+        r->lineno++;
+        r->stats->lines++;
+        rc = import_bad(r, "line longer than %u bytes", IMPORT_LINE_MAX);
+    }
     if (rc == 0 && ferror(f))
         rc = c2_fail_errno(err, "read error");
-    free(line);
+    free(lr.buf);
     return rc;
 }
 

@@ -859,6 +859,44 @@ static void test_files(void **state)
     }
 }
 
+/* A stream with lines far over the limit: each is one bad line, skipped
+ * without being held whole, and the lines around them still import. */
+static void test_stream_overlong_lines(void **state)
+{
+    (void)state;
+    text t = {0};
+    bn_header(&t, ',', 1);
+    bn_line(&t, ',', 1, &(bconn){0});
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    fwrite(t.s, 1, t.len, f);
+    for (int k = 0; k < 2; k++) {              /* 3 MiB, then 3 MiB with no end */
+        static char junk[1 << 16];
+        memset(junk, 'x', sizeof junk);
+        for (int i = 0; i < 48; i++) fwrite(junk, 1, sizeof junk, f);
+        if (k == 0) {
+            fputc('\n', f);
+            fwrite(t.s + strcspn(t.s, "\n") + 1, 1,
+                   t.len - strcspn(t.s, "\n") - 1, f);   /* a good line again */
+        }
+    }
+    rewind(f);
+    got g = {0};
+    import_stats st;
+    c2_err err;
+    assert_int_equal(import_parse_stream(IMPORT_BINETFLOW, f, collect, &g, NULL, &st,
+                                         &err), 0);
+    fclose(f);
+    assert_int_equal(st.lines, 5);
+    assert_int_equal(st.bad, 2);
+    assert_int_equal(st.bad_first[0].line, 3);
+    assert_non_null(strstr(st.bad_first[0].reason, "longer than"));
+    assert_int_equal(st.bad_first[1].line, 5);
+    assert_int_equal(g.n, 4);                  /* two good lines, two records each */
+    free(g.r);
+    free(t.s);
+}
+
 /* A test run with the fx fixture. */
 #define FX(test) cmocka_unit_test_setup_teardown(test, fx_setup, fx_teardown)
 
@@ -886,6 +924,7 @@ int main(void)
         FX(test_batches),
         cmocka_unit_test(test_sink_error_stops),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_stream_overlong_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
