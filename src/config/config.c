@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define SLICE_MIN_MS 1000LL                    /* 1 s */
 #define RETENTION_MIN_MS 1000LL                /* 1 s */
@@ -42,6 +43,7 @@ typedef struct option_desc {
     const char   *section;
     const char   *key;
     option_setter set;
+    int           repeatable;       /* may appear on several lines */
 } option_desc;
 
 /* ---- values ---- */
@@ -157,14 +159,157 @@ static int set_query_memory(c2_config *cfg, const char *value, c2_err *err)
     return 0;
 }
 
+/* A comma-separated list of endpoints; checked here, opened by collect. */
+static int set_collect_listen(c2_config *cfg, const char *value, c2_err *err)
+{
+    char item[C2_ENDPOINT_STRLEN + 16];
+    struct sockaddr_storage sa;
+    unsigned salen;
+    const char *p = value;
+    if (strlen(value) >= sizeof cfg->collect.listen)
+        return c2_fail(err, "list longer than %zu bytes",
+                       sizeof cfg->collect.listen - 1);
+    do {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        while (n && isspace((unsigned char)*p)) { p++; n--; }
+        while (n && isspace((unsigned char)p[n - 1])) n--;
+        if (n == 0 || n >= sizeof item)
+            return c2_fail(err, "expected ADDR:PORT[,ADDR:PORT...]");
+        memcpy(item, p, n);
+        item[n] = '\0';
+        if (c2_endpoint_parse(item, 1, &sa, &salen, err) != 0) return -1;
+        p = comma ? comma + 1 : NULL;
+    } while (p);
+    strcpy(cfg->collect.listen, value);
+    return 0;
+}
+
+static int set_collect_metrics(c2_config *cfg, const char *value, c2_err *err)
+{
+    struct sockaddr_storage sa;
+    unsigned salen;
+    if (!strcmp(value, "off") || !value[0]) {
+        cfg->collect.metrics[0] = '\0';
+        return 0;
+    }
+    if (strlen(value) >= sizeof cfg->collect.metrics ||
+        c2_endpoint_parse(value, 1, &sa, &salen, err) != 0)
+        return c2_fail(err, "expected ADDR:PORT or off");
+    strcpy(cfg->collect.metrics, value);
+    return 0;
+}
+
+static int set_size(uint64_t *out, const char *value, uint64_t min,
+                    uint64_t max, c2_err *err)
+{
+    char b[SHOWN_VALUE_MAX + 4];
+    uint64_t v;
+    if (c2_size_parse(value, &v, NULL) != 0 || v < min || v > max)
+        return c2_fail(err, "expected a size from %llu to %llu bytes (k, M, G "
+                       "allowed), got '%s'", (unsigned long long)min,
+                       (unsigned long long)max, shown(value, b, sizeof b));
+    *out = v;
+    return 0;
+}
+
+static int set_collect_rcvbuf(c2_config *cfg, const char *value, c2_err *err)
+{
+    return set_size(&cfg->collect.rcvbuf, value, 64u << 10, 2ull << 30, err);
+}
+
+static int set_collect_queue(c2_config *cfg, const char *value, c2_err *err)
+{
+    return set_size(&cfg->collect.queue, value, 1u << 20, 64ull << 30, err);
+}
+
+static int set_collect_log_interval(c2_config *cfg, const char *value, c2_err *err)
+{
+    int64_t ms;
+    if (parse_duration(value, &ms, err) != 0) return -1;
+    if (ms != 0 && ms < 1000)
+        return c2_fail(err, "log_interval must be 0 (off) or at least 1s");
+    cfg->collect.log_interval_ms = ms;
+    return 0;
+}
+
+static int set_collect_seal_after(c2_config *cfg, const char *value, c2_err *err)
+{
+    int64_t ms;
+    if (parse_duration(value, &ms, err) != 0) return -1;
+    if (ms > C2_MS_PER_DAY) return c2_fail(err, "seal_after must be at most 1d");
+    cfg->collect.seal_after_ms = ms;
+    return 0;
+}
+
+static int parse_bool(const char *value, int *out, c2_err *err)
+{
+    char b[SHOWN_VALUE_MAX + 4];
+    if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "on") ||
+        !strcmp(value, "1"))
+        *out = 1;
+    else if (!strcmp(value, "no") || !strcmp(value, "false") ||
+             !strcmp(value, "off") || !strcmp(value, "0"))
+        *out = 0;
+    else
+        return c2_fail(err, "expected yes or no, got '%s'",
+                       shown(value, b, sizeof b));
+    return 0;
+}
+
+static int set_collect_apply_sampling(c2_config *cfg, const char *value, c2_err *err)
+{
+    return parse_bool(value, &cfg->collect.apply_sampling, err);
+}
+
+/* "ADDR INTERVAL" (or ADDR=INTERVAL from the command line).  A second line
+ * for the same exporter is an error: one of them would be silently lost. */
+static int set_sampling_exporter(c2_config *cfg, const char *value, c2_err *err)
+{
+    char b[SHOWN_VALUE_MAX + 4], addr[FLOW_ADDR_STRLEN];
+    const char *sep = value + strcspn(value, " \t=");
+    size_t n = (size_t)(sep - value);
+    config_sampling e;
+    uint64_t v;
+    while (*sep == ' ' || *sep == '\t' || *sep == '=') sep++;
+    if (n == 0 || n >= sizeof addr)
+        return c2_fail(err, "expected 'ADDRESS INTERVAL', got '%s'",
+                       shown(value, b, sizeof b));
+    memcpy(addr, value, n);
+    addr[n] = '\0';
+    if (flow_addr_parse(addr, &e.exporter) != 0)
+        return c2_fail(err, "'%s' is not an IPv4 or IPv6 address",
+                       shown(addr, b, sizeof b));
+    if (c2_u64_parse(sep, UINT32_MAX, &v) != 0 || v == 0)
+        return c2_fail(err, "expected a sampling interval from 1 to %u after "
+                       "the address, got '%s'", UINT32_MAX, shown(sep, b, sizeof b));
+    e.interval = (uint32_t)v;
+    config_collect *c = &cfg->collect;
+    for (size_t i = 0; i < c->nsampling; i++)
+        if (!flow_addr_cmp(&c->sampling[i].exporter, &e.exporter))
+            return c2_fail(err, "exporter %s is given twice", addr);
+    if (c->nsampling == CONFIG_MAX_SAMPLING)
+        return c2_fail(err, "more than %d exporters", CONFIG_MAX_SAMPLING);
+    c->sampling[c->nsampling++] = e;
+    return 0;
+}
+
 static const option_desc options[] = {
-    {"store", "dir", set_store_dir},
-    {"store", "slice", set_store_slice},
-    {"store", "retention", set_store_retention},
-    {"store", "zstd_level", set_store_zstd_level},
-    {"store", "block_records", set_store_block_records},
-    {"store", "max_open_slices", set_store_max_open_slices},
-    {"query", "memory", set_query_memory},
+    {"store", "dir", set_store_dir, 0},
+    {"store", "slice", set_store_slice, 0},
+    {"store", "retention", set_store_retention, 0},
+    {"store", "zstd_level", set_store_zstd_level, 0},
+    {"store", "block_records", set_store_block_records, 0},
+    {"store", "max_open_slices", set_store_max_open_slices, 0},
+    {"query", "memory", set_query_memory, 0},
+    {"collect", "listen", set_collect_listen, 0},
+    {"collect", "metrics", set_collect_metrics, 0},
+    {"collect", "rcvbuf", set_collect_rcvbuf, 0},
+    {"collect", "queue", set_collect_queue, 0},
+    {"collect", "log_interval", set_collect_log_interval, 0},
+    {"collect", "seal_after", set_collect_seal_after, 0},
+    {"collect", "apply_sampling", set_collect_apply_sampling, 0},
+    {"sampling", "exporter", set_sampling_exporter, 1},
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
@@ -200,6 +345,12 @@ void config_default(c2_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     store_options_default(&cfg->store);
     cfg->query_memory = (uint64_t)1 << 30;
+    strcpy(cfg->collect.listen, ":2055");
+    cfg->collect.rcvbuf = 32u << 20;
+    cfg->collect.queue = 256u << 20;
+    cfg->collect.log_interval_ms = 60000;
+    cfg->collect.seal_after_ms = 60000;
+    cfg->collect.apply_sampling = 1;
 }
 
 int config_set(c2_config *cfg, const char *section, const char *key,
@@ -307,7 +458,7 @@ static int on_key(void *user, const char *section, const char *key,
     if (c->failed_line) return 0;
     int i = find_option(section, key, &e);
     if (i < 0) return ctx_fail(c, e.msg);
-    if (c->set_on[i]) {
+    if (c->set_on[i] && !options[i].repeatable) {
         snprintf(msg, sizeof msg, "[%s] %s is set twice (first on line %d)",
                  options[i].section, options[i].key, c->set_on[i]);
         return ctx_fail(c, msg);

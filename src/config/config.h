@@ -19,12 +19,36 @@
 #define CONFIG_DEFAULT_PATH "/etc/c2flow/c2flow.conf"
 #define CONFIG_ENV "C2FLOW_CONFIG"
 
+/* One [sampling] exporter line: the interval to apply to every record of
+ * that exporter, whatever it announces. */
+typedef struct config_sampling {
+    flow_addr exporter;
+    uint32_t  interval;                 /* 1 in N, >= 1 */
+} config_sampling;
+#define CONFIG_MAX_SAMPLING 1024
+
+/* [collect]: the collector daemon. */
+typedef struct config_collect {
+    char     listen[1024];              /* "ADDR:PORT,..."; default ":2055" */
+    char     metrics[C2_ENDPOINT_STRLEN]; /* ADDR:PORT of /metrics; "" = off */
+    uint64_t rcvbuf;                    /* socket receive buffer; 32 MiB */
+    uint64_t queue;                     /* datagrams held between receiving
+                                           and decoding; 256 MiB */
+    int64_t  log_interval_ms;           /* counters logged every; 60 s */
+    int64_t  seal_after_ms;             /* seal a slice this long after it
+                                           ends; 60 s */
+    int      apply_sampling;            /* multiply by the interval; 1 */
+    size_t   nsampling;                 /* [sampling] exporter lines */
+    config_sampling sampling[CONFIG_MAX_SAMPLING];
+} config_collect;
+
 typedef struct c2_config {
     char          path[PATH_MAX];       /* file loaded; "" = defaults only */
     char          store_dir[PATH_MAX];  /* [store] dir; "" = not set */
     store_options store;                /* [store] slice, retention, ... */
     uint64_t      query_memory;         /* [query] memory: bytes an aggregation
                                            may hold before spilling; 1 GiB */
+    config_collect collect;             /* [collect] and [sampling] */
 } c2_config;
 
 /* Defaults only (no file). */

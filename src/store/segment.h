@@ -186,6 +186,5 @@ int  store_list(const store *s, int64_t from_ms, int64_t to_ms,
                 segment_entry **out, size_t *n, uint64_t *temp_files,
                 c2_err *err);
 void store_list_free(segment_entry *e, size_t n);
-const store_options *store_get_options(const store *s);
 
 #endif

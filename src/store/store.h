@@ -46,6 +46,8 @@ int  store_open(const char *dir, const store_options *opt, int create,
                 store **out, c2_err *err);
 void store_close(store *s);
 const char *store_path(const store *s);
+/* The options the store was opened with (borrowed for its lifetime). */
+const store_options *store_get_options(const store *s);
 
 /* ---- writing ---- */
 
@@ -151,5 +153,19 @@ typedef void (*store_problem_fn)(const char *path, long block,
  * Returns 0 when the walk completed (problems go to fn and the report). */
 int  store_check(store *s, store_check_report *rep, store_problem_fn fn,
                  void *arg, c2_err *err);
+
+/* ---- small state files ----
+ * Named blobs kept beside the segments (the collector's templates), in
+ * STORE/state/NAME.  A put writes the whole blob under a temporary name,
+ * fsyncs and renames it, so a reader sees the old blob or the new one,
+ * never half of one.  NAME is 1 to 64 of [a-z0-9_.-], not starting with
+ * '.'.  Blobs are at most STORE_STATE_MAX bytes. */
+#define STORE_STATE_MAX (64u << 20)
+int  store_state_put(store *s, const char *name, const void *buf, size_t len,
+                     c2_err *err);
+/* 1 with *buf (malloc'ed; caller frees) and *len, 0 when there is no such
+ * blob, -1 on error. */
+int  store_state_get(store *s, const char *name, uint8_t **buf, size_t *len,
+                     c2_err *err);
 
 #endif

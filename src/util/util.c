@@ -17,6 +17,9 @@
 #include <string.h>
 #include <time.h>
 #include <zlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 /* ---- errors ---- */
 
@@ -313,4 +316,77 @@ uint32_t c2_crc32(uint32_t crc, const void *buf, size_t len)
         len -= chunk;
     }
     return crc;
+}
+
+/* ---- socket endpoints ---- */
+
+static int endpoint_port(const char *s, uint16_t *port, int allow_port0)
+{
+    uint64_t v;
+    if (c2_u64_parse(s, 65535, &v) != 0 || (v == 0 && !allow_port0)) return -1;
+    *port = (uint16_t)v;
+    return 0;
+}
+
+int c2_endpoint_parse(const char *s, int allow_port0,
+                      struct sockaddr_storage *sa, unsigned *salen, c2_err *err)
+{
+    char host[INET6_ADDRSTRLEN + 2];
+    const char *port;
+    memset(sa, 0, sizeof *sa);
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':' || (size_t)(close - s - 1) >= sizeof host)
+            return c2_fail(err, "'%.64s': expected [IPv6]:PORT", s);
+        memcpy(host, s + 1, (size_t)(close - s - 1));
+        host[close - s - 1] = '\0';
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(s, ':');
+        if (colon && strchr(s, ':') != colon)
+            return c2_fail(err, "'%.64s': write an IPv6 endpoint as [ADDR]:PORT", s);
+        size_t n = colon ? (size_t)(colon - s) : 0;
+        if (n >= sizeof host) return c2_fail(err, "'%.64s': address too long", s);
+        memcpy(host, s, n);
+        host[n] = '\0';
+        port = colon ? colon + 1 : s;
+        if (n == 0) strcpy(host, "::");
+    }
+    uint16_t p;
+    if (endpoint_port(port, &p, allow_port0) != 0)
+        return c2_fail(err, "'%.64s': expected a port from %d to 65535", s,
+                       allow_port0 ? 0 : 1);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)sa;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)sa;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(p);
+        *salen = sizeof *v4;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(p);
+        *salen = sizeof *v6;
+        return 0;
+    }
+    return c2_fail(err, "'%.64s': '%s' is not a numeric IPv4 or IPv6 address", s,
+                   host);
+}
+
+char *c2_endpoint_format(const struct sockaddr_storage *sa, char *buf, size_t len)
+{
+    char host[INET6_ADDRSTRLEN];
+    if (sa->ss_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
+        snprintf(buf, len, "%s:%u", host, ntohs(v4->sin_port));
+    } else if (sa->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
+        snprintf(buf, len, "[%s]:%u", host, ntohs(v6->sin6_port));
+    } else {
+        snprintf(buf, len, "?");
+    }
+    return buf;
 }

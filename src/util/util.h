@@ -62,6 +62,19 @@ int c2_u64_parse(const char *s, uint64_t max, uint64_t *out);
 /* Byte sizes and counts for humans: "1.2 GiB", "3.4 M". */
 char *c2_bytes_human(uint64_t n, char *buf, size_t len);
 
+/* Socket endpoints, numeric only (never a DNS lookup): "127.0.0.1:2055",
+ * "[2001:db8::1]:2055", "[::]:2055", and a bare "2055" or ":2055" meaning
+ * every address ([::], which on Linux also receives IPv4).  Port 0 is
+ * refused unless allow_port0.  "ADDR:PORT" is written back by
+ * c2_endpoint_format (buf >= C2_ENDPOINT_STRLEN). */
+struct sockaddr_storage;
+#define C2_ENDPOINT_STRLEN 64
+int   c2_endpoint_parse(const char *s, int allow_port0,
+                        struct sockaddr_storage *sa, unsigned *salen,
+                        c2_err *err);
+char *c2_endpoint_format(const struct sockaddr_storage *sa, char *buf,
+                         size_t len);
+
 /* CRC-32 (zlib's polynomial) of len bytes, continuing from crc (start 0). */
 uint32_t c2_crc32(uint32_t crc, const void *buf, size_t len);
 

@@ -41,6 +41,14 @@ static void assert_defaults(const c2_config *cfg)
     assert_int_equal(cfg->store.max_open_slices, d.max_open_slices);
     assert_int_equal(cfg->store.now_ms, d.now_ms);
     assert_true(cfg->query_memory == (uint64_t)1 << 30);
+    assert_string_equal(cfg->collect.listen, ":2055");
+    assert_string_equal(cfg->collect.metrics, "");
+    assert_true(cfg->collect.rcvbuf == 32u << 20);
+    assert_true(cfg->collect.queue == 256u << 20);
+    assert_int_equal(cfg->collect.log_interval_ms, 60000);
+    assert_int_equal(cfg->collect.seal_after_ms, 60000);
+    assert_int_equal(cfg->collect.apply_sampling, 1);
+    assert_int_equal(cfg->collect.nsampling, 0);
 }
 
 /* Load text that must fail, and check the message is exactly `want`. */
@@ -413,7 +421,7 @@ static void test_shipped_file_is_defaults(void **state)
      * must give a file that still loads (the shown values are valid). */
     FILE *f = fopen(path, "r");
     assert_non_null(f);
-    char text[16384], line[512];
+    char text[32768], line[512];
     size_t len = 0;
     int options = 0;
     while (fgets(line, sizeof line, f)) {
@@ -428,12 +436,85 @@ static void test_shipped_file_is_defaults(void **state)
         len += l;
     }
     fclose(f);
-    assert_int_equal(options, 7);
+    assert_int_equal(options, 15);
     if (config_load_buffer(text, len, "uncommented", &cfg, &err) != 0)
         fail_msg("%s", err.msg);
     assert_string_equal(cfg.store_dir, "/var/lib/c2flow/store");
     cfg.store_dir[0] = '\0';
+    assert_int_equal(cfg.collect.nsampling, 1);     /* the example line */
+    cfg.collect.nsampling = 0;
     assert_defaults(&cfg);
+}
+
+static void test_collect(void **state)
+{
+    (void)state;
+    c2_config cfg;
+    c2_err err;
+    const char *text =
+        "[collect]\n"
+        "listen = 127.0.0.1:2055, [::1]:4739,6343\n"
+        "metrics = 127.0.0.1:9155\n"
+        "rcvbuf = 64M\n"
+        "queue = 1G\n"
+        "log_interval = 0\n"
+        "seal_after = 2m\n"
+        "apply_sampling = no\n"
+        "[sampling]\n"
+        "exporter = 192.0.2.1 1000\n"
+        "exporter = 2001:db8::1   512\n";
+    if (load(text, &cfg, &err) != 0) fail_msg("%s", err.msg);
+    assert_string_equal(cfg.collect.listen, "127.0.0.1:2055, [::1]:4739,6343");
+    assert_string_equal(cfg.collect.metrics, "127.0.0.1:9155");
+    assert_true(cfg.collect.rcvbuf == 64u << 20);
+    assert_true(cfg.collect.queue == 1u << 30);
+    assert_int_equal(cfg.collect.log_interval_ms, 0);
+    assert_int_equal(cfg.collect.seal_after_ms, 120000);
+    assert_int_equal(cfg.collect.apply_sampling, 0);
+    assert_int_equal(cfg.collect.nsampling, 2);
+    char a[FLOW_ADDR_STRLEN];
+    assert_string_equal(flow_addr_format(&cfg.collect.sampling[1].exporter, a, sizeof a),
+                        "2001:db8::1");
+    assert_int_equal(cfg.collect.sampling[0].interval, 1000);
+    assert_int_equal(cfg.collect.sampling[1].interval, 512);
+
+    /* the command line spells an override ADDR=N, and may repeat it */
+    assert_int_equal(config_set(&cfg, "sampling", "exporter", "198.51.100.7=10", &err), 0);
+    assert_int_equal(cfg.collect.nsampling, 3);
+    assert_int_equal(config_set(&cfg, "sampling", "exporter", "198.51.100.7=20", &err), -1);
+    assert_string_equal(err.msg, "exporter 198.51.100.7 is given twice");
+    assert_int_equal(cfg.collect.nsampling, 3);
+
+    expect_error("[collect]\nlisten = 2001:db8::1:2055\n",
+                 "t.conf:2: listen: '2001:db8::1:2055': write an IPv6 endpoint as [ADDR]:PORT");
+    expect_error("[collect]\nlisten = 10.0.0.1:70000\n",
+                 "t.conf:2: listen: '10.0.0.1:70000': expected a port from 0 to 65535");
+    expect_error("[collect]\nlisten = router.example:2055\n",
+                 "t.conf:2: listen: 'router.example:2055': 'router.example' is not a "
+                 "numeric IPv4 or IPv6 address");
+    expect_error("[collect]\nlisten = 1.2.3.4:5,,6\n",
+                 "t.conf:2: listen: expected ADDR:PORT[,ADDR:PORT...]");
+    expect_error("[collect]\nmetrics = localhost\n",
+                 "t.conf:2: metrics: expected ADDR:PORT or off");
+    expect_error("[collect]\napply_sampling = maybe\n",
+                 "t.conf:2: apply_sampling: expected yes or no, got 'maybe'");
+    expect_error("[collect]\nlog_interval = 10ms\n",
+                 "t.conf:2: log_interval: log_interval must be 0 (off) or at least 1s");
+    expect_error("[collect]\nrcvbuf = 1k\n",
+                 "t.conf:2: rcvbuf: expected a size from 65536 to 2147483648 bytes "
+                 "(k, M, G allowed), got '1k'");
+    expect_error("[sampling]\nexporter = 192.0.2.1\n",
+                 "t.conf:2: exporter: expected a sampling interval from 1 to 4294967295 "
+                 "after the address, got ''");
+    expect_error("[sampling]\nexporter = 192.0.2.1 0\n",
+                 "t.conf:2: exporter: expected a sampling interval from 1 to 4294967295 "
+                 "after the address, got '0'");
+    expect_error("[sampling]\nexporter = 192.0.2.300 10\n",
+                 "t.conf:2: exporter: '192.0.2.300' is not an IPv4 or IPv6 address");
+    expect_error("[sampling]\nexporter = 192.0.2.1 10\nexporter = 192.0.2.1 20\n",
+                 "t.conf:3: exporter: exporter 192.0.2.1 is given twice");
+    expect_error("[collect]\nlisten = :1\nlisten = :2\n",
+                 "t.conf:3: [collect] listen is set twice (first on line 2)");
 }
 
 static void test_query_memory(void **state)
@@ -457,6 +538,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_query_memory),
+        cmocka_unit_test(test_collect),
         cmocka_unit_test(test_empty_text_is_defaults),
         cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_syntax_variants),

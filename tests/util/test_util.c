@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/socket.h>
 
 #include <string.h>
 
@@ -92,6 +93,37 @@ static void test_numbers(void **state)
     assert_int_equal(c2_crc32(0, "123456789", 9), 0xCBF43926u);
 }
 
+static void expect_endpoint(const char *in, int allow0, const char *want)
+{
+    struct sockaddr_storage sa;
+    unsigned len;
+    c2_err err;
+    char buf[C2_ENDPOINT_STRLEN];
+    if (c2_endpoint_parse(in, allow0, &sa, &len, &err) != 0)
+        fail_msg("%s: %s", in, err.msg);
+    assert_string_equal(c2_endpoint_format(&sa, buf, sizeof buf), want);
+}
+
+static void test_endpoints(void **state)
+{
+    (void)state;
+    expect_endpoint("127.0.0.1:2055", 0, "127.0.0.1:2055");
+    expect_endpoint("[2001:db8::1]:4739", 0, "[2001:db8::1]:4739");
+    expect_endpoint("[::]:9", 0, "[::]:9");
+    expect_endpoint("6343", 0, "[::]:6343");
+    expect_endpoint(":6343", 0, "[::]:6343");
+    expect_endpoint("127.0.0.1:0", 1, "127.0.0.1:0");
+    struct sockaddr_storage sa;
+    unsigned len;
+    c2_err err;
+    const char *bad[] = {"127.0.0.1:0", "127.0.0.1", "127.0.0.1:", "1.2.3.4:65536",
+                         "::1:80", "[::1]80", "[::1", "host:80", "1.2.3.4:8x",
+                         "[1.2.3.4]:80x", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (c2_endpoint_parse(bad[i], 0, &sa, &len, &err) == 0)
+            fail_msg("accepted '%s'", bad[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -99,6 +131,7 @@ int main(void)
         cmocka_unit_test(test_time_format),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_endpoints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
