@@ -16,7 +16,9 @@
  * Timing: the generator's time is measured apart and not charged to the
  * store; write figures cover store_writer_append and store_writer_close
  * (which seals and fsyncs the last segments).  CPU time is the process's
- * (the writer and scans run in this one thread).  The page cache is left
+ * (the writer and scans run in this one thread), user and system: "write
+ * CPU per record" (RESULT write_cpu_ns) is the store's whole share of a
+ * collector's per-record budget.  The page cache is left
  * warm, as it is for the nfdump reads that bench/store.sh compares with.
  * Retention is off, so the fixed default start (2026-01-01) is kept.
  *
@@ -232,8 +234,9 @@ static const char *const usage_text =
     "Write RECORDS synthetic records (default 50000000) into a fresh store in\n"
     "DIR (default /var/tmp/c2flow-bench/store; must be missing or empty), then\n"
     "scan them back, and print the figures and a RESULT line.  -l, -L and -b\n"
-    "override the store's zstd level, slice length and block size; each timed\n"
-    "scan runs REPEAT times (default 3, at most 9) and the median is shown.\n";
+    "override the store's zstd level (1..22, or -1..-100 for zstd's fast\n"
+    "levels), slice length and block size; each timed scan runs REPEAT times\n"
+    "(default 3, at most 9) and the median is shown.\n";
 
 enum { OPT_START = 1000 };
 
@@ -268,10 +271,13 @@ int main(int argc, char **argv)
         case 's':
             if (synth_param_set(&p, "seed", optarg, 0, &err) != 0) goto usage;
             break;
-        case 'l':
-            if (c2_u64_parse(optarg, 22, &u) != 0 || !u) goto usage;
-            o.zstd_level = (int)u;
+        case 'l':                   /* 1..22, or -1..-100: zstd's fast levels */
+        {
+            int neg = optarg[0] == '-';
+            if (c2_u64_parse(optarg + neg, neg ? 100 : 22, &u) != 0 || !u) goto usage;
+            o.zstd_level = neg ? -(int)u : (int)u;
             break;
+        }
         case 'L':
             if (c2_duration_parse(optarg, &o.slice_ms, &err) != 0) {
                 fprintf(stderr, "store_bench: -L: %s\n", err.msg);
@@ -372,6 +378,9 @@ int main(int argc, char **argv)
            c2_duration_format(o.slice_ms, dur, sizeof dur), o.block_records);
     printf("  %-28s %12.2f M records/s   (CPU: %.2f M records/s; %.0f ns/record)\n",
            "write (store only)", wr_rps / 1e6, wr_cpu / 1e6, wr.cpu * 1e9 / (double)n);
+    printf("  %-28s %12.1f ns          (append + seal: transforms, zones, zstd, CRC,\n"
+           "  %-28s %12s              write(2) and fsync, user + system)\n",
+           "write CPU per record", wr.cpu * 1e9 / (double)n, "", "");
     printf("  %-28s %12.2f M records/s   (generator alone: %.2f M records/s)\n",
            "write incl. generation", e2e / 1e6, per_s(n, gen.wall) / 1e6);
     printf("  %-28s %12s              (%" PRIu64 " bytes, %" PRIu64 " segments)\n",
@@ -417,7 +426,7 @@ int main(int argc, char **argv)
         if (f != FLOW_END)
             printf(" bpr_%s=%.3f", f == FLOW_START ? "times" : flow_field_name((flow_field)f),
                    (double)col_bytes[f] / (double)n);
-    printf(" checks=%s\n", ok ? "ok" : "FAILED");
+    printf(" write_cpu_ns=%.1f checks=%s\n", wr.cpu * 1e9 / (double)n, ok ? "ok" : "FAILED");
     return ok ? 0 : 1;
 
 usage:

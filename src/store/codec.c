@@ -2,24 +2,59 @@
  * codec.c: one column of one block <-> one zstd frame.
  *
  * Each column first gets a cheap transform that lays its redundancy out for
- * zstd, then is compressed on its own (so that a scan reads and inflates only
- * the columns it needs):
+ * the entropy coder, then is compressed on its own (so that a scan reads and
+ * inflates only the columns it needs):
  *
  *   start, end     one of them ENC_TIME_DELTA: records come roughly in time
- *                                  order, so the differences are small (zigzag:
- *                                  they may be negative); the other the
- *                                  duration (ENC_TIME_SINCE / ENC_TIME_BEFORE).
- *                                  Per block, the smoother one is the anchor.
- *   src/dst addr   ENC_SHUFFLE     16 byte planes: for IPv4-mapped addresses
- *                                  the first 12 planes are constant and vanish
- *   ports          ENC_SHUFFLE     2 byte planes: high bytes repeat a lot
- *   exporter, domain, interfaces, sampling
- *                  ENC_DICT        few distinct values per block; falls back
+ *                  order, so the differences are small (zigzag: they may be
+ *                  negative); the other the duration (ENC_TIME_SINCE /
+ *                  ENC_TIME_BEFORE).  Per block, the smoother one (judged on
+ *                  a sample of the deltas) is the anchor.
+ *   exporter       ENC_DICT        few distinct values per block, found through
+ *                                  a small cache before the hash
+ *   domain, interfaces, sampling, AS numbers
+ *                  ENC_DICT        when the values of a block span at most 256
+ *                                  numbers the dictionary is simply min..max
+ *                                  and an index is value - min (no hashing);
+ *                                  else a hashed dictionary.  Both fall back
  *                                  to ENC_SHUFFLE past 65536 distinct values
- *   packets, bytes, AS numbers
- *                  ENC_VARINT      small numbers dominate
+ *   src/dst addr   ENC_ADDR_SPLIT  IPv4 rows as 4 byte planes, IPv6 as 16
+ *   ports          ENC_SHUFFLE     2 byte planes: high bytes repeat a lot
+ *   packets, bytes ENC_VARINT      small numbers dominate
  *   proto, flags, tos
- *                  ENC_RAW
+ *                  ENC_RAW         compressed straight from the column
+ *
+ * Writing is on the collector's hot path, so the encoders are single typed
+ * passes that also compute the column's zone (min and max) as they go, and
+ * varints are written without a branch on their length.
+ *
+ * The zstd stage is where most of the CPU went, and most of it was wasted:
+ * LZ matching finds nothing worth having in a column of independent small
+ * symbols (exporter, interfaces, flags) yet spends most of its time there,
+ * and the low planes of addresses and ports barely compress at all.  So
+ * each column is packed in one of three ways, every one a standard zstd
+ * frame that any zstd decoder reads:
+ *
+ *   PACK_LZ       ZSTD_compress2 at the store's level (runs, repeats)
+ *   PACK_ENTROPY  no matches, literals Huffman-coded (ZSTD_compressSequences
+ *                 with no sequence): 3-5 times cheaper than LZ on such data
+ *   PACK_STORE    no matches, literals stored: a copy
+ *
+ * Which way suits a column is measured, not guessed: the first block a
+ * codec encodes, and every PROBE_EVERY-th after, packs each column all three
+ * ways, writes the smallest, and keeps for the blocks in between the
+ * cheapest way that is not much bigger (PACK_ENTROPY must save 10% over
+ * PACK_STORE, PACK_LZ 20% over the others).  The probe's LZ runs at level 1
+ * at most: it only has to tell whether matches pay, and the columns where
+ * they do are the cheap ones to compress at any level.  The choice only
+ * ever costs bytes, never correctness.  On synth data the probes pick LZ for
+ * end and sampling (and for exporter and domain when a collector's records
+ * come in runs per exporter), ENTROPY for the small-alphabet columns, STORE
+ * for addresses, source ports and byte counts.
+ *
+ * ZSTD_compressSequences is zstd's experimental API, so it is used only
+ * when the zstd library at run time is the release (major.minor) the code
+ * was built against; otherwise every column is PACK_LZ, as before.
  *
  * Decoding trusts nothing: every length is checked against the record count
  * and the bytes actually present, and a decoder must consume its input
@@ -29,66 +64,115 @@
 
 #include <stdlib.h>
 #include <string.h>
+#define ZSTD_STATIC_LINKING_ONLY    /* ZSTD_compressSequences, literal modes */
 #include <zstd.h>
 
 #define DICT_MAX 65536u
-#define DICT_SLOTS (2 * DICT_MAX)
+#define FOR_MAX 256u                /* widest min..max range taken as a dictionary */
+#define HASH_MIN_BITS 10            /* dictionary hash: 1024 slots to start */
+#define HASH_MAX_BITS 17            /* 2 x DICT_MAX slots */
+#define PROBE_EVERY 64              /* blocks between measurements of a column */
+#define ENTROPY_KEEP 90             /* PACK_ENTROPY if <= 90% of PACK_STORE */
+#define LZ_KEEP 80                  /* PACK_LZ if <= 80% of the next best */
+
+typedef enum pack_mode { PACK_STORE, PACK_ENTROPY, PACK_LZ } pack_mode;
+
+/* A front cache of the exporter dictionary, direct-mapped on the last byte
+ * of the address: a collector has few exporters, so nearly every row is
+ * found with one load and one comparison, without hashing. */
+typedef struct addr_cache {
+    flow_addr a;
+    uint32_t  idx;              /* dictionary index */
+    uint32_t  gen;              /* valid when == codec_ctx.acache_gen */
+} addr_cache;
 
 struct codec_ctx {
-    ZSTD_CCtx *cctx;
+    ZSTD_CCtx *lz;              /* PACK_LZ, at the store's level */
+    ZSTD_CCtx *lz_probe;        /* PACK_LZ while probing: level <= 1 */
+    ZSTD_CCtx *ent;             /* PACK_ENTROPY */
+    ZSTD_CCtx *sto;             /* PACK_STORE */
     ZSTD_DCtx *dctx;
+    int        seq_api;         /* ZSTD_compressSequences usable */
     uint8_t   *raw;             /* transformed bytes */
     size_t     raw_cap;
     uint8_t   *frame;           /* compressed bytes */
     size_t     frame_cap;
-    uint32_t  *slot_gen;        /* dictionary hash: generation per slot */
-    uint32_t  *slot_idx;        /* dictionary hash: index into dict_vals */
-    uint32_t   gen;
+    uint8_t   *alt;             /* a second frame while probing */
+    size_t     alt_cap;
+    uint64_t  *slots;           /* dictionary hash: gen<<48 | index<<32 | key */
+    uint16_t   gen;             /* slots of other generations are empty */
     uint8_t   *dict_vals;       /* DICT_MAX values of up to 16 bytes */
-    uint16_t  *dict_idx;        /* dictionary index of each row */
-    size_t     dict_idx_cap;
+    addr_cache acache[256];     /* exporter dictionary front cache */
+    uint32_t   acache_gen;
+    uint32_t  *rows6;           /* ENC_ADDR_SPLIT: the IPv6 rows */
+    size_t     rows6_cap;
+    uint8_t    mode[FLOW_FIELD_COUNT];      /* pack_mode per column */
+    uint8_t    hash_bits[FLOW_FIELD_COUNT]; /* table size the last block needed */
+    uint8_t    for_next[FLOW_FIELD_COUNT];  /* try a frame of reference first */
+    uint32_t   for_base[FLOW_FIELD_COUNT];  /* ... on the last block's minimum */
+    uint32_t   to_probe[FLOW_FIELD_COUNT];  /* blocks until the next probe */
 };
 
-static int grow_idx(codec_ctx *c, size_t n)
+static int grow_array(void **p, size_t *cap, size_t n, size_t size)
 {
-    if (n <= c->dict_idx_cap) return 0;
-    uint16_t *p = realloc(c->dict_idx, n * sizeof *p);
-    if (!p) return -1;
-    c->dict_idx = p;
-    c->dict_idx_cap = n;
+    if (n <= *cap) return 0;
+    void *q = realloc(*p, n * size);
+    if (!q) return -1;
+    *p = q;
+    *cap = n;
     return 0;
+}
+
+static ZSTD_CCtx *new_cctx(int level, int literals)
+{
+    ZSTD_CCtx *z = ZSTD_createCCtx();
+    if (!z) return NULL;
+    ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 0);
+    ZSTD_CCtx_setParameter(z, ZSTD_c_contentSizeFlag, 1);
+    if (literals >= 0) {
+        /* literals only: the match finder's tables are never used */
+        ZSTD_CCtx_setParameter(z, ZSTD_c_hashLog, ZSTD_HASHLOG_MIN);
+        ZSTD_CCtx_setParameter(z, ZSTD_c_chainLog, ZSTD_CHAINLOG_MIN);
+        ZSTD_CCtx_setParameter(z, ZSTD_c_literalCompressionMode, literals);
+    }
+    return z;
 }
 
 codec_ctx *codec_new(int zstd_level)
 {
     codec_ctx *c = calloc(1, sizeof *c);
     if (!c) return NULL;
-    c->cctx = ZSTD_createCCtx();
+    c->lz = new_cctx(zstd_level, -1);
+    c->lz_probe = new_cctx(zstd_level < 0 ? zstd_level : 1, -1);  /* 0 is zstd's default, 3 */
+    c->ent = new_cctx(1, ZSTD_ps_enable);
+    c->sto = new_cctx(1, ZSTD_ps_disable);
     c->dctx = ZSTD_createDCtx();
-    c->slot_gen = calloc(DICT_SLOTS, sizeof *c->slot_gen);
-    c->slot_idx = calloc(DICT_SLOTS, sizeof *c->slot_idx);
+    c->slots = calloc((size_t)1 << HASH_MAX_BITS, sizeof *c->slots);
     c->dict_vals = malloc((size_t)DICT_MAX * 16);
-    if (!c->cctx || !c->dctx || !c->slot_gen || !c->slot_idx || !c->dict_vals) {
+    if (!c->lz || !c->lz_probe || !c->ent || !c->sto || !c->dctx || !c->slots ||
+        !c->dict_vals) {
         codec_free(c);
         return NULL;
     }
-    ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel, zstd_level);
-    ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 0);
-    ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_contentSizeFlag, 1);
+    c->seq_api = ZSTD_versionNumber() / 100 == ZSTD_VERSION_NUMBER / 100;
     return c;
 }
 
 void codec_free(codec_ctx *c)
 {
     if (!c) return;
-    ZSTD_freeCCtx(c->cctx);
+    ZSTD_freeCCtx(c->lz);
+    ZSTD_freeCCtx(c->lz_probe);
+    ZSTD_freeCCtx(c->ent);
+    ZSTD_freeCCtx(c->sto);
     ZSTD_freeDCtx(c->dctx);
     free(c->raw);
     free(c->frame);
-    free(c->slot_gen);
-    free(c->slot_idx);
+    free(c->alt);
+    free(c->slots);
     free(c->dict_vals);
-    free(c->dict_idx);
+    free(c->rows6);
     free(c);
 }
 
@@ -103,27 +187,58 @@ static int grow(uint8_t **buf, size_t *cap, size_t need)
     return 0;
 }
 
-static segment_encoding preferred_encoding(flow_field f)
-{
-    switch (f) {
-    case FLOW_START: return ENC_TIME_DELTA;
-    case FLOW_END: return ENC_TIME_SINCE;
-    case FLOW_EXPORTER: case FLOW_DOMAIN: case FLOW_IN_IF: case FLOW_OUT_IF:
-    case FLOW_SAMPLING: case FLOW_SRC_AS: case FLOW_DST_AS:
-    case FLOW_SRC_ADDR: case FLOW_DST_ADDR: return ENC_DICT;
-    case FLOW_SRC_PORT: case FLOW_DST_PORT: return ENC_SHUFFLE;
-    case FLOW_PACKETS: case FLOW_BYTES: return ENC_VARINT;
-    default: return ENC_RAW;
-    }
-}
-
 /* ---- varints ---- */
 
 static inline uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
 static inline int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
+static inline size_t varint_len(uint64_t v)
+{
+    return (70u - (unsigned)__builtin_clzll(v | 1)) / 7u;
+}
+
+/* Little-endian words in one store. */
+static inline void put_le64(uint8_t *p, uint64_t x)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    memcpy(p, &x, 8);
+}
+
+static inline void put_le32(uint8_t *p, uint32_t x)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap32(x);
+#endif
+    memcpy(p, &x, 4);
+}
+
+/* LEB128, without a branch on the length below 2^21 (every time delta and
+ * duration under 35 minutes, most counters): in a column of mixed widths
+ * such a branch goes wrong half the time.  The 7-bit groups are spread over
+ * one word, the continuation bits set, and the whole word stored, of which
+ * `len` bytes count; wider values take the same path on 64 bits.  The
+ * caller leaves 8 bytes of room past the end. */
 static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
 {
+    if (v < (1u << 21)) {
+        uint32_t y = (uint32_t)v, two = y >= 0x80, three = y >= 0x4000;
+        uint32_t x = (y & 0x7f) | (y << 1 & 0x7f00) | (y << 2 & 0x7f0000) |
+                     two << 7 | three << 15;
+        put_le32(p, x);
+        return p + 1 + two + three;
+    }
+    if (v < (1ull << 56)) {
+        uint64_t x = (v & 0x7f) | (v << 1 & 0x7f00) | (v << 2 & 0x7f0000) |
+                     (v << 3 & 0x7f000000) | (v << 4 & 0x7f00000000ull) |
+                     (v << 5 & 0x7f0000000000ull) | (v << 6 & 0x7f000000000000ull) |
+                     (v << 7 & 0x7f00000000000000ull);
+        size_t len = varint_len(v);
+        x |= 0x0080808080808080ull >> (8 * (8 - len));
+        put_le64(p, x);
+        return p + len;
+    }
     while (v >= 0x80) {
         *p++ = (uint8_t)(v | 0x80);
         v >>= 7;
@@ -146,40 +261,52 @@ static inline size_t get_varint(const uint8_t *p, const uint8_t *end, uint64_t *
     return 0;
 }
 
-/* ---- transforms ---- */
+/* ---- typed encoders; each also gives the column's min and max ---- */
 
-static size_t encode_time_delta(const int64_t *v, size_t n, uint8_t *out)
+/* ENC_TIME_DELTA of v. */
+static size_t encode_time_delta(const int64_t *v, size_t n, uint8_t *out,
+                                flow_value *min, flow_value *max)
 {
     uint8_t *p = out;
     uint64_t prev = 0;
+    int64_t lo = v[0], hi = v[0];
     for (size_t i = 0; i < n; i++) {
-        p = put_varint(p, zigzag((int64_t)((uint64_t)v[i] - prev)));
-        prev = (uint64_t)v[i];
+        int64_t x = v[i];
+        p = put_varint(p, zigzag((int64_t)((uint64_t)x - prev)));
+        prev = (uint64_t)x;
+        lo = x < lo ? x : lo;
+        hi = x > hi ? x : hi;
     }
+    min->t = lo;
+    max->t = hi;
     return (size_t)(p - out);
 }
 
-/* zigzag varints of a[i] - b[i]: the duration, stored on one side of it */
-static size_t encode_time_diff(const int64_t *a, const int64_t *b, size_t n,
-                               uint8_t *out)
+/* zigzag varints of end[i] - start[i]: the duration, stored on the side of
+ * `own` (start or end), whose min and max are taken. */
+static size_t encode_time_diff(const int64_t *end, const int64_t *start,
+                               const int64_t *own, size_t n, uint8_t *out,
+                               flow_value *min, flow_value *max)
 {
     uint8_t *p = out;
-    for (size_t i = 0; i < n; i++)
-        p = put_varint(p, zigzag((int64_t)((uint64_t)a[i] - (uint64_t)b[i])));
+    int64_t lo = own[0], hi = own[0];
+    for (size_t i = 0; i < n; i++) {
+        p = put_varint(p, zigzag((int64_t)((uint64_t)end[i] - (uint64_t)start[i])));
+        lo = own[i] < lo ? own[i] : lo;
+        hi = own[i] > hi ? own[i] : hi;
+    }
+    min->t = lo;
+    max->t = hi;
     return (size_t)(p - out);
 }
 
-static size_t varint_len(uint64_t v)
-{
-    size_t k = 1;
-    while (v >= 0x80) { v >>= 7; k++; }
-    return k;
-}
-
+/* Bytes of the deltas of v, estimated from every 16th pair of a long block
+ * (every pair of a short one): enough to tell a smooth column from a rough
+ * one, at a sixteenth of the cost. */
 static size_t delta_cost(const int64_t *v, size_t n)
 {
-    size_t cost = 0;
-    for (size_t i = 1; i < n; i++)
+    size_t cost = 0, step = n >= 4096 ? 16 : 1;
+    for (size_t i = 1; i < n; i += step)
         cost += varint_len(zigzag((int64_t)((uint64_t)v[i] - (uint64_t)v[i - 1])));
     return cost;
 }
@@ -187,7 +314,8 @@ static size_t delta_cost(const int64_t *v, size_t n)
 /* Which time column a block is anchored on: the one whose deltas are
  * smaller.  A router exports by end time (end is smooth), a Zeek log is in
  * start order (start is smooth).  The other column stores the duration.
- * START and END encodings both call this, so they always agree. */
+ * START and END encodings both call this on the same rows, so they always
+ * agree. */
 static int end_anchored(const flow_batch *b, size_t n)
 {
     return delta_cost(b->end_ms, n) < delta_cost(b->start_ms, n);
@@ -213,10 +341,20 @@ static void store_uint(void *col, size_t w, size_t i, uint64_t v)
     }
 }
 
-static size_t encode_varint(const void *col, size_t w, size_t n, uint8_t *out)
+/* ENC_VARINT of 64-bit values. */
+static size_t encode_varint64(const uint64_t *v, size_t n, uint8_t *out,
+                              flow_value *min, flow_value *max)
 {
     uint8_t *p = out;
-    for (size_t i = 0; i < n; i++) p = put_varint(p, load_uint(col, w, i));
+    uint64_t lo = v[0], hi = v[0];
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = v[i];
+        p = put_varint(p, x);
+        lo = x < lo ? x : lo;
+        hi = x > hi ? x : hi;
+    }
+    min->u = lo;
+    max->u = hi;
     return (size_t)(p - out);
 }
 
@@ -233,187 +371,597 @@ static size_t encode_shuffle(const uint8_t *col, size_t w, size_t n, uint8_t *ou
     return n * w;
 }
 
-/* Equality of two values of width w, without a memcmp call for the widths
- * the hot columns have (4: interfaces, AS; 16: addresses). */
-static inline int same_value(const uint8_t *a, const uint8_t *b, size_t w)
+/* ENC_SHUFFLE of 16-bit values (ports) with their min and max. */
+static size_t encode_shuffle16(const uint16_t *v, size_t n, uint8_t *out,
+                               flow_value *min, flow_value *max)
 {
-    if (w == 4) {
-        uint32_t x, y;
-        memcpy(&x, a, 4);
-        memcpy(&y, b, 4);
-        return x == y;
-    }
-    if (w == 16) {
-        uint64_t x[2], y[2];
-        memcpy(x, a, 16);
-        memcpy(y, b, 16);
-        return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
-    }
-    return memcmp(a, b, w) == 0;
-}
-
-static uint32_t hash_bytes(const uint8_t *v, size_t w)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull;
-    for (size_t i = 0; i < w; i += 4) {
-        uint32_t x;
-        memcpy(&x, v + i, 4);
-        h = (h ^ x) * 0xff51afd7ed558ccdull;
-    }
-    return (uint32_t)(h >> 32);
-}
-
-/* Build the block's dictionary: c->dict_vals gets the distinct values in
- * order of first appearance, idx (u16 per row) the index of each row.
- * Returns the number of distinct values, or 0 when there are more than
- * `limit` (the caller then uses another encoding). */
-static uint32_t build_dict(codec_ctx *c, const uint8_t *col, size_t w, size_t n,
-                           uint32_t limit, uint16_t *idx)
-{
-    uint32_t count = 0, last = 0;
-    if (++c->gen == 0) {
-        memset(c->slot_gen, 0, DICT_SLOTS * sizeof *c->slot_gen);
-        c->gen = 1;
-    }
+    const uint8_t *bytes = (const uint8_t *)v;
+    uint8_t *p0 = out, *p1 = out + n;
+    uint16_t lo = v[0], hi = v[0];
     for (size_t i = 0; i < n; i++) {
-        const uint8_t *v = col + i * w;
-        if (count && same_value(v, c->dict_vals + (size_t)last * w, w)) {
-            idx[i] = (uint16_t)last;
-            continue;
-        }
-        uint32_t s = hash_bytes(v, w) & (DICT_SLOTS - 1);
-        while (c->slot_gen[s] == c->gen &&
-               !same_value(c->dict_vals + (size_t)c->slot_idx[s] * w, v, w))
-            s = (s + 1) & (DICT_SLOTS - 1);
-        if (c->slot_gen[s] != c->gen) {
-            if (count == limit) return 0;
-            c->slot_gen[s] = c->gen;
-            c->slot_idx[s] = count;
-            memcpy(c->dict_vals + (size_t)count * w, v, w);
-            count++;
-        }
-        last = c->slot_idx[s];
-        idx[i] = (uint16_t)last;
+        p0[i] = bytes[2 * i];
+        p1[i] = bytes[2 * i + 1];
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
     }
-    return count;
+    min->u = lo;
+    max->u = hi;
+    return 2 * n;
 }
+
+/* Min and max with four accumulators each: four short dependency chains
+ * instead of one long one. */
+#define MINMAX4(T, v, n, LO, HI)                                                \
+    do {                                                                        \
+        T l0 = v[0], l1 = v[0], l2 = v[0], l3 = v[0];                           \
+        T h0 = v[0], h1 = v[0], h2 = v[0], h3 = v[0];                           \
+        size_t i_ = 0;                                                          \
+        for (; i_ + 4 <= n; i_ += 4) {                                          \
+            l0 = v[i_] < l0 ? v[i_] : l0;                                       \
+            h0 = v[i_] > h0 ? v[i_] : h0;                                       \
+            l1 = v[i_ + 1] < l1 ? v[i_ + 1] : l1;                               \
+            h1 = v[i_ + 1] > h1 ? v[i_ + 1] : h1;                               \
+            l2 = v[i_ + 2] < l2 ? v[i_ + 2] : l2;                               \
+            h2 = v[i_ + 2] > h2 ? v[i_ + 2] : h2;                               \
+            l3 = v[i_ + 3] < l3 ? v[i_ + 3] : l3;                               \
+            h3 = v[i_ + 3] > h3 ? v[i_ + 3] : h3;                               \
+        }                                                                       \
+        for (; i_ < n; i_++) {                                                  \
+            l0 = v[i_] < l0 ? v[i_] : l0;                                       \
+            h0 = v[i_] > h0 ? v[i_] : h0;                                       \
+        }                                                                       \
+        l0 = l1 < l0 ? l1 : l0;                                                 \
+        l2 = l3 < l2 ? l3 : l2;                                                 \
+        h0 = h1 > h0 ? h1 : h0;                                                 \
+        h2 = h3 > h2 ? h3 : h2;                                                 \
+        LO = l2 < l0 ? l2 : l0;                                                 \
+        HI = h2 > h0 ? h2 : h0;                                                 \
+    } while (0)
+
+static void minmax_u8(const uint8_t *v, size_t n, flow_value *min, flow_value *max)
+{
+    uint8_t lo, hi;
+    MINMAX4(uint8_t, v, n, lo, hi);
+    min->u = lo;
+    max->u = hi;
+}
+
+static void minmax_u32(const uint32_t *v, size_t n, uint32_t *min, uint32_t *max)
+{
+    uint32_t lo, hi;
+    MINMAX4(uint32_t, v, n, lo, hi);
+    *min = lo;
+    *max = hi;
+}
+
+/* ---- dictionaries ---- */
 
 /* ENC_DICT: u32 n, the n values as w byte planes, u8 index width (1 or 2),
  * the indexes as index-width byte planes.  Planes keep like bytes together
  * (the constant high bytes of small numbers, the ::ffff: of IPv4 addresses,
- * the high bytes of indexes), which is what zstd's entropy stage feeds on. */
-static size_t write_dict(const codec_ctx *c, uint32_t count, const uint16_t *idx,
-                         size_t w, size_t n, uint8_t *out)
+ * the high bytes of indexes), which is what the entropy stage feeds on.
+ *
+ * The dictionary builders write the index planes straight into c->raw at
+ * dict_planes() (low bytes, then high bytes n further), past the largest
+ * header the block can have; write_dict puts the header before them and
+ * moves them down. */
+static uint8_t *dict_planes(codec_ctx *c, size_t w, size_t n)
 {
-    uint8_t *p = out;
+    return c->raw + 5 + w * (n < DICT_MAX ? n : DICT_MAX);
+}
+
+static size_t write_dict(codec_ctx *c, uint32_t count, size_t w, size_t n)
+{
+    const uint8_t *planes = dict_planes(c, w, n);
+    uint8_t *p = c->raw;
     c2_put32(p, count);
     p += 4;
     p += encode_shuffle(c->dict_vals, w, count, p);
     uint8_t width = count <= 256 ? 1 : 2;
     *p++ = width;
-    for (size_t i = 0; i < n; i++) p[i] = (uint8_t)idx[i];
-    if (width == 2)
-        for (size_t i = 0; i < n; i++) p[n + i] = (uint8_t)(idx[i] >> 8);
-    return (size_t)(p - out) + n * width;
+    memmove(p, planes, n * width);
+    return (size_t)(p - c->raw) + n * width;
+}
+
+/* The dictionary hash is one array of 64-bit slots, gen<<48 | index<<32 |
+ * key: a slot of another generation is empty, so a new block (or a bigger
+ * table) needs no clearing, only the next generation.  A column's table
+ * starts at the size its last block needed (small, in the L1 cache, for the
+ * few values most columns have) and doubles while more than a quarter full:
+ * short probe sequences, few mispredicted branches. */
+static void next_gen(codec_ctx *c)
+{
+    if (++c->gen == 0) {
+        memset(c->slots, 0, ((size_t)1 << HASH_MAX_BITS) * sizeof *c->slots);
+        c->gen = 1;
+    }
+}
+
+static inline uint32_t hash_u32(uint32_t v, unsigned bits)
+{
+    return (v * 0x9e3779b1u) >> (32 - bits);
+}
+
+static inline uint64_t hash_addr(const uint8_t *a)
+{
+    uint64_t x, y;
+    memcpy(&x, a, 8);
+    memcpy(&y, a + 8, 8);
+    return (x * 0xff51afd7ed558ccdull) ^ (y * 0x9e3779b97f4a7c15ull) ^ (y >> 29);
+}
+
+/* Insert dictionary entry i of value v (key) at its slot in a table of
+ * `bits`; the caller knows v is not there. */
+static inline void slot_put(codec_ctx *c, uint32_t s, unsigned bits, uint32_t i,
+                            uint32_t key)
+{
+    uint32_t mask = (1u << bits) - 1;
+    while (c->slots[s] >> 48 == c->gen) s = (s + 1) & mask;
+    c->slots[s] = (uint64_t)c->gen << 48 | (uint64_t)i << 32 | key;
+}
+
+/* Double the table and re-insert the `count` values (w = 4 or 16). */
+static void grow_table(codec_ctx *c, unsigned *bits, uint32_t count, size_t w)
+{
+    (*bits)++;
+    next_gen(c);
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *v = c->dict_vals + (size_t)i * w;
+        if (w == 4) {
+            uint32_t x;
+            memcpy(&x, v, 4);
+            slot_put(c, hash_u32(x, *bits), *bits, i, x);
+        } else {
+            uint64_t h = hash_addr(v);
+            slot_put(c, (uint32_t)(h >> (64 - *bits)), *bits, i, (uint32_t)h);
+        }
+    }
+}
+
+/* Dictionary of 32-bit values: c->dict_vals gets the distinct values in
+ * order of first appearance, dict_planes() the index of each row, min and
+ * max the extremes.  Returns the number of distinct values, or 0 when
+ * there are more than DICT_MAX (min and max are then not set). */
+static uint32_t build_dict_u32(codec_ctx *c, flow_field f, const uint32_t *v, size_t n,
+                               uint32_t *min, uint32_t *max)
+{
+    uint32_t lo = v[0], hi = v[0];
+    unsigned bits = c->hash_bits[f] ? c->hash_bits[f] : HASH_MIN_BITS;
+    uint32_t count = 0, mask = (1u << bits) - 1;
+    uint32_t *vals = (uint32_t *)(void *)c->dict_vals;
+    uint8_t *ilo = dict_planes(c, 4, n), *ihi = ilo + n;
+    next_gen(c);
+    uint64_t gen = c->gen;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t x = v[i], s = hash_u32(x, bits);
+        lo = x < lo ? x : lo;
+        hi = x > hi ? x : hi;
+        for (;;) {
+            uint64_t e = c->slots[s];
+            if (e >> 48 != gen) break;
+            if ((uint32_t)e == x) goto found;
+            s = (s + 1) & mask;
+        }
+        if (count == DICT_MAX) return 0;
+        if (4 * (count + 1) > mask + 1 && bits < HASH_MAX_BITS) {
+            grow_table(c, &bits, count, 4);
+            mask = (1u << bits) - 1;
+            gen = c->gen;
+            s = hash_u32(x, bits);
+            while (c->slots[s] >> 48 == gen) s = (s + 1) & mask;
+        }
+        vals[count] = x;
+        c->slots[s] = gen << 48 | (uint64_t)count << 32 | x;
+        ilo[i] = (uint8_t)count;
+        ihi[i] = (uint8_t)(count >> 8);
+        count++;
+        continue;
+found:
+        ilo[i] = (uint8_t)(c->slots[s] >> 32);
+        ihi[i] = (uint8_t)(c->slots[s] >> 40);
+    }
+    c->hash_bits[f] = (uint8_t)bits;
+    *min = lo;
+    *max = hi;
+    return count;
+}
+
+static inline int same_addr(const uint8_t *a, const uint8_t *b)
+{
+    uint64_t x[2], y[2];
+    memcpy(x, a, 16);
+    memcpy(y, b, 16);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+/* The same for addresses: the key is 32 bits of a hash, and a hit is
+ * confirmed against the stored value.  The front cache answers first. */
+static uint32_t build_dict_addr(codec_ctx *c, flow_field f, const flow_addr *a, size_t n)
+{
+    unsigned bits = c->hash_bits[f] ? c->hash_bits[f] : HASH_MIN_BITS;
+    uint32_t count = 0, mask = (1u << bits) - 1;
+    uint8_t *ilo = dict_planes(c, 16, n), *ihi = ilo + n;
+    if (++c->acache_gen == 0) {
+        memset(c->acache, 0, sizeof c->acache);
+        c->acache_gen = 1;
+    }
+    uint32_t cgen = c->acache_gen;
+    next_gen(c);
+    uint64_t gen = c->gen;
+    for (size_t i = 0; i < n; i++) {
+        addr_cache *ce = &c->acache[a[i].b[15]];
+        if (ce->gen == cgen && same_addr(ce->a.b, a[i].b)) {
+            ilo[i] = (uint8_t)ce->idx;
+            ihi[i] = (uint8_t)(ce->idx >> 8);
+            continue;
+        }
+        uint64_t h = hash_addr(a[i].b);
+        uint32_t key = (uint32_t)h, s = (uint32_t)(h >> (64 - bits)), k;
+        for (;;) {
+            uint64_t e = c->slots[s];
+            if (e >> 48 != gen) break;
+            k = (uint16_t)(e >> 32);
+            if ((uint32_t)e == key && same_addr(c->dict_vals + (size_t)k * 16, a[i].b))
+                goto found;
+            s = (s + 1) & mask;
+        }
+        if (count == DICT_MAX) return 0;
+        if (4 * (count + 1) > mask + 1 && bits < HASH_MAX_BITS) {
+            grow_table(c, &bits, count, 16);
+            mask = (1u << bits) - 1;
+            gen = c->gen;
+            s = (uint32_t)(h >> (64 - bits));
+            while (c->slots[s] >> 48 == gen) s = (s + 1) & mask;
+        }
+        memcpy(c->dict_vals + (size_t)count * 16, a[i].b, 16);
+        c->slots[s] = gen << 48 | (uint64_t)count << 32 | key;
+        k = count++;
+found:
+        ilo[i] = (uint8_t)k;
+        ihi[i] = (uint8_t)(k >> 8);
+        ce->a = a[i];
+        ce->idx = k;
+        ce->gen = cgen;
+    }
+    c->hash_bits[f] = (uint8_t)bits;
+    return count;
+}
+
+/* ENC_DICT as a frame of reference: the dictionary is base..base+range-1
+ * and an index is value - base.  for_pass writes the index bytes at ix and
+ * finds min and max in the same pass; for_fits says whether they allow it:
+ * at most FOR_MAX numbers, and a dictionary small beside the block. */
+static void for_pass(const uint32_t *v, size_t n, uint32_t base, uint8_t *ix,
+                     uint32_t *min, uint32_t *max)
+{
+    uint32_t l0 = v[0], l1 = v[0], h0 = v[0], h1 = v[0];
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        uint32_t x = v[i], y = v[i + 1];
+        ix[i] = (uint8_t)(x - base);
+        ix[i + 1] = (uint8_t)(y - base);
+        l0 = x < l0 ? x : l0;
+        h0 = x > h0 ? x : h0;
+        l1 = y < l1 ? y : l1;
+        h1 = y > h1 ? y : h1;
+    }
+    for (; i < n; i++) {
+        ix[i] = (uint8_t)(v[i] - base);
+        l0 = v[i] < l0 ? v[i] : l0;
+        h0 = v[i] > h0 ? v[i] : h0;
+    }
+    *min = l1 < l0 ? l1 : l0;
+    *max = h1 > h0 ? h1 : h0;
+}
+
+static int for_fits(uint32_t base, uint32_t min, uint32_t max, size_t n)
+{
+    uint64_t range = (uint64_t)max - base + 1;
+    return min >= base && range <= FOR_MAX && range * 4 <= n;
+}
+
+/* The indexes are at ix, somewhere after the room the header needs. */
+static size_t write_for(uint8_t *out, uint32_t base, uint32_t max, const uint8_t *ix,
+                        size_t n)
+{
+    uint32_t range = max - base + 1, vals[FOR_MAX];
+    for (uint32_t k = 0; k < range; k++) vals[k] = base + k;
+    uint8_t *p = out;
+    c2_put32(p, range);
+    p += 4;
+    p += encode_shuffle((const uint8_t *)vals, 4, range, p);
+    *p++ = 1;
+    memmove(p, ix, n);
+    return (size_t)(p - out) + n;
+}
+
+/* 32-bit columns (domain, interfaces, sampling, AS numbers): ENC_DICT, or
+ * ENC_SHUFFLE past DICT_MAX distinct values.  A column whose last block
+ * spanned at most FOR_MAX numbers is first tried as a frame of reference
+ * on the same base (one pass, no hashing: interfaces, domains, sampling);
+ * otherwise, or when the values moved, the hashed dictionary, which finds
+ * min and max on its way and so tells whether the next block should try. */
+static size_t encode_u32(codec_ctx *c, flow_field f, const uint32_t *v, size_t n,
+                         segment_encoding *enc, flow_value *min, flow_value *max)
+{
+    uint8_t *ix = c->raw + 4 + 4 * FOR_MAX + 1;    /* past the largest header */
+    uint32_t lo, hi;
+    *enc = ENC_DICT;
+    if (c->for_next[f]) {
+        uint32_t base = c->for_base[f];
+        for_pass(v, n, base, ix, &lo, &hi);
+        if (!for_fits(base, lo, hi, n) && for_fits(lo, lo, hi, n)) {
+            base = lo;
+            for_pass(v, n, base, ix, &lo, &hi);
+        }
+        if (for_fits(base, lo, hi, n)) {
+            min->u = lo;
+            max->u = hi;
+            c->for_base[f] = lo;
+            return write_for(c->raw, base, hi, ix, n);
+        }
+    }
+    uint32_t count = build_dict_u32(c, f, v, n, &lo, &hi);
+    if (!count) minmax_u32(v, n, &lo, &hi);
+    min->u = lo;
+    max->u = hi;
+    c->for_next[f] = (uint8_t)for_fits(lo, lo, hi, n);
+    c->for_base[f] = lo;
+    if (count) return write_dict(c, count, 4, n);
+    *enc = ENC_SHUFFLE;
+    return encode_shuffle((const uint8_t *)v, 4, n, c->raw);
+}
+
+/* ---- addresses ---- */
+
+static const uint8_t v4_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+static inline uint64_t load_be64(const uint8_t *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return x;
+}
+
+static inline uint32_t load_be32(const uint8_t *p)
+{
+    uint32_t x;
+    memcpy(&x, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    x = __builtin_bswap32(x);
+#endif
+    return x;
+}
+
+/* memcmp's order of two addresses, without a call. */
+static inline int addr_cmp(const uint8_t *a, const uint8_t *b)
+{
+    uint64_t x = load_be64(a), y = load_be64(b);
+    if (x == y) {
+        x = load_be64(a + 8);
+        y = load_be64(b + 8);
+    }
+    return (x > y) - (x < y);
+}
+
+static void minmax_addr(const flow_addr *a, size_t n, flow_value *min, flow_value *max)
+{
+    size_t lo = 0, hi = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (addr_cmp(a[i].b, a[lo].b) < 0) lo = i;
+        if (addr_cmp(a[i].b, a[hi].b) > 0) hi = i;
+    }
+    min->a = a[lo];
+    max->a = a[hi];
 }
 
 /* ENC_ADDR_SPLIT: u32 n6 (rows that are not IPv4), a bitmap of those rows
  * (ceil(n/8) bytes, LSB first), the IPv4 rows as 4 byte planes, then the
  * other rows as 16 byte planes.  IPv4 then costs its 4 bytes and IPv6 rows
- * do not spread noise over the 12 constant planes of the IPv4 rows. */
-static size_t encode_addr_split(const flow_addr *a, size_t n, uint8_t *out)
+ * do not spread noise over the 12 constant planes of the IPv4 rows.  One
+ * pass writes the IPv4 planes n apart (n4 is not known yet) and lists the
+ * IPv6 rows; the planes are then moved together and the IPv6 rows, few as
+ * a rule, written. */
+static size_t encode_addr_split(codec_ctx *c, const flow_addr *a, size_t n,
+                                uint8_t *out, flow_value *min, flow_value *max)
 {
-    size_t n6 = 0, bm = (n + 7) / 8;
-    uint8_t *bitmap = out + 4;
+    size_t bm = (n + 7) / 8, n4 = 0, n6 = 0;
+    uint8_t *bitmap = out + 4, *p4 = bitmap + bm;
+    uint32_t *rows6 = c->rows6;
+    uint32_t lo4 = UINT32_MAX, hi4 = 0;
     memset(bitmap, 0, bm);
-    for (size_t i = 0; i < n; i++)
-        if (!flow_addr_is_v4(&a[i])) {
-            bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
-            n6++;
-        }
-    c2_put32(out, (uint32_t)n6);
-    size_t n4 = n - n6;
-    uint8_t *p4 = bitmap + bm, *p6 = p4 + 4 * n4;
-    size_t i4 = 0, i6 = 0;
     for (size_t i = 0; i < n; i++) {
-        if (bitmap[i / 8] & (1u << (i % 8))) {
-            for (int k = 0; k < 16; k++) p6[k * n6 + i6] = a[i].b[k];
-            i6++;
+        const uint8_t *b = a[i].b;
+        if (memcmp(b, v4_prefix, 12) == 0) {
+            uint32_t x = load_be32(b + 12);
+            p4[n4] = (uint8_t)(x >> 24);
+            p4[n + n4] = (uint8_t)(x >> 16);
+            p4[2 * n + n4] = (uint8_t)(x >> 8);
+            p4[3 * n + n4] = (uint8_t)x;
+            n4++;
+            lo4 = x < lo4 ? x : lo4;
+            hi4 = x > hi4 ? x : hi4;
         } else {
-            for (int k = 0; k < 4; k++) p4[k * n4 + i4] = a[i].b[12 + k];
-            i4++;
+            bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+            rows6[n6++] = (uint32_t)i;
         }
+    }
+    c2_put32(out, (uint32_t)n6);
+    for (int k = 1; k < 4; k++) memmove(p4 + k * n4, p4 + k * n, n4);
+    uint8_t *p6 = p4 + 4 * n4;
+    size_t lo6 = n6 ? rows6[0] : 0, hi6 = lo6;
+    for (size_t j = 0; j < n6; j++) {
+        const uint8_t *b = a[rows6[j]].b;
+        for (int k = 0; k < 16; k++) p6[k * n6 + j] = b[k];
+        if (addr_cmp(b, a[lo6].b) < 0) lo6 = rows6[j];
+        if (addr_cmp(b, a[hi6].b) > 0) hi6 = rows6[j];
+    }
+    if (n4) {
+        flow_addr_from_v4(&min->a, lo4);
+        flow_addr_from_v4(&max->a, hi4);
+    }
+    if (n6) {
+        if (!n4 || addr_cmp(a[lo6].b, min->a.b) < 0) min->a = a[lo6];
+        if (!n4 || addr_cmp(a[hi6].b, max->a.b) > 0) max->a = a[hi6];
     }
     return 4 + bm + 4 * n4 + 16 * n6;
 }
 
-/* A dictionary pays when values repeat.  For addresses the alternative
- * (ENC_ADDR_SPLIT) is cheap already, so the dictionary must be at most half
- * as long as the block: measured on synth data, the Zipf-like destinations
- * gain 7% from it, the uniform sources would lose. */
-static size_t encode_dict_or(codec_ctx *c, flow_field f, const uint8_t *src,
-                             size_t w, size_t n, segment_encoding *enc)
+/* The exporter: ENC_DICT, or ENC_ADDR_SPLIT past DICT_MAX values.  The
+ * zone comes from the dictionary, which is short. */
+static size_t encode_exporter(codec_ctx *c, const flow_addr *a, size_t n,
+                              segment_encoding *enc, flow_value *min, flow_value *max)
 {
-    uint32_t limit = flow_field_type(f) == FLOW_T_ADDR && f != FLOW_EXPORTER
-                         ? (uint32_t)(n / 2) : DICT_MAX;
-    if (limit > DICT_MAX) limit = DICT_MAX;
-    uint32_t count = limit ? build_dict(c, src, w, n, limit, c->dict_idx) : 0;
-    if (count) {
-        *enc = ENC_DICT;
-        return write_dict(c, count, c->dict_idx, w, n, c->raw);
-    }
-    if (flow_field_type(f) == FLOW_T_ADDR) {
+    uint32_t count = build_dict_addr(c, FLOW_EXPORTER, a, n);
+    if (!count) {
         *enc = ENC_ADDR_SPLIT;
-        return encode_addr_split((const flow_addr *)src, n, c->raw);
+        return encode_addr_split(c, a, n, c->raw, min, max);
     }
-    *enc = ENC_SHUFFLE;
-    return encode_shuffle(src, w, n, c->raw);
+    minmax_addr((const flow_addr *)(void *)c->dict_vals, count, min, max);
+    *enc = ENC_DICT;
+    return write_dict(c, count, 16, n);
+}
+
+/* ---- the zstd stage ---- */
+
+static size_t pack(codec_ctx *c, pack_mode m, uint8_t *dst, size_t cap,
+                   const uint8_t *src, size_t len)
+{
+    switch (m) {
+    case PACK_ENTROPY: return ZSTD_compressSequences(c->ent, dst, cap, NULL, 0, src, len);
+    case PACK_STORE: return ZSTD_compressSequences(c->sto, dst, cap, NULL, 0, src, len);
+    default: return ZSTD_compress2(c->lz, dst, cap, src, len);
+    }
+}
+
+/* Compress the transformed column into c->frame (or c->alt: *out says
+ * which); see the head of this file for how the mode is chosen. */
+static int compress_column(codec_ctx *c, flow_field f, const uint8_t *src, size_t len,
+                           const uint8_t **out, size_t *zlen, c2_err *err)
+{
+    size_t bound = ZSTD_compressBound(len);
+    if (grow(&c->frame, &c->frame_cap, bound) != 0) return c2_fail(err, "out of memory");
+    if (!c->seq_api || c->to_probe[f] > 0) {   /* without the sequence API: LZ only */
+        if (c->to_probe[f] > 0) c->to_probe[f]--;
+        pack_mode m = c->seq_api ? (pack_mode)c->mode[f] : PACK_LZ;
+        size_t z = pack(c, m, c->frame, c->frame_cap, src, len);
+        if (ZSTD_isError(z)) return c2_fail(err, "zstd: %s", ZSTD_getErrorName(z));
+        *out = c->frame;
+        *zlen = z;
+        return 0;
+    }
+    if (grow(&c->alt, &c->alt_cap, bound) != 0) return c2_fail(err, "out of memory");
+    c->to_probe[f] = PROBE_EVERY - 1;
+    size_t zs = pack(c, PACK_STORE, c->frame, c->frame_cap, src, len);
+    size_t ze = pack(c, PACK_ENTROPY, c->alt, c->alt_cap, src, len);
+    if (ZSTD_isError(zs) || ZSTD_isError(ze))
+        return c2_fail(err, "zstd: %s", ZSTD_getErrorName(ZSTD_isError(zs) ? zs : ze));
+    pack_mode m = PACK_STORE;
+    size_t keep = zs;
+    if (ze * 100 <= zs * ENTROPY_KEEP) {
+        m = PACK_ENTROPY;
+        keep = ze;
+    }
+    /* the smaller of the two so far goes to c->frame, LZ into c->alt */
+    if (ze < zs) {
+        uint8_t *t = c->frame;
+        size_t tc = c->frame_cap;
+        c->frame = c->alt;
+        c->frame_cap = c->alt_cap;
+        c->alt = t;
+        c->alt_cap = tc;
+        zs = ze;
+    }
+    size_t zl = ZSTD_compress2(c->lz_probe, c->alt, c->alt_cap, src, len);
+    if (ZSTD_isError(zl)) return c2_fail(err, "zstd: %s", ZSTD_getErrorName(zl));
+    if (zl * 100 <= keep * LZ_KEEP) m = PACK_LZ;
+    c->mode[f] = (uint8_t)m;
+    *out = zl < zs ? c->alt : c->frame;
+    *zlen = zl < zs ? zl : zs;
+    return 0;
 }
 
 int codec_encode(codec_ctx *c, const flow_batch *b, flow_field f,
-                 const uint8_t **out, segment_column *col, c2_err *err)
+                 const uint8_t **out, segment_column *col, flow_value *min,
+                 flow_value *max, c2_err *err)
 {
-    size_t n = b->count, w = flow_type_size(flow_field_type(f));
+    size_t n = b->count;
     const void *src = flow_batch_column(b, f);
     if (!src) return c2_fail(err, "column %s missing from batch", flow_field_name(f));
-    /* Room for the worst transform: varints (10 B a value), a dictionary
-     * of addresses (16 B values, 2 B indexes) or an address split. */
+    if (n == 0) return c2_fail(err, "empty block");
+    /* Room for the worst transform: varints (10 B a value, and the 8 B
+     * put_varint may store past the end), a dictionary of addresses (16 B
+     * values, 2 B indexes) or an address split. */
     size_t need = n * 18 + 4 + n / 8 + 16;
     if (grow(&c->raw, &c->raw_cap, need) != 0 ||
-        grow_idx(c, n) != 0)
+        grow_array((void **)&c->rows6, &c->rows6_cap, n, sizeof *c->rows6) != 0)
         return c2_fail(err, "out of memory");
-    segment_encoding enc = preferred_encoding(f);
+    memset(min, 0, sizeof *min);
+    memset(max, 0, sizeof *max);
+    segment_encoding enc;
+    const uint8_t *raw = c->raw;
     size_t len = 0;
-    switch (enc) {
-    case ENC_TIME_DELTA:    /* FLOW_START; FLOW_END comes as TIME_SINCE */
-    case ENC_TIME_SINCE:
-    case ENC_TIME_BEFORE:
+    switch (f) {
+    case FLOW_START:
+    case FLOW_END:
         if (end_anchored(b, n)) {
             enc = f == FLOW_END ? ENC_TIME_DELTA : ENC_TIME_BEFORE;
-            len = f == FLOW_END ? encode_time_delta(b->end_ms, n, c->raw)
-                                : encode_time_diff(b->end_ms, b->start_ms, n, c->raw);
+            len = f == FLOW_END
+                      ? encode_time_delta(b->end_ms, n, c->raw, min, max)
+                      : encode_time_diff(b->end_ms, b->start_ms, b->start_ms, n, c->raw, min, max);
         } else {
             enc = f == FLOW_START ? ENC_TIME_DELTA : ENC_TIME_SINCE;
-            len = f == FLOW_START ? encode_time_delta(b->start_ms, n, c->raw)
-                                  : encode_time_diff(b->end_ms, b->start_ms, n, c->raw);
+            len = f == FLOW_START
+                      ? encode_time_delta(b->start_ms, n, c->raw, min, max)
+                      : encode_time_diff(b->end_ms, b->start_ms, b->end_ms, n, c->raw, min, max);
         }
         break;
-    case ENC_VARINT: len = encode_varint(src, w, n, c->raw); break;
-    case ENC_DICT: len = encode_dict_or(c, f, src, w, n, &enc); break;
-    case ENC_ADDR_SPLIT: len = encode_addr_split(src, n, c->raw); break;
-    case ENC_SHUFFLE: len = encode_shuffle(src, w, n, c->raw); break;
-    case ENC_RAW: memcpy(c->raw, src, n); len = n; break;
+    case FLOW_EXPORTER:
+        len = encode_exporter(c, src, n, &enc, min, max);
+        break;
+    case FLOW_SRC_ADDR:
+    case FLOW_DST_ADDR:
+        enc = ENC_ADDR_SPLIT;
+        len = encode_addr_split(c, src, n, c->raw, min, max);
+        break;
+    case FLOW_SRC_PORT:
+    case FLOW_DST_PORT:
+        enc = ENC_SHUFFLE;
+        len = encode_shuffle16(src, n, c->raw, min, max);
+        break;
+    case FLOW_PACKETS:
+    case FLOW_BYTES:
+        enc = ENC_VARINT;
+        len = encode_varint64(src, n, c->raw, min, max);
+        break;
+    case FLOW_PROTO:
+    case FLOW_TCP_FLAGS:
+    case FLOW_TOS:
+        enc = ENC_RAW;                  /* the column is the transform */
+        raw = src;
+        len = n;
+        minmax_u8(src, n, min, max);
+        break;
+    case FLOW_DOMAIN:
+    case FLOW_IN_IF:
+    case FLOW_OUT_IF:
+    case FLOW_SAMPLING:
+    case FLOW_SRC_AS:
+    case FLOW_DST_AS:
+        len = encode_u32(c, f, src, n, &enc, min, max);
+        break;
+    default:
+        return c2_fail(err, "no encoder for column %d", (int)f);
     }
-    size_t bound = ZSTD_compressBound(len);
-    if (grow(&c->frame, &c->frame_cap, bound) != 0) return c2_fail(err, "out of memory");
-    size_t z = ZSTD_compress2(c->cctx, c->frame, c->frame_cap, c->raw, len);
-    if (ZSTD_isError(z))
-        return c2_fail(err, "zstd: %s", ZSTD_getErrorName(z));
+    size_t z = 0;
+    if (compress_column(c, f, raw, len, out, &z, err) != 0) return -1;
     col->raw_len = (uint32_t)len;
     col->stored_len = (uint32_t)z;
     col->encoding = (uint8_t)enc;
-    col->crc = c2_crc32(0, c->frame, z);
-    *out = c->frame;
+    col->crc = c2_crc32(0, *out, z);
     return 0;
 }
 
@@ -637,3 +1185,4 @@ void zone_merge(store_zone *into, const store_zone *z)
         if (flow_value_cmp(t, &z->max[f], &into->max[f]) > 0) into->max[f] = z->max[f];
     }
 }
+

@@ -103,10 +103,13 @@ typedef struct segment_block {
 typedef struct codec_ctx codec_ctx;
 codec_ctx *codec_new(int zstd_level);
 void codec_free(codec_ctx *c);
-/* Encode column f of rows [0, n) of b.  On success *out points to the zstd
- * frame (borrowed until the next call) and col gets lengths and encoding. */
+/* Encode column f of rows [0, b->count) of b (count > 0).  On success *out
+ * points to the zstd frame (borrowed until the next call), col gets
+ * lengths, encoding and CRC, and min/max the column's zone (the values
+ * codec_zone gives), computed in the same pass. */
 int codec_encode(codec_ctx *c, const flow_batch *b, flow_field f,
-                 const uint8_t **out, segment_column *col, c2_err *err);
+                 const uint8_t **out, segment_column *col, flow_value *min,
+                 flow_value *max, c2_err *err);
 /* Decode a stored chunk of `n` values into column f of b (rows [0, n)).
  * A time column stored as a duration (ENC_TIME_SINCE, ENC_TIME_BEFORE) needs
  * the other time column decoded first. */

@@ -141,8 +141,8 @@ int segment_writer_block(segment_writer *w, codec_ctx *c, const flow_batch *b,
     blk->zone.records = b->count;
     for (int f = 0; f < FLOW_FIELD_COUNT; f++) {
         const uint8_t *frame;
-        codec_zone(b, (flow_field)f, b->count, &blk->zone.min[f], &blk->zone.max[f]);
-        if (codec_encode(c, b, (flow_field)f, &frame, &blk->col[f], err) != 0) {
+        if (codec_encode(c, b, (flow_field)f, &frame, &blk->col[f], &blk->zone.min[f],
+                         &blk->zone.max[f], err) != 0) {
             c2_err_prefix(err, "%s", w->tmp_path);
             return -1;
         }

@@ -10,7 +10,8 @@
  * The raw bytes are compressed with zstd here, so that every input reaches
  * the transform decoders behind the frame check.  A decode that succeeds
  * must re-encode to the same values (codec_encode chooses its own encoding,
- * so the values are compared, not the bytes).
+ * so the values are compared, not the bytes), and the min and max it
+ * computes on the way must be those of codec_zone.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,7 +46,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 for (size_t i = 0; i < n; i++) { flow_batch_get(&b, i, &r); flow_batch_put(&copy, &r); }
                 const uint8_t *out;
                 segment_column col2;
-                if (codec_encode(c, &copy, f, &out, &col2, &err) == 0) {
+                flow_value lo, hi, zlo, zhi;
+                if (codec_encode(c, &copy, f, &out, &col2, &lo, &hi, &err) == 0) {
+                    /* the zone computed while encoding is codec_zone's */
+                    codec_zone(&copy, f, n, &zlo, &zhi);
+                    if (memcmp(&lo, &zlo, sizeof lo) || memcmp(&hi, &zhi, sizeof hi)) abort();
                     uint8_t *again = malloc(col2.stored_len);
                     memcpy(again, out, col2.stored_len);
                     flow_batch back;

@@ -437,6 +437,57 @@ static void test_garbage_file(void **state)
     free(dir);
 }
 
+/* The writer copies records in runs that share a slice: runs broken by
+ * records of another slice, by expired records (the retention limit falls
+ * inside a slice here) and by full blocks must lose and misplace nothing. */
+static void test_interleaved_runs(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store_options o = test_options();
+    o.block_records = 97;                       /* runs end at odd places */
+    o.retention_ms = C2_MS_PER_DAY;
+    o.now_ms = T0 + C2_MS_PER_DAY + 150000;     /* oldest: 00:02:30, mid-slice */
+    store *s = open_store(dir, &o);
+    enum { N = 5000 };
+    flow_record *recs = malloc(N * sizeof *recs);
+    size_t kept = 0;
+    for (uint64_t i = 0; i < N; i++) {
+        /* starts alternate in bursts between 00:00-00:05 and 00:05-00:10,
+         * some before the retention limit */
+        int64_t t = T0 + (int64_t)(i % 7 < 3 ? 290000 + i % 20 * 1000 : i * 37 % 300000);
+        make_record(i, t, &recs[i]);
+        kept += t >= o.now_ms - o.retention_ms;
+    }
+    store_write_stats st;
+    write_records(s, recs, N, &st);
+    assert_int_equal(st.records, kept);
+    assert_int_equal(st.expired, N - kept);
+    size_t n;
+    int errors;
+    flow_record *back = scan_all(s, C2_TIME_MIN, C2_TIME_MAX, &n, NULL, &errors);
+    assert_int_equal(errors, 0);
+    assert_int_equal(n, kept);
+    flow_record *want = malloc(N * sizeof *want);
+    size_t k = 0;
+    for (size_t i = 0; i < N; i++)
+        if (recs[i].start_ms >= o.now_ms - o.retention_ms) want[k++] = recs[i];
+    qsort(want, k, sizeof *want, cmp_record);
+    qsort(back, n, sizeof *back, cmp_record);
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&want[i], &back[i], sizeof *back)) fail_msg("record %zu differs", i);
+    store_check_report rep;
+    c2_err err;
+    assert_int_equal(store_check(s, &rep, NULL, NULL, &err), 0);
+    assert_int_equal(rep.blocks_bad, 0);
+    free(recs);
+    free(want);
+    free(back);
+    store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* ---- codec corners ---- */
 
 /* More distinct interface numbers than a dictionary holds in one block. */
@@ -588,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_pruning),
         cmocka_unit_test(test_retention),
+        cmocka_unit_test(test_interleaved_runs),
         cmocka_unit_test(test_truncated_segment),
         cmocka_unit_test(test_bit_flip),
         cmocka_unit_test(test_garbage_file),

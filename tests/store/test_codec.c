@@ -1,0 +1,274 @@
+/*
+ * test_codec.c: the column codec of the store (src/store/codec.c) on its
+ * own, below the segment files: every column of a block must decode to the
+ * values encoded, and the min and max codec_encode computes on the way must
+ * be exactly codec_zone's.  Like the fuzz targets, this test includes the
+ * store's internal header, because the corners it drives (a dictionary
+ * whose base moves between blocks, the exporter cache's collisions, varint
+ * widths, the packing mode changing between blocks) are not reachable by
+ * choice through store.h.
+ *
+ * Batches are filled by small generators, one per case, each a function of
+ * the row index and a seed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/segment.h"
+
+typedef void (*row_fn)(size_t i, uint64_t seed, flow_record *r);
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 31;
+    x *= 0x9e3779b97f4a7c15ull;
+    x ^= x >> 29;
+    x *= 0xbf58476d1ce4e5b9ull;
+    return x ^ (x >> 32);
+}
+
+/* A plausible record: what every case starts from before changing fields. */
+static void base_row(size_t i, uint64_t seed, flow_record *r)
+{
+    uint64_t h = mix(i * 7919 + seed);
+    memset(r, 0, sizeof *r);
+    r->end_ms = 1767225600000LL + (int64_t)i * 20;
+    r->start_ms = r->end_ms - (int64_t)(h % 120000);
+    r->packets = 1 + h % 1000;
+    r->bytes = r->packets * (40 + h % 1460);
+    flow_addr_from_v4(&r->src_addr, (uint32_t)(h >> 8));
+    flow_addr_from_v4(&r->dst_addr, 0xc6336400u + (uint32_t)(h % 251));
+    flow_addr_from_v4(&r->exporter, 0xc0000201u + (uint32_t)(h % 4));
+    r->domain = 1 + (uint32_t)(h % 4);
+    r->in_if = 1 + (uint32_t)(h >> 40) % 16;
+    r->out_if = 1 + (uint32_t)(h >> 44) % 16;
+    r->sampling = 1;
+    r->src_as = (uint32_t)(h >> 20) % 3000 * 7;
+    r->dst_as = 64496;
+    r->src_port = (uint16_t)(1024 + h % 60000);
+    r->dst_port = (uint16_t)(h % 3 ? 443 : 23);
+    r->proto = h % 10 ? 6 : 17;
+    r->tcp_flags = (uint8_t)(h >> 16);
+    r->tos = (uint8_t)(h % 4 * 0x20);
+}
+
+/* Counters and times across every varint width, up to the top of 64 bits;
+ * time deltas that jump both ways across most of the clock. */
+static void wide_row(size_t i, uint64_t seed, flow_record *r)
+{
+    base_row(i, seed, r);
+    unsigned shift = (unsigned)((i + seed) % 64);
+    uint64_t h = mix(i + seed);
+    r->packets = (1ull << shift) - (h & 1);
+    r->bytes = i % 5 == 0 ? UINT64_MAX - i : h >> (i % 64);
+    r->start_ms = i % 7 == 0 ? INT64_MIN + (int64_t)i : (int64_t)(h >> 2);
+    r->end_ms = i % 11 == 0 ? INT64_MAX - (int64_t)i : r->start_ms + (int64_t)(h % 1000);
+    r->src_as = (uint32_t)h;                /* nearly all distinct */
+}
+
+/* 32-bit columns whose range moves from block to block (seed): up, down,
+ * wide, then constant; the frame-of-reference base must follow. */
+static void drifting_row(size_t i, uint64_t seed, flow_record *r)
+{
+    base_row(i, seed, r);
+    uint32_t h = (uint32_t)mix(i ^ seed);
+    switch (seed % 5) {
+    case 0: r->in_if = 100 + h % 50; break;
+    case 1: r->in_if = 90 + h % 40; break;          /* below the last base */
+    case 2: r->in_if = 100 + h % 240; break;        /* still fits 256 from 100 */
+    case 3: r->in_if = h % 100000; break;           /* a hashed dictionary */
+    default: r->in_if = 7; break;
+    }
+    r->out_if = UINT32_MAX - h % 200;               /* at the top of the range */
+    r->sampling = seed % 2 ? 1000 : 1;
+    r->domain = (uint32_t)(i % 2 ? 0 : UINT32_MAX);  /* two values far apart */
+}
+
+/* Exporters that collide in the front cache (same last byte), IPv6 ones,
+ * and many of them. */
+static void exporters_row(size_t i, uint64_t seed, flow_record *r)
+{
+    base_row(i, seed, r);
+    uint64_t h = mix(i + seed);
+    if (h % 5 == 0) {
+        flow_addr_parse("2001:db8::1", &r->exporter);
+        r->exporter.b[13] = (uint8_t)(h >> 8);
+    } else {
+        flow_addr_from_v4(&r->exporter, 0x0a000001u + (uint32_t)(h % 300) * 256);
+    }
+}
+
+/* Mixed address families, with IPv6 addresses below and above the
+ * IPv4-mapped range, so the zone must compare across families. */
+static void family_row(size_t i, uint64_t seed, flow_record *r)
+{
+    base_row(i, seed, r);
+    uint64_t h = mix(i * 31 + seed);
+    if (h % 4 == 0) {
+        flow_addr_parse(h % 8 ? "2001:db8::" : "::1", &r->src_addr);
+        r->src_addr.b[15] ^= (uint8_t)h;
+    }
+    if (seed % 2) {                                 /* every row IPv6 */
+        flow_addr_parse("fe80::", &r->dst_addr);
+        r->dst_addr.b[15] = (uint8_t)(h >> 8);
+        r->dst_addr.b[14] = (uint8_t)i;
+    }
+}
+
+/* Columns whose character flips between blocks: constant, then noise, then
+ * long runs; a packing mode chosen on one block then meets the other. */
+static void flipping_row(size_t i, uint64_t seed, flow_record *r)
+{
+    base_row(i, seed, r);
+    uint64_t h = mix(i + seed * 1000003);
+    int kind = (int)(seed / 3 % 3);
+    uint8_t v = kind == 0 ? 6 : kind == 1 ? (uint8_t)h : (uint8_t)(i / 50);
+    r->proto = r->tcp_flags = r->tos = v;
+    r->dst_port = kind == 1 ? (uint16_t)h : 53;
+    r->end_ms = r->start_ms + (kind == 1 ? (int64_t)(h % 100000) : 5);
+}
+
+static void fill(flow_batch *b, size_t n, row_fn fn, uint64_t seed)
+{
+    b->count = 0;
+    for (size_t i = 0; i < n; i++) {
+        flow_record r;
+        fn(i, seed, &r);
+        flow_batch_put(b, &r);
+    }
+}
+
+/* Encode every column of b, decode it into a fresh batch, compare values
+ * and zones.  The anchor time column is decoded first. */
+static void round_trip(codec_ctx *c, const flow_batch *b)
+{
+    size_t n = b->count;
+    flow_batch back;
+    assert_int_equal(flow_batch_init(&back, n, FLOW_ALL_FIELDS), 0);
+    segment_column col[FLOW_FIELD_COUNT];
+    uint8_t *frames[FLOW_FIELD_COUNT];
+    c2_err err;
+    for (int f = 0; f < FLOW_FIELD_COUNT; f++) {
+        const uint8_t *out;
+        flow_value lo, hi, zlo, zhi;
+        if (codec_encode(c, b, (flow_field)f, &out, &col[f], &lo, &hi, &err) != 0)
+            fail_msg("encode %s: %s", flow_field_name((flow_field)f), err.msg);
+        codec_zone(b, (flow_field)f, n, &zlo, &zhi);
+        assert_memory_equal(&lo, &zlo, sizeof lo);
+        assert_memory_equal(&hi, &zhi, sizeof hi);
+        assert_int_equal(col[f].crc, c2_crc32(0, out, col[f].stored_len));
+        frames[f] = malloc(col[f].stored_len);
+        memcpy(frames[f], out, col[f].stored_len);
+    }
+    int end_first = col[FLOW_START].encoding == ENC_TIME_BEFORE;
+    for (int k = 0; k < FLOW_FIELD_COUNT; k++) {
+        int f = end_first && k < 2 ? 1 - k : k;
+        if (codec_decode(c, frames[f], &col[f], (flow_field)f, n, &back, &err) != 0)
+            fail_msg("decode %s: %s", flow_field_name((flow_field)f), err.msg);
+    }
+    back.count = n;
+    for (int f = 0; f < FLOW_FIELD_COUNT; f++) {
+        flow_type t = flow_field_type((flow_field)f);
+        for (size_t i = 0; i < n; i++) {
+            flow_value x, y;
+            flow_batch_value(b, (flow_field)f, i, &x);
+            flow_batch_value(&back, (flow_field)f, i, &y);
+            if (flow_value_cmp(t, &x, &y))
+                fail_msg("%s of row %zu differs", flow_field_name((flow_field)f), i);
+        }
+        free(frames[f]);
+    }
+    flow_batch_free(&back);
+}
+
+/* `blocks` blocks of n rows from fn (seed = block number) through one codec,
+ * as a writer does. */
+static void run_case(row_fn fn, size_t n, int blocks, int level)
+{
+    codec_ctx *c = codec_new(level);
+    assert_non_null(c);
+    flow_batch b;
+    assert_int_equal(flow_batch_init(&b, n, FLOW_ALL_FIELDS), 0);
+    for (int k = 0; k < blocks; k++) {
+        fill(&b, n, fn, (uint64_t)k);
+        round_trip(c, &b);
+    }
+    flow_batch_free(&b);
+    codec_free(c);
+}
+
+static void test_plain(void **state)
+{
+    (void)state;
+    run_case(base_row, 4096, 3, 3);
+    run_case(base_row, 1, 3, 3);                /* one row: no frame of reference */
+    run_case(base_row, 7, 3, -5);
+}
+
+static void test_varint_widths(void **state)
+{
+    (void)state;
+    run_case(wide_row, 5000, 3, 1);
+}
+
+static void test_drifting_dictionary(void **state)
+{
+    (void)state;
+    run_case(drifting_row, 3000, 12, 3);
+}
+
+static void test_exporter_cache(void **state)
+{
+    (void)state;
+    run_case(exporters_row, 5000, 3, 3);
+    run_case(exporters_row, 70000, 1, 1);       /* > 65536 rows: 2-byte indexes */
+}
+
+static void test_address_families(void **state)
+{
+    (void)state;
+    run_case(family_row, 3001, 4, 3);
+}
+
+/* More than PROBE_EVERY blocks, so the packing mode is chosen, kept on
+ * data it was not chosen for, and chosen again. */
+static void test_mode_changes(void **state)
+{
+    (void)state;
+    run_case(flipping_row, 600, 140, 3);
+}
+
+/* More distinct values than a dictionary holds: the SHUFFLE and
+ * ADDR_SPLIT fallbacks. */
+static void many_row(size_t i, uint64_t seed, flow_record *r)
+{
+    base_row(i, seed, r);
+    r->in_if = (uint32_t)(i * 2654435761u);
+    flow_addr_from_v4(&r->exporter, (uint32_t)i * 3);
+}
+
+static void test_dictionary_overflow(void **state)
+{
+    (void)state;
+    run_case(many_row, 70000, 1, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plain),
+        cmocka_unit_test(test_varint_widths),
+        cmocka_unit_test(test_drifting_dictionary),
+        cmocka_unit_test(test_exporter_cache),
+        cmocka_unit_test(test_address_families),
+        cmocka_unit_test(test_mode_changes),
+        cmocka_unit_test(test_dictionary_overflow),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
