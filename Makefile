@@ -4,6 +4,7 @@
 #   make test     install missing Debian packages, build with ASan+UBSan, run every test
 #   make bench    run the benchmarks under bench/ (long; needs nfdump)
 #   make bench-query  only bench/query.sh (c2flow query against nfdump)
+#   make bench-collect  only bench/collect.sh (c2flow collect against nfcapd)
 #   make fuzz     build the libFuzzer targets and grow the corpus (FUZZ_SECONDS each)
 #   make install  install (PREFIX=/usr/local, DESTDIR honoured)
 PREFIX ?= /usr/local
@@ -11,7 +12,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 CMAKE ?= cmake
 
-.PHONY: all build demo test test-only deps bench bench-query fuzz install clean
+.PHONY: all build demo test test-only deps bench bench-query bench-collect fuzz install clean
 
 all: build
 
@@ -35,7 +36,10 @@ test-only:
 	  ctest --output-on-failure -j $(JOBS)
 
 bench: deps build
-	@bench/store.sh && bench/query.sh
+	@bench/store.sh && bench/query.sh && bench/collect.sh
+
+bench-collect: deps build
+	@bench/collect.sh
 
 bench-query: deps build
 	@bench/query.sh

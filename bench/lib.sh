@@ -65,18 +65,22 @@ nfcapd_start() {
     [ -n "$(udp_row)" ] || die "nfcapd did not bind port $PORT (see $log)"
 }
 
-# wait (up to 2 minutes) until nfcapd's socket queue is empty and its CPU
-# time stands still: it has stored everything it received
-nfcapd_drain() {
-    local prev=-1 cur rxq
-    for _ in $(seq 240); do
+# wait_quiet PID [HALF_SECONDS]: wait (up to 2 minutes by default) until the
+# socket queue of 127.0.0.1:$PORT is empty and the CPU time of process PID
+# stands still: the collector has stored everything it received.
+# Returns 1 when it never went quiet.
+wait_quiet() {
+    local pid=$1 prev=-1 cur rxq
+    for _ in $(seq "${2:-240}"); do
         read -r rxq _ <<<"$(udp_row)"
-        cur=$(cpu_ticks "$NFCAPD_PID")
-        [ "$rxq" = 0 ] && [ "$cur" = "$prev" ] && return 0
+        cur=$(cpu_ticks "$pid")
+        [ "${rxq:-0}" = 0 ] && [ "$cur" = "$prev" ] && return 0
         prev=$cur
         sleep 0.5
     done
+    return 1
 }
+nfcapd_drain() { wait_quiet "$NFCAPD_PID" || true; }
 
 # SIGTERM to the nfcapd this file started (nfcapd closes its file), if any
 nfcapd_stop() {

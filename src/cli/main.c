@@ -16,6 +16,7 @@ typedef struct subcommand {
 
 static const subcommand subcommands[] = {
     {"import", cmd_import, "read Zeek, Argus binetflow and nfdump flows into a store"},
+    {"collect", cmd_collect, "receive NetFlow v5/v9, IPFIX and sFlow from routers into a store"},
     {"query", cmd_query, "print the records of a time range"},
     {"stat", cmd_stat, "summarise a store: segments, records, span, bytes"},
     {"check", cmd_check, "verify every segment of a store"},

@@ -19,3 +19,55 @@ expect_status() {
 count_records() { "$C2FLOW" query --store "$1" -o csv --fields start | tail -n +2 | wc -l; }
 # records in a store according to the footers (stat)
 stat_records() { "$C2FLOW" stat --store "$1" -o csv | awk -F, 'NR==2 {print $2}'; }
+
+# ---- the collector ----
+TOOLS=$C2FLOW_SRC/tests/integration/tools
+
+# collect_start STORE [collect options...]: `c2flow collect` into STORE on
+# 127.0.0.1 and a free port, /metrics on another; returns once both are
+# bound.  Sets COLLECT_PID, COLLECT_PORT, METRICS_URL, COLLECT_LOG.
+collect_start() {
+    local store=$1
+    shift
+    COLLECT_LOG=$(mktemp "$WORK/collect-XXXXXX.log")
+    "$C2FLOW" collect --store "$store" --retention 0 --listen 127.0.0.1:0 \
+        --metrics 127.0.0.1:0 --log-interval 0 "$@" 2>"$COLLECT_LOG" &
+    COLLECT_PID=$!
+    for _ in $(seq 100); do
+        grep -q 'metrics at' "$COLLECT_LOG" && break
+        kill -0 "$COLLECT_PID" 2>/dev/null || { cat "$COLLECT_LOG" >&2; fail "collect did not start"; }
+        sleep 0.1
+    done
+    COLLECT_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$COLLECT_LOG" | head -n1)
+    METRICS_URL=http://$(sed -n 's|.*metrics at http://\([^/]*\)/metrics.*|\1|p' "$COLLECT_LOG" | head -n1)/metrics
+    [ -n "$COLLECT_PORT" ] || { cat "$COLLECT_LOG" >&2; fail "no listening line in the log"; }
+}
+
+# the /metrics page
+metrics_page() {
+    python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$METRICS_URL"
+}
+# metric NAME [LABEL-SUBSTRING]: the sum of NAME's series (matching the substring)
+metric() {
+    metrics_page | awk -v n="$1" -v m="${2:-}" '
+        $1 == n || (index($1, n "{") == 1 && index($1, m)) { s += $2 } END { print s + 0 }'
+}
+# wait until the collector has decoded every datagram it received (counters
+# published a few times a second stand still for a second)
+collect_settle() {
+    local prev="" cur
+    for _ in $(seq 100); do
+        cur=$(metrics_page | awk '/^c2flow_collect_(datagrams|stored_records)_total / {printf "%s ", $2}')
+        [ "$cur" = "$prev" ] && return 0
+        prev=$cur
+        sleep 1
+    done
+    fail "collector counters never settled"
+}
+# SIGTERM, and the exit status must be 0
+collect_stop() {
+    kill -TERM "$COLLECT_PID"
+    wait "$COLLECT_PID"
+    local rc=$?
+    [ "$rc" = 0 ] || { cat "$COLLECT_LOG" >&2; fail "collect exited $rc after SIGTERM"; }
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# bench/collect.sh: `c2flow collect` against nfcapd 1.7.1, in one run.
+#
+# Run by `make bench-collect` (and `make bench`) after `make build`; builds
+# nothing.  build/nfblast sends the SAME NetFlow v9 stream (src/synth
+# records, seed $SEED, start $START) at each rate of $RATES (records/s;
+# 0 = as fast as it can) to nfcapd and then to c2flow, one after the other,
+# on 127.0.0.1.  For every run it reports:
+#   loss       (sent - stored) / sent, stored counted afterwards by reading
+#              the files back (nfdump -I; c2flow stat)
+#   CPU ns/rec the collector's whole user + system time (GNU time, all its
+#              threads, start to exit, so the final flush is included)
+#              divided by the records stored
+#   B/rec      bytes of the collector's files / records stored
+# and, per tool, the highest rate with under 0.1 % loss, then the ratios.
+# The issue's target: c2flow loses nothing at the blaster's full rate and
+# spends at most a third of nfcapd's CPU per record.
+#
+# Each collector waits, after the blaster ends, until its socket queue is
+# empty and its CPU time stands still, and is then stopped with SIGTERM (it
+# stores what it holds).  Only processes this script started are signalled.
+#
+# Environment: N (20000000 records per run), RATES ("1000000 1750000
+# 2500000 0"), PORT (19998), SEED (1), START (2026-01-01T00:00:00Z), BENCH_DATA
+# (/var/tmp/c2flow-bench), BUILD (build), NFCAPD_OPTS ("-B 8388608", as
+# ../shared/bench measured it), KEEP (0).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+N=${N:-20000000}
+RATES=${RATES:-"1000000 1750000 2500000 0"}
+PORT=${PORT:-19998}
+SEED=${SEED:-1}
+START=${START:-2026-01-01T00:00:00Z}
+BENCH_DATA=${BENCH_DATA:-/var/tmp/c2flow-bench}
+BUILD=${BUILD:-build}
+NFCAPD_OPTS=${NFCAPD_OPTS:-"-B 8388608"}
+KEEP=${KEEP:-0}
+C2FLOW=$BUILD/c2flow
+NFBLAST=$BUILD/nfblast
+OUT=$BENCH_DATA/collect-out
+RUNDIR=$BENCH_DATA/collect-run
+
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+need_tools nfcapd nfdump /usr/bin/time
+[ -x "$C2FLOW" ] && [ -x "$NFBLAST" ] || die "$C2FLOW or $NFBLAST missing: run 'make build' first"
+mkdir -p "$OUT"
+CHILD=
+# shellcheck disable=SC2317
+cleanup() {
+    [ -n "$CHILD" ] && kill -TERM "$CHILD" 2>/dev/null || true
+    [ "$KEEP" = 1 ] || rm -rf "$RUNDIR"
+}
+trap cleanup EXIT
+
+drain() { wait_quiet "$CHILD" 600 || say "warning: the collector never went quiet"; }
+
+# one_run TOOL RATE: sets R_SENT R_RATE R_STORED R_NS R_BPR R_KDROPS
+one_run() {
+    local tool=$1 rate=$2 dir=$RUNDIR/$1 tfile=$OUT/$1-$2.time log=$OUT/$1-$2.log
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    [ -z "$(udp_row)" ] || die "UDP port $PORT is in use; set PORT"
+    if [ "$tool" = nfcapd ]; then
+        # shellcheck disable=SC2086
+        /usr/bin/time -f '%U %S %M' -o "$tfile" nfcapd -w "$dir" -p "$PORT" -b 127.0.0.1 \
+            -t 3600 $NFCAPD_OPTS >"$log" 2>&1 &
+    else
+        /usr/bin/time -f '%U %S %M' -o "$tfile" "$C2FLOW" collect --store "$dir" \
+            --listen "127.0.0.1:$PORT" --retention 0 --log-interval 0 >"$log" 2>&1 &
+    fi
+    local tpid=$!
+    for _ in $(seq 100); do [ -n "$(udp_row)" ] && break; sleep 0.1; done
+    CHILD=$(pgrep -P "$tpid" | head -n1)
+    [ -n "$CHILD" ] && [ -n "$(udp_row)" ] || die "$tool did not start (see $log)"
+    local d0 d1
+    read -r _ d0 <<<"$(udp_row)"
+    "$NFBLAST" -p "$PORT" -n "$N" -r "$rate" -s "$SEED" --start "$START" >"$OUT/$tool-$rate.blast"
+    drain
+    read -r _ d1 <<<"$(udp_row)"
+    kill -TERM "$CHILD"
+    wait "$tpid" || true
+    CHILD=
+    R_KDROPS=$((d1 - d0))
+    R_SENT=$(get records "$OUT/$tool-$rate.blast")
+    R_RATE=$(get rate "$OUT/$tool-$rate.blast")
+    if [ "$tool" = nfcapd ]; then
+        R_STORED=$(nfdump -R "$dir" -I | awk '/^Flows:/ {print $2}')
+    else
+        R_STORED=$("$C2FLOW" stat --store "$dir" -o csv | awk -F, 'NR == 2 {print $2}')
+    fi
+    local bytes
+    bytes=$(find "$dir" -type f -name '*[0-9]*' ! -path '*/state/*' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+    read -r u s _ <"$tfile"
+    R_NS=$(awk -v u="$u" -v s="$s" -v n="$R_STORED" 'BEGIN { printf "%.0f", n ? (u + s) * 1e9 / n : 0 }')
+    R_BPR=$(awk -v b="$bytes" -v n="$R_STORED" 'BEGIN { printf "%.1f", n ? b / n : 0 }')
+}
+
+printf '%-7s %10s %11s %11s %9s %9s %8s %7s\n' tool offered sent/s stored loss% CPUns/rec B/rec kdrops | tee "$OUT/summary.txt"
+declare -A BEST NS_AT
+for tool in nfcapd c2flow; do
+    BEST[$tool]=0
+    for rate in $RATES; do
+        one_run "$tool" "$rate"
+        loss=$(awk -v s="$R_SENT" -v t="$R_STORED" 'BEGIN { printf "%.3f", s ? (s - t) * 100 / s : 0 }')
+        printf '%-7s %10s %11s %11s %9s %9s %8s %7s\n' "$tool" "${rate/#0/max}" "$R_RATE" "$R_STORED" \
+            "$loss" "$R_NS" "$R_BPR" "$R_KDROPS" | tee -a "$OUT/summary.txt"
+        NS_AT[$tool-$rate]=$R_NS
+        if awk -v l="$loss" 'BEGIN { exit !(l < 0.1) }'; then
+            eff=$rate
+            [ "$rate" = 0 ] && eff=$R_RATE
+            [ "$eff" -gt "${BEST[$tool]}" ] && BEST[$tool]=$eff
+        fi
+    done
+done
+echo | tee -a "$OUT/summary.txt"
+for tool in nfcapd c2flow; do
+    echo "$tool: highest rate with < 0.1 % loss: ${BEST[$tool]} records/s" | tee -a "$OUT/summary.txt"
+done
+for rate in $RATES; do
+    awk -v r="$rate" -v a="${NS_AT[nfcapd-$rate]}" -v b="${NS_AT[c2flow-$rate]}" 'BEGIN {
+        if (b > 0) printf "CPU per record at %s: nfcapd %d ns, c2flow %d ns: c2flow uses %.2fx (target <= 0.33x)\n",
+                          (r == 0 ? "max" : r " rec/s"), a, b, b / a }' | tee -a "$OUT/summary.txt"
+done
+echo "RESULT nfcapd_best=${BEST[nfcapd]} c2flow_best=${BEST[c2flow]} records=$N" | tee -a "$OUT/summary.txt"

@@ -1,0 +1,215 @@
+/*
+ * receiver.c: the UDP sockets and the thread that drains them.
+ *
+ * The receiver does as little as possible per datagram (one copy into the
+ * ring) so that it keeps up with the kernel at any rate the worker can
+ * sustain on average; bursts go to the ring (collect.queue bytes) and the
+ * socket buffer (collect.rcvbuf, forced past net.core.rmem_max when we run
+ * as root).  recvmmsg() takes up to RX_BATCH datagrams per system call.
+ *
+ * Drops are counted where they happen: the kernel's, from SO_RXQ_OVFL (a
+ * running total per socket that arrives with each datagram); ours, when
+ * the ring is full.  Neither is ever silent.
+ */
+#include "collect/collect_impl.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RX_BATCH 64
+#define RX_MAX_DGRAM 65536
+#define RX_POLL_MS 100
+
+static void sockaddr_to_flow(const struct sockaddr_storage *sa, flow_addr *a)
+{
+    if (sa->ss_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)sa;
+        flow_addr_from_v4(a, ntohl(v4->sin_addr.s_addr));
+    } else if (sa->ss_family == AF_INET6) {
+        memcpy(a->b, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+    } else {
+        memset(a, 0, sizeof *a);
+    }
+}
+
+/* The biggest buffer we may have: SO_RCVBUFFORCE ignores rmem_max but
+ * needs CAP_NET_ADMIN; without it SO_RCVBUF is capped by the kernel.  The
+ * kernel doubles what it is given (bookkeeping), so ask for half. */
+static void set_rcvbuf(collector *c, int fd, const char *name, uint64_t want)
+{
+    int v = want / 2 > INT32_MAX ? INT32_MAX : (int)(want / 2), got = 0;
+    socklen_t len = sizeof got;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0 &&
+        (uint64_t)got < want)
+        collect_logf(c, "warning: %s: receive buffer is %d bytes, not %llu "
+                     "(run as root or raise net.core.rmem_max)", name, got,
+                     (unsigned long long)want);
+}
+
+static int open_one(collector *c, const char *spec, uint64_t rcvbuf, c2_err *err)
+{
+    struct sockaddr_storage sa;
+    unsigned salen;
+    char name[C2_ENDPOINT_STRLEN];
+    if (c2_endpoint_parse(spec, 1, &sa, &salen, err) != 0) return -1;
+    if (c->nsocks == COLLECT_MAX_SOCKETS)
+        return c2_fail(err, "more than %d listen addresses", COLLECT_MAX_SOCKETS);
+    int fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return c2_fail_errno(err, "socket for %s", spec);
+    int one = 1, zero = 0;
+    if (sa.ss_family == AF_INET6)   /* [::] also receives IPv4 */
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&sa, salen) != 0) {
+        c2_fail_errno(err, "cannot listen on %s", spec);
+        close(fd);
+        return -1;
+    }
+    socklen_t sl = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &sl);
+    c2_endpoint_format(&sa, name, sizeof name);
+    set_rcvbuf(c, fd, name, rcvbuf);
+    if (c->nsocks) strcat(c->bound, ",");
+    strcat(c->bound, name);
+    c->socks[c->nsocks] = fd;
+    c->sock_drops[c->nsocks++] = 0;
+    return 0;
+}
+
+int receiver_open(collector *c, const char *listen, uint64_t rcvbuf, c2_err *err)
+{
+    char spec[C2_ENDPOINT_STRLEN + 16];
+    const char *p = listen;
+    while (p && *p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        while (n && (*p == ' ' || *p == '\t')) { p++; n--; }
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+        if (n == 0 || n >= sizeof spec)
+            return c2_fail(err, "bad listen list '%.80s'", listen);
+        memcpy(spec, p, n);
+        spec[n] = '\0';
+        if (open_one(c, spec, rcvbuf, err) != 0) return -1;
+        p = comma ? comma + 1 : NULL;
+    }
+    if (c->nsocks == 0) return c2_fail(err, "nothing to listen on");
+    return 0;
+}
+
+void receiver_close(collector *c)
+{
+    for (int i = 0; i < c->nsocks; i++) close(c->socks[i]);
+    c->nsocks = 0;
+}
+
+typedef struct rx_buffers {
+    struct mmsghdr          msgs[RX_BATCH];
+    struct iovec            iov[RX_BATCH];
+    struct sockaddr_storage from[RX_BATCH];
+    union {                         /* room for SO_RXQ_OVFL's uint32 */
+        char           buf[CMSG_SPACE(sizeof(uint32_t))];
+        struct cmsghdr align;
+    } ctl[RX_BATCH];
+    uint8_t                 data[RX_BATCH][RX_MAX_DGRAM];
+} rx_buffers;
+
+static void rx_prepare(rx_buffers *b)
+{
+    for (int i = 0; i < RX_BATCH; i++) {
+        b->iov[i].iov_base = b->data[i];
+        b->iov[i].iov_len = RX_MAX_DGRAM;
+        struct msghdr *m = &b->msgs[i].msg_hdr;
+        m->msg_name = &b->from[i];
+        m->msg_namelen = sizeof b->from[i];
+        m->msg_iov = &b->iov[i];
+        m->msg_iovlen = 1;
+        m->msg_control = b->ctl[i].buf;
+        m->msg_controllen = sizeof b->ctl[i].buf;
+        m->msg_flags = 0;
+    }
+}
+
+/* The kernel's running drop count for this socket, if the datagram came
+ * with one. */
+static void note_drops(collector *c, int sock, struct msghdr *m)
+{
+    for (struct cmsghdr *h = CMSG_FIRSTHDR(m); h; h = CMSG_NXTHDR(m, h)) {
+        if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SO_RXQ_OVFL) continue;
+        uint32_t total;
+        memcpy(&total, CMSG_DATA(h), sizeof total);
+        uint32_t delta = total - c->sock_drops[sock];
+        c->sock_drops[sock] = total;
+        if (delta) atomic_fetch_add(&c->socket_drops, delta);
+    }
+}
+
+/* Read what one socket holds, RX_BATCH at a time, at most `rounds` calls. */
+static void drain(collector *c, int sock, rx_buffers *b, int rounds)
+{
+    for (int r = 0; r < rounds; r++) {
+        rx_prepare(b);
+        int n = recvmmsg(c->socks[sock], b->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0) return;
+        int64_t now = c2_now_ms();
+        uint64_t bytes = 0, dropped = 0;
+        for (int i = 0; i < n; i++) {
+            struct msghdr *m = &b->msgs[i].msg_hdr;
+            flow_addr from;
+            uint32_t len = b->msgs[i].msg_len;
+            note_drops(c, sock, m);
+            bytes += len;
+            if (m->msg_flags & MSG_TRUNC) len = RX_MAX_DGRAM; /* decoder rejects */
+            sockaddr_to_flow(&b->from[i], &from);
+            if (ring_push(&c->ring, b->data[i], len, now, &from) != 0) dropped++;
+        }
+        atomic_fetch_add(&c->received, (uint64_t)n);
+        atomic_fetch_add(&c->received_bytes, bytes);
+        if (dropped) atomic_fetch_add(&c->queue_drops, dropped);
+        if (n < RX_BATCH) return;
+    }
+}
+
+static void *rx_main(void *arg)
+{
+    collector *c = arg;
+    rx_buffers *b = malloc(sizeof *b);
+    struct pollfd pfd[COLLECT_MAX_SOCKETS];
+    if (!b) {
+        collect_logf(c, "error: receiver: out of memory");
+        atomic_store(&c->rx_done, 1);
+        return NULL;
+    }
+    for (int i = 0; i < c->nsocks; i++) pfd[i] = (struct pollfd){c->socks[i], POLLIN, 0};
+    while (!atomic_load(&c->stop_rx)) {
+        int n = poll(pfd, (nfds_t)c->nsocks, RX_POLL_MS);
+        if (n < 0 && errno != EINTR) {
+            collect_logf(c, "error: receiver: poll: %s", strerror(errno));
+            break;
+        }
+        for (int i = 0; n > 0 && i < c->nsocks; i++)
+            if (pfd[i].revents) drain(c, i, b, 16);
+    }
+    /* Stopping: what the kernel already holds was received; read it. */
+    for (int i = 0; i < c->nsocks; i++) drain(c, i, b, 4096);
+    free(b);
+    atomic_store(&c->rx_done, 1);
+    return NULL;
+}
+
+int receiver_start(collector *c, c2_err *err)
+{
+    int rc = pthread_create(&c->rx_thread, NULL, rx_main, c);
+    if (rc != 0) {
+        errno = rc;
+        return c2_fail_errno(err, "cannot start the receiver thread");
+    }
+    c->rx_started = 1;
+    return 0;
+}
