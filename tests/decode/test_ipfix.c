@@ -131,6 +131,28 @@ static void sys_init_from_options(void **state)
     decoder_free(d);
 }
 
+/* An init time within the export's second but after it (whole-second
+ * export time; softflowd's first messages): uptime 0 at the init.  An
+ * init later than that is nonsense: the uptime times count as absent. */
+static int64_t init_at;
+static void w_init_after(pkt *p) { put32(p, 100); put32(p, 300); put64(p, (uint64_t)init_at); }
+
+static void sys_init_after_export(void **state)
+{
+    (void)state;
+    decoder *d = new_decoder(1);
+    const spec f[] = {{22, 4, 0}, {21, 4, 0}, {160, 8, 0}};
+    init_at = T0_MS + 400;
+    const flow_record *r = one_record(d, 256, f, 3, w_init_after);
+    assert_int_equal(r->start_ms, T0_MS + 500);
+    assert_int_equal(r->end_ms, T0_MS + 700);
+    init_at = T0_MS + 1000;
+    r = one_record(d, 256, f, 3, w_init_after);
+    assert_int_equal(r->start_ms, T0_MS);
+    assert_int_equal(r->end_ms, T0_MS);
+    decoder_free(d);
+}
+
 /* Variable-length fields (both length forms), enterprise elements passed
  * over by length even when their number is one we read, reduced sizes. */
 static void varlen_and_enterprise(void **state)
@@ -456,6 +478,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(time_representations),
         cmocka_unit_test(sys_init_from_options),
+        cmocka_unit_test(sys_init_after_export),
         cmocka_unit_test(varlen_and_enterprise),
         cmocka_unit_test(total_counts_and_v6),
         cmocka_unit_test(withdrawals),
