@@ -61,37 +61,48 @@ static exporter_store_counts *store_counts(collector *c, const flow_addr *a)
     return e;
 }
 
-static void flush_batch(collector *c)
+static void append(collector *c, const flow_record *recs, size_t n)
 {
     c2_err err;
-    if (c->nbatch == 0) return;
-    if (store_writer_append(c->writer, c->batch, c->nbatch, &err) != 0) {
+    if (n && store_writer_append(c->writer, recs, n, &err) != 0) {
         c->wc.store_errors++;
-        collect_logf(c, "error: store: %s (%zu records lost)", err.msg, c->nbatch);
+        collect_logf(c, "error: store: %s (%zu records lost)", err.msg, n);
     }
+}
+
+static void flush_batch(collector *c)
+{
+    append(c, c->batch, c->nbatch);
     c->nbatch = 0;
 }
 
-/* Queue one datagram's records for the store, minus the expired ones. */
+/* Hand one datagram's records to the store, minus the expired ones.  The
+ * usual datagram (nothing expired, one exporter) goes to the store as it
+ * is; only a datagram with expired records is copied, without them. */
 static void take_records(collector *c, const flow_record *recs, size_t n,
                          int64_t now)
 {
     int64_t retention = store_get_options(c->st)->retention_ms;
     int64_t oldest = retention ? now - retention : INT64_MIN;
-    exporter_store_counts *sc = NULL;
+    exporter_store_counts *sc = store_counts(c, &recs[0].exporter);
+    size_t expired = 0;
+    for (size_t i = 0; i < n; i++) expired += recs[i].start_ms < oldest;
+    c->wc.expired += expired;
+    c->wc.stored += n - expired;
+    if (sc) {
+        sc->expired += expired;
+        sc->stored += n - expired;
+    }
+    if (expired == 0) {
+        append(c, recs, n);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
-        if (!sc || memcmp(sc->addr.b, recs[i].exporter.b, 16))
-            sc = store_counts(c, &recs[i].exporter);
-        if (recs[i].start_ms < oldest) {
-            c->wc.expired++;
-            if (sc) sc->expired++;
-            continue;
-        }
+        if (recs[i].start_ms < oldest) continue;
         if (c->nbatch == WORKER_BATCH) flush_batch(c);
         c->batch[c->nbatch++] = recs[i];
-        c->wc.stored++;
-        if (sc) sc->stored++;
     }
+    flush_batch(c);
 }
 
 typedef struct malformed_log {

@@ -81,6 +81,7 @@ static const exporter_metric per_exporter[] = {
     {"c2flow_exporter_lost_datagrams_total", "Datagrams missing by sequence number (NetFlow v9, sFlow).", DC(lost_packets)},
     {"c2flow_exporter_lost_records_total", "Records missing by sequence number (NetFlow v5, IPFIX, sFlow samples).", DC(lost_records)},
     {"c2flow_exporter_reordered_total", "Datagrams that arrived behind their sequence.", DC(reordered)},
+    {"c2flow_exporter_sequence_resets_total", "Sequence jumps taken as exporter restarts, not loss.", DC(seq_resets)},
     {"c2flow_exporter_unknown_sampling_total", "Records stored with interval 1 because none was known.", DC(unknown_sampling)},
     {"c2flow_exporter_templates_total", "Template and options template records received.", DC(templates)},
     {"c2flow_exporter_withdrawals_total", "Template withdrawals received.", DC(withdrawals)},

@@ -19,11 +19,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RX_BATCH 64
 #define RX_MAX_DGRAM 65536
 #define RX_POLL_MS 100
+/* After a socket is drained, wait this long before looking again, so that
+ * each recvmmsg() call takes many datagrams rather than one or two: at a
+ * million records a second, 1 ms is about 36 datagrams, and it cuts the
+ * system calls per datagram from about two to a few per hundred.  The
+ * socket buffer holds far more than 1 ms of any rate (32 MiB: ~200 ms at
+ * 3 M records/s). */
+#define RX_COALESCE_NS 1000000L
 
 static void sockaddr_to_flow(const struct sockaddr_storage *sa, flow_addr *a)
 {
@@ -150,13 +158,16 @@ static void note_drops(collector *c, int sock, struct msghdr *m)
     }
 }
 
-/* Read what one socket holds, RX_BATCH at a time, at most `rounds` calls. */
-static void drain(collector *c, int sock, rx_buffers *b, int rounds)
+/* Read what one socket holds, RX_BATCH at a time, at most `rounds` calls;
+ * returns the datagrams read. */
+static int drain(collector *c, int sock, rx_buffers *b, int rounds)
 {
+    int total = 0;
     for (int r = 0; r < rounds; r++) {
         rx_prepare(b);
         int n = recvmmsg(c->socks[sock], b->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
-        if (n <= 0) return;
+        if (n <= 0) return total;
+        total += n;
         int64_t now = c2_now_ms();
         uint64_t bytes = 0, dropped = 0;
         for (int i = 0; i < n; i++) {
@@ -172,8 +183,9 @@ static void drain(collector *c, int sock, rx_buffers *b, int rounds)
         atomic_fetch_add(&c->received, (uint64_t)n);
         atomic_fetch_add(&c->received_bytes, bytes);
         if (dropped) atomic_fetch_add(&c->queue_drops, dropped);
-        if (n < RX_BATCH) return;
+        if (n < RX_BATCH) return total;
     }
+    return total;
 }
 
 static void *rx_main(void *arg)
@@ -193,8 +205,13 @@ static void *rx_main(void *arg)
             collect_logf(c, "error: receiver: poll: %s", strerror(errno));
             break;
         }
+        int got = 0;
         for (int i = 0; n > 0 && i < c->nsocks; i++)
-            if (pfd[i].revents) drain(c, i, b, 16);
+            if (pfd[i].revents) got += drain(c, i, b, 16);
+        if (got) {
+            struct timespec ts = {0, RX_COALESCE_NS};
+            nanosleep(&ts, NULL);
+        }
     }
     /* Stopping: what the kernel already holds was received; read it. */
     for (int i = 0; i < c->nsocks; i++) drain(c, i, b, 4096);

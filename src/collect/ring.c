@@ -11,16 +11,22 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util/util.h"
 
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
 
+/* The ring's pages are mapped in at start (MAP_POPULATE): otherwise the
+ * first pass of the receiver over the ring takes a page fault every 4 KiB,
+ * about 5 % of the collector's CPU until the ring has gone round once. */
 int ring_init(ring *r, size_t cap)
 {
     r->cap = cap & ~(size_t)7;
     if (r->cap < 2 * (RING_HEADER + 65536)) r->cap = 2 * (RING_HEADER + 65536);
-    r->buf = malloc(r->cap);
+    void *p = mmap(NULL, r->cap, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    r->buf = p == MAP_FAILED ? NULL : p;
     atomic_init(&r->head, 0);
     atomic_init(&r->tail, 0);
     return r->buf ? 0 : -1;
@@ -28,7 +34,7 @@ int ring_init(ring *r, size_t cap)
 
 void ring_free(ring *r)
 {
-    free(r->buf);
+    if (r->buf) munmap(r->buf, r->cap);
     r->buf = NULL;
 }
 

@@ -98,4 +98,13 @@ collect_settle
 collect_stop
 expect_eq "override before and after SIGHUP" "$(q "$WORK/hup" sampling | sort | uniq -c | awk '{print $2 "x" $1}' | tr '\n' ' ')" \
     "10x3 1000x2 "
+# -- records older than retention are counted as expired, per exporter, not stored
+collect_start "$WORK/old" --retention 30d
+py "$TOOLS/udpsend.py" "$WORK/v9.dat" "$COLLECT_PORT"
+collect_settle
+expect_eq "expired records (from 2025-12-31)" "$(metric c2flow_exporter_expired_records_total 'exporter="127.0.0.1"')" 6
+expect_eq "stored records" "$(metric c2flow_exporter_stored_records_total)" 0
+collect_stop
+expect_eq "nothing stored" "$(count_records "$WORK/old")" 0
+
 echo "ok: handmade v9/IPFIX cases, restart with saved templates, malformed, SIGHUP"
