@@ -43,14 +43,17 @@
  * gives it, else the two ends are equal; with both missing, both are the
  * export time.  A start after the end is set to the end.
  *
- * sysUpTime-relative times [22/21] follow nfdump: the time is export time
+ * sysUpTime-relative times [22/21]: the time is export time
  * minus (sysUptime - t) modulo 2^32, i.e. the 32-bit ms counter is taken
  * to have wrapped (every 49.7 days) as often as needed to put t at or
  * before the export; except that t up to 100 s after sysUptime is taken as
- * just after the export (nfdump's allowance for Cisco bug CSCei12353,
- * records stamped after their header).  For NetFlow v5 / v9 sysUptime
- * comes from the header; for IPFIX from systemInitTimeMilliseconds [160]
- * in the record or in options data (uptime = export - init; an init less
+ * just after the export (the allowance nfdump makes for Cisco bug
+ * CSCei12353, records stamped after their header).  nfdump 1.7.1 itself
+ * adds larger offsets instead of wrapping, and so stores such flows after
+ * the datagram that reported them (docs/collect.md, compared with
+ * nfcapd).  For NetFlow v5 / v9 sysUptime comes from the header; for
+ * IPFIX from systemInitTimeMilliseconds [160] in the record or in options
+ * data (uptime = export - init; an init less
  * than a second after the whole-second export time counts as uptime 0 at
  * the init), and without it such times count as absent.
  *
