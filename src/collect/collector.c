@@ -2,9 +2,10 @@
  * collector.c: the collector's life cycle and its decode worker.
  *
  * The worker takes datagrams from the ring in order, decodes them, and
- * appends the records to the store in batches of WORKER_BATCH (one store
- * call per batch, never per record).  Between batches, on its own clock, it
- * does the slow things: seals slices that ended seal_after ago, saves
+ * appends each datagram's records to the store straight from the
+ * decoder's buffer (one store call per datagram, never per record; the
+ * store copies them into its columns anyway).  Between datagrams, on its
+ * own clock (every TICK_MS), it does the slow things: seals slices that ended seal_after ago, saves
  * templates that changed, publishes counters, writes the log line and
  * picks up a reload.  It sleeps only when the ring is empty.
  *
