@@ -42,13 +42,9 @@ int cli_store_option(cli_store_args *a, int opt, const char *arg)
     }
 }
 
-int cli_load_config(const char *cmd, const cli_store_args *a, c2_config *cfg)
+int cli_read_config(const cli_store_args *a, c2_config *cfg, c2_err *err)
 {
-    c2_err err;
-    if (config_load(a->config_path, cfg, &err) != 0) {
-        cli_error(cmd, "%s", err.msg);
-        return CLI_FAIL;
-    }
+    if (config_load(a->config_path, cfg, err) != 0) return CLI_FAIL;
     const struct { const char *key, *value, *flag; } overrides[] = {
         {"dir", a->store_dir, "--store"},
         {"retention", a->retention, "--retention"},
@@ -57,10 +53,21 @@ int cli_load_config(const char *cmd, const cli_store_args *a, c2_config *cfg)
     };
     for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
         if (!overrides[i].value) continue;
-        if (config_set(cfg, "store", overrides[i].key, overrides[i].value, &err) != 0)
-            return cli_usage(cmd, "%s: %s", overrides[i].flag, err.msg);
+        if (config_set(cfg, "store", overrides[i].key, overrides[i].value, err) != 0) {
+            c2_err_prefix(err, "%s", overrides[i].flag);
+            return CLI_USAGE;
+        }
     }
     return CLI_OK;
+}
+
+int cli_load_config(const char *cmd, const cli_store_args *a, c2_config *cfg)
+{
+    c2_err err;
+    int rc = cli_read_config(a, cfg, &err);
+    if (rc == CLI_FAIL) cli_error(cmd, "%s", err.msg);
+    if (rc == CLI_USAGE) cli_usage(cmd, "%s", err.msg);
+    return rc;
 }
 
 int cli_open_store(const char *cmd, const c2_config *cfg, int create,

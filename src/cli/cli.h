@@ -61,7 +61,10 @@ typedef struct cli_store_args {
 /* 1 if opt was one of the shared options (arg recorded), 0 if not. */
 int  cli_store_option(cli_store_args *a, int opt, const char *arg);
 /* Load the config (a->config_path or the default search), then apply the
- * command-line overrides.  Prints its own error; returns a CLI_* status. */
+ * command-line overrides.  cli_read_config returns a CLI_* status with the
+ * message in err (a daemon reloading must not print a usage text);
+ * cli_load_config prints it. */
+int  cli_read_config(const cli_store_args *a, c2_config *cfg, c2_err *err);
 int  cli_load_config(const char *cmd, const cli_store_args *a, c2_config *cfg);
 /* Open cfg's store (error when no store directory was given). */
 struct store;

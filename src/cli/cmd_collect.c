@@ -111,18 +111,12 @@ static int parse_args(int argc, char **argv, collect_args *a)
     return rc;
 }
 
-/* The file, then the command line; on error cfg may be half set. */
+/* The file, the store options, then the collector's; on error cfg may be
+ * half set. */
 static int load(const collect_args *a, c2_config *cfg, c2_err *err)
 {
-    if (config_load(a->store.config_path, cfg, err) != 0) return CLI_FAIL;
-    const struct { const char *key, *value; } st[] = {
-        {"dir", a->store.store_dir}, {"retention", a->store.retention},
-        {"slice", a->store.slice}, {"zstd_level", a->store.zstd_level}};
-    for (size_t i = 0; i < sizeof st / sizeof st[0]; i++)
-        if (st[i].value && config_set(cfg, "store", st[i].key, st[i].value, err) != 0) {
-            c2_err_prefix(err, "--%s", st[i].key);
-            return CLI_USAGE;
-        }
+    int rc = cli_read_config(&a->store, cfg, err);
+    if (rc != CLI_OK) return rc;
     for (size_t i = 0; i < a->nov; i++)
         if (config_set(cfg, a->ov[i].section, a->ov[i].key, a->ov[i].value, err) != 0) {
             c2_err_prefix(err, "%s", a->ov[i].flag);

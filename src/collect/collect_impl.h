@@ -57,9 +57,10 @@ struct collector {
     _Atomic uint64_t received, received_bytes, socket_drops, queue_drops;
 
     /* worker */
-    flow_record     *batch;         /* records waiting for store append */
+    flow_record     *batch;         /* a datagram's unexpired records */
     size_t           nbatch;
     exporter_store_counts *stores;  /* per exporter, worker's own */
+    exporter_store_counts *last_store; /* the one found last */
     size_t           nstores;
     collect_counters wc;            /* worker's own totals */
     int64_t          last_log_ms, last_save_ms, last_seal_ms, last_snap_ms;

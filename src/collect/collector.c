@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WORKER_BATCH 8192
+#define WORKER_BATCH 8192           /* records copied when some expire */
 #define TICK_MS 200                 /* counters published this often */
 #define SAVE_MS 10000               /* changed templates saved this often */
 #define MALFORMED_LOG_MS 10000
@@ -51,30 +51,38 @@ void collect_logf(collector *c, const char *fmt, ...)
 
 /* ---- the worker's pieces ---- */
 
+/* The counts of exporter a.  Datagrams come in runs from one exporter, so
+ * the last one found is tried first; the table is searched only when the
+ * exporter changes. */
 static exporter_store_counts *store_counts(collector *c, const flow_addr *a)
 {
+    exporter_store_counts *e = c->last_store;
+    if (e && !memcmp(e->addr.b, a->b, 16)) return e;
     for (size_t i = 0; i < c->nstores; i++)
-        if (!memcmp(c->stores[i].addr.b, a->b, 16)) return &c->stores[i];
+        if (!memcmp(c->stores[i].addr.b, a->b, 16)) return c->last_store = &c->stores[i];
     if (c->nstores == COLLECT_MAX_EXPORTERS) return NULL;
-    exporter_store_counts *e = &c->stores[c->nstores++];
+    e = &c->stores[c->nstores++];
     memset(e, 0, sizeof *e);
     e->addr = *a;
-    return e;
+    return c->last_store = e;
 }
 
-static void append(collector *c, const flow_record *recs, size_t n)
+/* 0, or -1 when the store refused the records (counted and logged: they
+ * are lost, and `stored` does not count them). */
+static int append(collector *c, const flow_record *recs, size_t n)
 {
     c2_err err;
-    if (n && store_writer_append(c->writer, recs, n, &err) != 0) {
-        c->wc.store_errors++;
-        collect_logf(c, "error: store: %s (%zu records lost)", err.msg, n);
-    }
+    if (n == 0 || store_writer_append(c->writer, recs, n, &err) == 0) return 0;
+    c->wc.store_errors++;
+    collect_logf(c, "error: store: %s (%zu records lost)", err.msg, n);
+    return -1;
 }
 
-static void flush_batch(collector *c)
+static int flush_batch(collector *c)
 {
-    append(c, c->batch, c->nbatch);
+    int rc = append(c, c->batch, c->nbatch);
     c->nbatch = 0;
+    return rc;
 }
 
 /* Hand one datagram's records to the store, minus the expired ones.  The
@@ -88,22 +96,25 @@ static void take_records(collector *c, const flow_record *recs, size_t n,
     exporter_store_counts *sc = store_counts(c, &recs[0].exporter);
     size_t expired = 0;
     for (size_t i = 0; i < n; i++) expired += recs[i].start_ms < oldest;
+    int rc;
+    if (expired == 0) {
+        rc = append(c, recs, n);
+    } else {
+        rc = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (recs[i].start_ms < oldest) continue;
+            if (c->nbatch == WORKER_BATCH) rc |= flush_batch(c);
+            c->batch[c->nbatch++] = recs[i];
+        }
+        rc |= flush_batch(c);
+    }
+    size_t stored = rc == 0 ? n - expired : 0;
     c->wc.expired += expired;
-    c->wc.stored += n - expired;
+    c->wc.stored += stored;
     if (sc) {
         sc->expired += expired;
-        sc->stored += n - expired;
+        sc->stored += stored;
     }
-    if (expired == 0) {
-        append(c, recs, n);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (recs[i].start_ms < oldest) continue;
-        if (c->nbatch == WORKER_BATCH) flush_batch(c);
-        c->batch[c->nbatch++] = recs[i];
-    }
-    flush_batch(c);
 }
 
 typedef struct malformed_log {
@@ -240,7 +251,6 @@ static void publish(collector *c)
 static void seal_old(collector *c, int64_t now)
 {
     c2_err err;
-    flush_batch(c);
     if (store_writer_seal(c->writer, now - c->opt.seal_after_ms, &err) != 0) {
         c->wc.store_errors++;
         collect_logf(c, "error: store: %s", err.msg);
@@ -286,12 +296,10 @@ static void *worker_main(void *arg)
             continue;
         }
         if (done) break;
-        flush_batch(c);
         struct timespec ts = {0, idle_ns};
         nanosleep(&ts, NULL);
         if (idle_ns < IDLE_MAX_NS) idle_ns *= 2;
     }
-    flush_batch(c);
     return NULL;
 }
 

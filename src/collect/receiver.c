@@ -95,18 +95,10 @@ int receiver_open(collector *c, const char *listen, uint64_t rcvbuf, c2_err *err
 {
     char spec[C2_ENDPOINT_STRLEN + 16];
     const char *p = listen;
-    while (p && *p) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        while (n && (*p == ' ' || *p == '\t')) { p++; n--; }
-        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
-        if (n == 0 || n >= sizeof spec)
-            return c2_fail(err, "bad listen list '%.80s'", listen);
-        memcpy(spec, p, n);
-        spec[n] = '\0';
+    int rc;
+    while ((rc = c2_endpoint_list_next(&p, spec, sizeof spec, err)) == 1)
         if (open_one(c, spec, rcvbuf, err) != 0) return -1;
-        p = comma ? comma + 1 : NULL;
-    }
+    if (rc < 0) return -1;
     if (c->nsocks == 0) return c2_fail(err, "nothing to listen on");
     return 0;
 }

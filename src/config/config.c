@@ -166,21 +166,13 @@ static int set_collect_listen(c2_config *cfg, const char *value, c2_err *err)
     struct sockaddr_storage sa;
     unsigned salen;
     const char *p = value;
+    int rc;
     if (strlen(value) >= sizeof cfg->collect.listen)
         return c2_fail(err, "list longer than %zu bytes",
                        sizeof cfg->collect.listen - 1);
-    do {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        while (n && isspace((unsigned char)*p)) { p++; n--; }
-        while (n && isspace((unsigned char)p[n - 1])) n--;
-        if (n == 0 || n >= sizeof item)
-            return c2_fail(err, "expected ADDR:PORT[,ADDR:PORT...]");
-        memcpy(item, p, n);
-        item[n] = '\0';
+    while ((rc = c2_endpoint_list_next(&p, item, sizeof item, err)) == 1)
         if (c2_endpoint_parse(item, 1, &sa, &salen, err) != 0) return -1;
-        p = comma ? comma + 1 : NULL;
-    } while (p);
+    if (rc < 0) return -1;
     strcpy(cfg->collect.listen, value);
     return 0;
 }

@@ -288,7 +288,7 @@ void dec_note_proto(dec_exporter *e, decode_proto proto)
 
 static int decode_netflow(dec_ctx *c, const uint8_t *pkt, size_t len)
 {
-    uint16_t version = len >= 2 ? be16(pkt) : 0;
+    uint16_t version = len >= 2 ? c2_get_be16(pkt) : 0;
     switch (version) {
     case 5:  c->proto = DECODE_NETFLOW_V5; break;
     case 9:  c->proto = DECODE_NETFLOW_V9; break;
@@ -314,7 +314,7 @@ int decoder_decode(decoder *d, const flow_addr *exporter, const uint8_t *pkt,
     *recs = d->out;
     *n = 0;
     if (!pkt) len = 0;
-    if (len >= 4 && be32(pkt) == 5) {
+    if (len >= 4 && c2_get_be32(pkt) == 5) {
         c.proto = DECODE_SFLOW_V5;
         dec_sflow(&c, exporter, pkt, len);
     } else {

@@ -38,20 +38,7 @@
 #define DEC_VARLEN          0xffff  /* IPFIX field length: variable */
 #define DEC_UPTIME_SLACK_MS 100000  /* see dec_uptime_ms */
 
-/* ---- big-endian loads, unaligned-safe ---- */
-static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static inline uint32_t be32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return __builtin_bswap32(v);
-}
-static inline uint64_t be64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return __builtin_bswap64(v);
-}
+/* ---- big-endian loads: c2_get_be16/32/64 (util.h) ---- */
 /* An unsigned integer of any width 1..8 (RFC 7011 reduced-size encoding). */
 static inline uint64_t be_uint(const uint8_t *p, unsigned w)
 {
@@ -108,7 +95,7 @@ enum dec_target {
 };
 
 /* One compiled field.  Fixed templates: integer ops do
- * v[tg] = be64(record + end - 8) & mask(width), where end = src + width,
+ * v[tg] = c2_get_be64(record + end - 8) & mask(width), where end = src + width,
  * i.e. an 8-byte load that ends with the field's last byte; IPv6 ops copy
  * 16 bytes into the record.  Variable-length templates: one op per
  * field, in order. */

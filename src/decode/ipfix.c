@@ -35,12 +35,12 @@ static size_t read_specifiers(dec_ctx *c, const uint8_t *b, size_t n, size_t q, 
     dec_field *f = c->d->fields;
     for (uint16_t i = 0; i < nf; i++) {
         if (n - q < 4) return 0;
-        uint16_t id = be16(b + q), len = be16(b + q + 2);
+        uint16_t id = c2_get_be16(b + q), len = c2_get_be16(b + q + 2);
         uint32_t pen = 0;
         q += 4;
         if (id & 0x8000) {
             if (n - q < 4) return 0;
-            pen = be32(b + q);
+            pen = c2_get_be32(b + q);
             q += 4;
             id &= 0x7fff;
         }
@@ -63,7 +63,7 @@ static void template_set(dec_ctx *c, dec_domain *dom, const uint8_t *b, size_t n
 {
     size_t q = 0, hdr = options ? 6 : 4;
     while (n - q >= 4) {
-        uint16_t id = be16(b + q), nf = be16(b + q + 2);
+        uint16_t id = c2_get_be16(b + q), nf = c2_get_be16(b + q + 2);
         if (nf == 0) {
             if (!withdrawal(c, dom, id, options)) return;
             q += 4;
@@ -71,7 +71,7 @@ static void template_set(dec_ctx *c, dec_domain *dom, const uint8_t *b, size_t n
         }
         if (id < 256) { dec_fail(c, "template id %u", id); return; }
         if (n - q < hdr) { dec_fail(c, "template %u truncated", id); return; }
-        uint16_t nscope = options ? be16(b + q + 4) : 0;
+        uint16_t nscope = options ? c2_get_be16(b + q + 4) : 0;
         size_t end = read_specifiers(c, b, n, q + hdr, nf);
         if (!end) { dec_fail(c, "template %u truncated", id); return; }
         q = end;
@@ -87,9 +87,9 @@ static void template_set(dec_ctx *c, dec_domain *dom, const uint8_t *b, size_t n
 int dec_ipfix(dec_ctx *c, const uint8_t *p, size_t len)
 {
     if (len < IPFIX_HEADER) return dec_fail(c, "header truncated (%zu bytes)", len);
-    size_t mlen = be16(p + 2);
-    c->export_ms = (uint64_t)be32(p + 4) * 1000;
-    uint32_t seq = be32(p + 8), odid = be32(p + 12);
+    size_t mlen = c2_get_be16(p + 2);
+    c->export_ms = (uint64_t)c2_get_be32(p + 4) * 1000;
+    uint32_t seq = c2_get_be32(p + 8), odid = c2_get_be32(p + 12);
     if (mlen < IPFIX_HEADER) return dec_fail(c, "message length %zu", mlen);
     if (mlen > len) {
         dec_fail(c, "message length %zu in a datagram of %zu bytes", mlen, len);
@@ -101,7 +101,7 @@ int dec_ipfix(dec_ctx *c, const uint8_t *p, size_t len)
 
     size_t q = IPFIX_HEADER;
     while (mlen - q >= 4) {
-        uint16_t id = be16(p + q), slen = be16(p + q + 2);
+        uint16_t id = c2_get_be16(p + q), slen = c2_get_be16(p + q + 2);
         if (slen < 4 || slen > mlen - q) {
             dec_fail(c, "set %u: length %u at offset %zu of %zu", id, slen, q, mlen);
             break;

@@ -30,22 +30,22 @@ static void v5_record(const dec_ctx *c, const uint8_t *p, uint32_t domain, flow_
     memset(r, 0, sizeof *r);
     r->exporter = c->e->pub.addr;
     r->domain = domain;
-    flow_addr_from_v4(&r->src_addr, be32(p));
-    flow_addr_from_v4(&r->dst_addr, be32(p + 4));
-    r->in_if = be16(p + 12);
-    r->out_if = be16(p + 14);
-    r->packets = be32(p + 16);
-    r->bytes = be32(p + 20);
-    r->start_ms = (int64_t)dec_uptime_ms(c->export_ms, c->uptime, be32(p + 24));
-    r->end_ms = (int64_t)dec_uptime_ms(c->export_ms, c->uptime, be32(p + 28));
+    flow_addr_from_v4(&r->src_addr, c2_get_be32(p));
+    flow_addr_from_v4(&r->dst_addr, c2_get_be32(p + 4));
+    r->in_if = c2_get_be16(p + 12);
+    r->out_if = c2_get_be16(p + 14);
+    r->packets = c2_get_be32(p + 16);
+    r->bytes = c2_get_be32(p + 20);
+    r->start_ms = (int64_t)dec_uptime_ms(c->export_ms, c->uptime, c2_get_be32(p + 24));
+    r->end_ms = (int64_t)dec_uptime_ms(c->export_ms, c->uptime, c2_get_be32(p + 28));
     if (r->start_ms > r->end_ms) r->start_ms = r->end_ms;
-    r->src_port = be16(p + 32);
-    r->dst_port = be16(p + 34);
+    r->src_port = c2_get_be16(p + 32);
+    r->dst_port = c2_get_be16(p + 34);
     r->tcp_flags = p[37];
     r->proto = p[38];
     r->tos = p[39];
-    r->src_as = be16(p + 40);
-    r->dst_as = be16(p + 42);
+    r->src_as = c2_get_be16(p + 40);
+    r->dst_as = c2_get_be16(p + 42);
     if (r->proto == 1 || r->proto == 58) {
         /* type << 8 | code is in dstport; some exporters put it in srcport */
         if (!r->dst_port) r->dst_port = r->src_port;
@@ -56,13 +56,13 @@ static void v5_record(const dec_ctx *c, const uint8_t *p, uint32_t domain, flow_
 int dec_netflow_v5(dec_ctx *c, const uint8_t *p, size_t len)
 {
     if (len < V5_HEADER) return dec_fail(c, "header truncated (%zu bytes)", len);
-    uint16_t count = be16(p + 2);
-    c->uptime = be32(p + 4);
+    uint16_t count = c2_get_be16(p + 2);
+    c->uptime = c2_get_be32(p + 4);
     c->has_uptime = 1;
-    c->export_ms = (uint64_t)be32(p + 8) * 1000 + be32(p + 12) / 1000000;
-    uint32_t seq = be32(p + 16);
+    c->export_ms = (uint64_t)c2_get_be32(p + 8) * 1000 + c2_get_be32(p + 12) / 1000000;
+    uint32_t seq = c2_get_be32(p + 16);
     uint32_t domain = (uint32_t)p[20] << 8 | p[21];
-    uint32_t interval = be16(p + 22) & 0x3fff;
+    uint32_t interval = c2_get_be16(p + 22) & 0x3fff;
 
     dec_domain *dom = dec_domain_get(c, DECODE_NETFLOW_V5, domain);
     if (!dom) return -1;

@@ -31,7 +31,7 @@ static dec_field *read_fields(dec_ctx *c, const uint8_t *p, uint16_t nf)
 {
     dec_field *f = c->d->fields;
     for (uint16_t i = 0; i < nf; i++)
-        f[i] = (dec_field){be16(p + 4 * i), be16(p + 4 * i + 2), 0};
+        f[i] = (dec_field){c2_get_be16(p + 4 * i), c2_get_be16(p + 4 * i + 2), 0};
     return f;
 }
 
@@ -39,7 +39,7 @@ static void template_set(dec_ctx *c, dec_domain *dom, const uint8_t *b, size_t n
 {
     size_t q = 0;
     while (n - q >= 4) {
-        uint16_t id = be16(b + q), nf = be16(b + q + 2);
+        uint16_t id = c2_get_be16(b + q), nf = c2_get_be16(b + q + 2);
         if (id == 0 && nf == 0) return;             /* padding */
         if (id < 256) { dec_fail(c, "template id %u", id); return; }
         size_t need = 4 + 4 * (size_t)nf;
@@ -59,7 +59,7 @@ static void options_set(dec_ctx *c, dec_domain *dom, const uint8_t *b, size_t n)
 {
     size_t q = 0;
     while (n - q >= 6) {
-        uint16_t id = be16(b + q), sl = be16(b + q + 2), ol = be16(b + q + 4);
+        uint16_t id = c2_get_be16(b + q), sl = c2_get_be16(b + q + 2), ol = c2_get_be16(b + q + 4);
         if (id == 0) return;                        /* padding */
         if (id < 256) { dec_fail(c, "options template id %u", id); return; }
         if (sl % 4 || ol % 4) {
@@ -86,7 +86,7 @@ static size_t flowsets(dec_ctx *c, dec_domain *dom, const uint8_t *p, size_t len
 {
     size_t q = V9_HEADER, unknown_bytes = 0;
     while (len - q >= 4) {
-        uint16_t id = be16(p + q), slen = be16(p + q + 2);
+        uint16_t id = c2_get_be16(p + q), slen = c2_get_be16(p + q + 2);
         if (slen < 4 || slen > len - q) {
             dec_fail(c, "flowset %u: length %u at offset %zu of %zu", id, slen, q, len);
             break;
@@ -114,11 +114,11 @@ static size_t flowsets(dec_ctx *c, dec_domain *dom, const uint8_t *p, size_t len
 int dec_netflow_v9(dec_ctx *c, const uint8_t *p, size_t len)
 {
     if (len < V9_HEADER) return dec_fail(c, "header truncated (%zu bytes)", len);
-    uint16_t count = be16(p + 2);
-    c->uptime = be32(p + 4);
+    uint16_t count = c2_get_be16(p + 2);
+    c->uptime = c2_get_be32(p + 4);
     c->has_uptime = 1;
-    c->export_ms = (uint64_t)be32(p + 8) * 1000;
-    uint32_t seq = be32(p + 12), source = be32(p + 16);
+    c->export_ms = (uint64_t)c2_get_be32(p + 8) * 1000;
+    uint32_t seq = c2_get_be32(p + 12), source = c2_get_be32(p + 16);
     dec_domain *dom = dec_domain_get(c, DECODE_NETFLOW_V9, source);
     if (!dom) return -1;
     dec_exporter *e = c->e;

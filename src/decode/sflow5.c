@@ -45,17 +45,17 @@ typedef struct sflow_hdr {
 static int peek_header(const uint8_t *p, size_t len, const flow_addr *udp_src, sflow_hdr *h)
 {
     if (len < 8) return -1;
-    uint32_t type = be32(p + 4);
+    uint32_t type = c2_get_be32(p + 4);
     size_t alen = type == 1 ? 4 : type == 2 ? 16 : 0, at = 8 + alen;
     if (len < at + 16) return -1;
-    if (type == 1) flow_addr_from_v4(&h->agent, be32(p + 8));
+    if (type == 1) flow_addr_from_v4(&h->agent, c2_get_be32(p + 8));
     else if (type == 2) memcpy(h->agent.b, p + 8, 16);
     static const uint8_t zero[16];
     if (alen == 0 || !memcmp(h->agent.b, zero, 16) ||
         (flow_addr_is_v4(&h->agent) && !memcmp(h->agent.b + 12, zero, 4)))
         h->agent = *udp_src;                /* unknown, ::, 0.0.0.0 */
-    h->sub_agent = be32(p + at);
-    h->sequence = be32(p + at + 4);
+    h->sub_agent = c2_get_be32(p + at);
+    h->sequence = c2_get_be32(p + at + 4);
     return 0;
 }
 

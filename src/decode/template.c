@@ -11,7 +11,7 @@
  * every other field is skipped.  A winning integer field (1 to 8 bytes,
  * RFC 7011 reduced-size encoding included) becomes one op
  *
- *     v[target] = be64(record + src + width - 8) & (2^(8 * width) - 1)
+ *     v[target] = c2_get_be64(record + src + width - 8) & (2^(8 * width) - 1)
  *
  * that is, an 8-byte big-endian load that ends with the field's last byte,
  * masked to the field's width; an IPv6 address becomes a 16-byte copy
@@ -455,10 +455,10 @@ static inline void run_fixed(const dec_template *t, const uint8_t *p, flow_recor
     const dec_op *op = t->ops, *end = op + t->nint;
     const uint8_t *base = p - 8;
     for (; op < end; op += 4) {             /* nint is a multiple of 4 */
-        v[op[0].tg] = be64(base + op[0].end) & width_mask[op[0].width];
-        v[op[1].tg] = be64(base + op[1].end) & width_mask[op[1].width];
-        v[op[2].tg] = be64(base + op[2].end) & width_mask[op[2].width];
-        v[op[3].tg] = be64(base + op[3].end) & width_mask[op[3].width];
+        v[op[0].tg] = c2_get_be64(base + op[0].end) & width_mask[op[0].width];
+        v[op[1].tg] = c2_get_be64(base + op[1].end) & width_mask[op[1].width];
+        v[op[2].tg] = c2_get_be64(base + op[2].end) & width_mask[op[2].width];
+        v[op[3].tg] = c2_get_be64(base + op[3].end) & width_mask[op[3].width];
     }
     for (end += t->n16; op < end; op++)
         memcpy(op->tg == DT_SRC6 ? r->src_addr.b : r->dst_addr.b, p + op->src, 16);
@@ -494,7 +494,7 @@ static size_t run_var(const dec_template *t, const uint8_t *p, size_t n, flow_re
             w = p[q++];
             if (w == 255) {
                 if (n - q < 2) return 0;
-                w = be16(p + q);
+                w = c2_get_be16(p + q);
                 q += 2;
             }
         }

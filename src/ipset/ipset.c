@@ -104,19 +104,6 @@ struct ipset {
 
 /* ---- 128-bit helpers ---- */
 
-static inline uint64_t load_be64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap64(v);
-#elif !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
-    v = 0;
-    for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
-#endif
-    return v;
-}
-
 static inline void store_be64(uint8_t *p, uint64_t v)
 {
     for (int i = 7; i >= 0; i--) { p[i] = (uint8_t)v; v >>= 8; }
@@ -124,7 +111,7 @@ static inline void store_be64(uint8_t *p, uint64_t v)
 
 static inline u128 addr_u128(const flow_addr *a)
 {
-    return (u128){load_be64(a->b), load_be64(a->b + 8)};
+    return (u128){c2_get_be64(a->b), c2_get_be64(a->b + 8)};
 }
 
 static inline void u128_addr(u128 v, flow_addr *a)

@@ -51,19 +51,19 @@ static int is_vlan_tag(uint16_t type)
 static uint16_t ethernet(const uint8_t *h, size_t len, size_t *off, uint16_t *vlan)
 {
     if (len < 14) return ETH_NONE;
-    uint16_t type = sflow_be16(h + 12);
+    uint16_t type = c2_get_be16(h + 12);
     size_t o = 14;
     for (int i = 0; is_vlan_tag(type); i++) {
         if (i == SFLOW_MAX_TAGS || len - o < 4) return ETH_NONE;
-        uint16_t id = sflow_be16(h + o) & 0x0FFF;
+        uint16_t id = c2_get_be16(h + o) & 0x0FFF;
         if (*vlan == 0) *vlan = id;     /* outermost nonzero: skip priority tags */
-        type = sflow_be16(h + o + 2);
+        type = c2_get_be16(h + o + 2);
         o += 4;
     }
     if (type < 0x0600) {                /* 802.3 length: only SNAP names a type */
         static const uint8_t snap[6] = {0xAA, 0xAA, 0x03, 0, 0, 0};
         if (len - o < 8 || memcmp(h + o, snap, 6) != 0) return ETH_NONE;
-        type = sflow_be16(h + o + 6);
+        type = c2_get_be16(h + o + 6);
         o += 8;
     }
     *off = o;
@@ -92,7 +92,7 @@ static uint16_t pppoe(const uint8_t *h, size_t len, size_t *off)
 {
     size_t o = *off;
     if (len - o < 8 || h[o] != 0x11 || h[o + 1] != 0) return ETH_NONE;
-    uint16_t ppp = sflow_be16(h + o + 6);
+    uint16_t ppp = c2_get_be16(h + o + 6);
     *off = o + 8;
     return ppp == 0x0021 ? ETH_IPV4 : ppp == 0x0057 ? ETH_IPV6 : ETH_NONE;
 }
@@ -116,8 +116,8 @@ static void transport(const uint8_t *q, size_t n, sflow_packet *p)
     case SFLOW_IP_UDP:
     case SFLOW_IP_SCTP:
         if (n >= 4) {
-            p->src_port = sflow_be16(q);
-            p->dst_port = sflow_be16(q + 2);
+            p->src_port = c2_get_be16(q);
+            p->dst_port = c2_get_be16(q + 2);
         }
         break;
     case SFLOW_IP_ICMP:
@@ -134,15 +134,15 @@ static int ipv4(const uint8_t *q, size_t len, uint32_t l3_frame, sflow_packet *p
     if (len < 20 || q[0] >> 4 != 4) return 0;
     size_t ihl = (size_t)(q[0] & 0x0F) * 4;
     if (ihl < 20) return 0;
-    uint32_t total = sflow_be16(q + 2);
+    uint32_t total = c2_get_be16(q + 2);
     if (total < ihl)                    /* 0 under segmentation offload */
         total = fallback_length(l3_frame, len, (uint32_t)ihl, SFLOW_MAX_IPV4_LENGTH);
     p->tos = q[1];
     p->proto = q[9];
-    flow_addr_from_v4(&p->src, sflow_be32(q + 12));
-    flow_addr_from_v4(&p->dst, sflow_be32(q + 16));
+    flow_addr_from_v4(&p->src, c2_get_be32(q + 12));
+    flow_addr_from_v4(&p->dst, c2_get_be32(q + 16));
     p->ip_length = total;
-    if (sflow_be16(q + 6) & 0x1FFF) return 1;   /* later fragment: no L4 */
+    if (c2_get_be16(q + 6) & 0x1FFF) return 1;   /* later fragment: no L4 */
     size_t end = len < total ? len : total;
     if (end > ihl) transport(q + ihl, end - ihl, p);
     return 1;
@@ -168,7 +168,7 @@ static uint8_t ipv6_chain(const uint8_t *q, size_t end, uint8_t nh, size_t *off)
         uint8_t next = q[o];
         size_t hl = nh == 44 ? 8 : nh == 51 ? ((size_t)q[o + 1] + 2) * 4
                                             : ((size_t)q[o + 1] + 1) * 8;
-        int later_fragment = nh == 44 && (sflow_be16(q + o + 2) >> 3) != 0;
+        int later_fragment = nh == 44 && (c2_get_be16(q + o + 2) >> 3) != 0;
         nh = next;
         o += hl;
         if (later_fragment) { *off = SIZE_MAX; return nh; }
@@ -180,7 +180,7 @@ static uint8_t ipv6_chain(const uint8_t *q, size_t end, uint8_t nh, size_t *off)
 static int ipv6(const uint8_t *q, size_t len, uint32_t l3_frame, sflow_packet *p)
 {
     if (len < 40 || q[0] >> 4 != 6) return 0;
-    uint32_t payload = sflow_be16(q + 4);
+    uint32_t payload = c2_get_be16(q + 4);
     uint32_t total = payload ? payload + 40
                              : fallback_length(l3_frame, len, 40, SFLOW_MAX_IPV6_LENGTH);
     p->tos = (uint8_t)((q[0] & 0x0F) << 4 | q[1] >> 4);

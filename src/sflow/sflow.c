@@ -118,12 +118,14 @@ typedef struct walk {
 
 static size_t xdr_left(const xdr *x) { return x->end - x->off; }
 
+/* *v is 0 on failure, so that no caller can use an unset word. */
 static int xdr_u32(xdr *x, uint32_t *v, const char *what, c2_err *err)
 {
+    *v = 0;
     if (xdr_left(x) < 4)
         return c2_fail(err, "%s cut short at offset %zu (%zu bytes left)",
                        what, x->off, xdr_left(x));
-    *v = sflow_be32(x->buf + x->off);
+    *v = c2_get_be32(x->buf + x->off);
     x->off += 4;
     return 0;
 }
@@ -146,7 +148,7 @@ static const uint8_t *xdr_bytes(xdr *x, size_t n, const char *what, c2_err *err)
 static int xdr_opaque(xdr *x, xdr *inner, const char *what, c2_err *err)
 {
     size_t at = x->off;
-    uint32_t len = 0;          /* set by xdr_u32; gcc -O2 cannot see it */
+    uint32_t len;
     if (xdr_u32(x, &len, what, err) != 0) return -1;
     uint64_t padded = ((uint64_t)len + 3) & ~(uint64_t)3;
     if (padded > xdr_left(x))
@@ -178,7 +180,7 @@ static int xdr_address(xdr *x, flow_addr *a, const char *what, c2_err *err)
         return 0;
     case 1:
         if (!(p = xdr_bytes(x, 4, what, err))) return -1;
-        flow_addr_from_v4(a, sflow_be32(p));
+        flow_addr_from_v4(a, c2_get_be32(p));
         return 0;
     case 2:
         if (!(p = xdr_bytes(x, 16, what, err))) return -1;
@@ -194,7 +196,7 @@ static int xdr_words(xdr *x, uint32_t *v, size_t n, const char *what, c2_err *er
 {
     const uint8_t *p = xdr_bytes(x, 4 * n, what, err);
     if (!p) return -1;
-    for (size_t i = 0; i < n; i++) v[i] = sflow_be32(p + 4 * i);
+    for (size_t i = 0; i < n; i++) v[i] = c2_get_be32(p + 4 * i);
     return 0;
 }
 
@@ -251,8 +253,8 @@ static int sampled_ip(xdr *r, int v6, sample_parts *sp, c2_err *err)
         memcpy(p.src.b, a, 16);
         memcpy(p.dst.b, a + 16, 16);
     } else {
-        flow_addr_from_v4(&p.src, sflow_be32(a));
-        flow_addr_from_v4(&p.dst, sflow_be32(a + 4));
+        flow_addr_from_v4(&p.src, c2_get_be32(a));
+        flow_addr_from_v4(&p.dst, c2_get_be32(a + 4));
     }
     p.ip_length = head[0];
     p.proto = (uint8_t)head[1];

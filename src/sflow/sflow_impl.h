@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "flow/flow.h"
+#include "util/util.h"
 
 /* header_protocol values of the raw packet header record (0:1) that we
  * decode; the others (Token Ring, FDDI, PPP, ...) count as non-IP. */
@@ -39,16 +40,6 @@ typedef struct sflow_packet {
     uint16_t  vlan;                 /* outermost nonzero tag; 0 = none */
     uint8_t   proto, tos, tcp_flags;
 } sflow_packet;
-
-static inline uint16_t sflow_be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t sflow_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* Decode the header bytes h[0..len) of a raw packet header record whose
  * header_protocol is `protocol`.  frame_length and stripped come from the

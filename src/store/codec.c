@@ -716,33 +716,13 @@ static size_t encode_u32(codec_ctx *c, flow_field f, const uint32_t *v, size_t n
 
 static const uint8_t v4_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-static inline uint64_t load_be64(const uint8_t *p)
-{
-    uint64_t x;
-    memcpy(&x, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    x = __builtin_bswap64(x);
-#endif
-    return x;
-}
-
-static inline uint32_t load_be32(const uint8_t *p)
-{
-    uint32_t x;
-    memcpy(&x, p, 4);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    x = __builtin_bswap32(x);
-#endif
-    return x;
-}
-
 /* memcmp's order of two addresses, without a call. */
 static inline int addr_cmp(const uint8_t *a, const uint8_t *b)
 {
-    uint64_t x = load_be64(a), y = load_be64(b);
+    uint64_t x = c2_get_be64(a), y = c2_get_be64(b);
     if (x == y) {
-        x = load_be64(a + 8);
-        y = load_be64(b + 8);
+        x = c2_get_be64(a + 8);
+        y = c2_get_be64(b + 8);
     }
     return (x > y) - (x < y);
 }
@@ -776,7 +756,7 @@ static size_t encode_addr_split(codec_ctx *c, const flow_addr *a, size_t n,
     for (size_t i = 0; i < n; i++) {
         const uint8_t *b = a[i].b;
         if (memcmp(b, v4_prefix, 12) == 0) {
-            uint32_t x = load_be32(b + 12);
+            uint32_t x = c2_get_be32(b + 12);
             p4[n4] = (uint8_t)(x >> 24);
             p4[n + n4] = (uint8_t)(x >> 16);
             p4[2 * n + n4] = (uint8_t)(x >> 8);

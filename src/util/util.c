@@ -390,3 +390,18 @@ char *c2_endpoint_format(const struct sockaddr_storage *sa, char *buf, size_t le
     }
     return buf;
 }
+
+int c2_endpoint_list_next(const char **list, char *item, size_t len, c2_err *err)
+{
+    const char *p = *list;
+    if (!p) return 0;
+    const char *comma = strchr(p, ',');
+    size_t n = comma ? (size_t)(comma - p) : strlen(p);
+    while (n && (*p == ' ' || *p == '\t')) { p++; n--; }
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+    if (n == 0 || n >= len) return c2_fail(err, "expected ADDR:PORT[,ADDR:PORT...]");
+    memcpy(item, p, n);
+    item[n] = '\0';
+    *list = comma ? comma + 1 : NULL;
+    return 1;
+}

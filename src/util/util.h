@@ -74,6 +74,11 @@ int   c2_endpoint_parse(const char *s, int allow_port0,
                         c2_err *err);
 char *c2_endpoint_format(const struct sockaddr_storage *sa, char *buf,
                          size_t len);
+/* Walk a comma-separated list of endpoints ("a:1, [::1]:2,3"): copy the
+ * next item, trimmed, into item (len bytes) and advance *list.  1 with an
+ * item, 0 at the end, -1 (err) on an empty or over-long item. */
+int   c2_endpoint_list_next(const char **list, char *item, size_t len,
+                            c2_err *err);
 
 /* CRC-32 (zlib's polynomial) of len bytes, continuing from crc (start 0). */
 uint32_t c2_crc32(uint32_t crc, const void *buf, size_t len);
@@ -85,5 +90,29 @@ static inline void c2_put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++
 static inline uint16_t c2_get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static inline uint32_t c2_get32(const uint8_t *p) { uint32_t v = 0; for (int i = 3; i >= 0; i--) v = (v << 8) | p[i]; return v; }
 static inline uint64_t c2_get64(const uint8_t *p) { uint64_t v = 0; for (int i = 7; i >= 0; i--) v = (v << 8) | p[i]; return v; }
+
+
+/* Big-endian (network order) loads, unaligned-safe: what every wire format
+ * and every order-preserving key needs.  memcpy and a byte swap compile to
+ * one load and one bswap. */
+static inline uint16_t c2_get_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t c2_get_be32(const uint8_t *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+static inline uint64_t c2_get_be64(const uint8_t *p)
+{
+    uint64_t v;
+    __builtin_memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
 
 #endif
