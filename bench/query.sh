@@ -20,6 +20,8 @@
 #       files beside the data, /usr/bin/time for user/sys/peak RSS:
 #       (a) dst port 23, printing (and counting, if c2flow has --count)
 #       (b) -A srcip     (c) -s dstip/flows -n 100     (d) ip in the list;
+#       printing is nfdump's `-o line` on both sides when c2flow has it
+#       (the same 8 columns), else c2flow prints CSV of all columns;
 #   (4) one summary table with the ratios nfdump / c2flow, PASS/FAIL against
 #       the targets, the correctness checks, and RESULT lines.
 # Exit status 1 when the data or a correctness check failed (or a c2flow
@@ -30,7 +32,8 @@
 # Environment: N (20000000), RATE (1000000 records/s offered to nfcapd),
 # BENCH_DATA (/var/tmp/c2flow-bench; this script uses $BENCH_DATA/query/),
 # PORT (19997), SEED (1), START (2026-01-01T00:00:00Z), QUERY_RUNS (3),
-# LIST_SIZE (100000), LIST_HITS (10000), KEEP (0), BUILD (build).
+# LIST_SIZE (100000), LIST_HITS (10000), KEEP (0), BUILD (build: where c2flow
+# and nfblast are; e.g. BUILD=build-rel for another build tree).
 # See bench/README.md.
 set -euo pipefail
 
@@ -219,6 +222,9 @@ probe() {   # name, then query options
     fi
 }
 HAS_FILTER=$(probe filter -f 'dst port 23' -o csv)
+# nfdump's line format, when this c2flow prints it (else all columns as CSV)
+PRINT=(-o csv)
+[ "$(probe line -f 'dst port 23' -o line)" = 1 ] && PRINT=(-o line)
 HAS_COUNT=0
 QUERY_HELP=$("$C2FLOW" query --help 2>&1 || true)
 case $QUERY_HELP in
@@ -270,7 +276,7 @@ run_query() {
 S=(--store "$STORE_DIR")
 say "(3a) dst port 23"
 run_query a nfdump 1 nfdump -r "$NF_FILE" -q -o line 'dst port 23'
-run_query a c2flow "$HAS_FILTER" "$C2FLOW" query "${S[@]}" -f 'dst port 23' -o csv
+run_query a c2flow "$HAS_FILTER" "$C2FLOW" query "${S[@]}" -f 'dst port 23' "${PRINT[@]}"
 run_query a-count c2flow "$HAS_COUNT" "$C2FLOW" query "${S[@]}" -f 'dst port 23' --count
 say "(3b) -A srcip"
 run_query b nfdump 1 nfdump -r "$NF_FILE" -q -A srcip
@@ -282,12 +288,13 @@ run_query c nfdump 1 nfdump -r "$NF_FILE" -q -s dstip/flows -n 100 -o line6
 run_query c c2flow "$HAS_TOP" "$C2FLOW" query "${S[@]}" -s dstip/flows -n 100 -o csv
 say "(3d) ip in the $LIST_SIZE-address list"
 run_query d nfdump 1 nfdump -r "$NF_FILE" -q -o line -f "$LIST_NF"
-run_query d c2flow "$HAS_LIST" "$C2FLOW" query "${S[@]}" -f "ip in @$LIST_TXT" -o csv
+run_query d c2flow "$HAS_LIST" "$C2FLOW" query "${S[@]}" -f "ip in @$LIST_TXT" "${PRINT[@]}"
 
 # ---- correctness of the answers ----
-# records in an nfdump -o line / -A output, rows of a c2flow CSV (header off)
+# records in an nfdump -o line / -A output, rows of a c2flow CSV or line
+# output (header off)
 nf_rows() { grep -cv -e '^No matching flows' -e '^$' "$1" || true; }
-c2_rows() { [ -f "$1" ] && awk 'NR == 1 && /^[a-z_]/ { next } NF { n++ } END { print n + 0 }' "$1" \
+c2_rows() { [ -f "$1" ] && awk 'NR == 1 && /^([a-z_]|Date first seen)/ { next } NF { n++ } END { print n + 0 }' "$1" \
                 || echo -; }
 # the number a --count printed: the last field of its last line
 c2_count() { [ -f "$1" ] && tail -n 1 "$1" | awk -F'[ ,=\t]+' '{ print ($NF ~ /^[0-9]+$/) ? $NF : "-" }' \
@@ -301,6 +308,20 @@ B_NF=$(nf_rows "$OUT/b-nfdump.out")
 B_C2=-; [ "$(qok b c2flow)" = 1 ] && B_C2=$(c2_rows "$OUT/b-c2flow.out")
 D_NF=$(nf_rows "$OUT/d-nfdump.out")
 D_C2=-; [ "$(qok d c2flow)" = 1 ] && D_C2=$(c2_rows "$OUT/d-c2flow.out")
+# with -o line on both sides the printed lines themselves must agree (as
+# sets: the two tools print records in different orders)
+same_lines() {   # id
+    if [ "${PRINT[*]}" = "-o line" ] && [ "$(qok "$1" c2flow)" = 1 ]; then
+        if cmp -s <(LC_ALL=C sort "$OUT/$1-nfdump.out") \
+                  <(tail -n +2 "$OUT/$1-c2flow.out" | LC_ALL=C sort); then
+            say "($1) nfdump and c2flow printed the same lines"
+        else
+            say "($1) nfdump and c2flow printed DIFFERENT lines"
+        fi
+    fi
+}
+same_lines a
+same_lines d
 
 # (c): "address flows" of each top 100.  nfdump line6: the address is field
 # 5, the flows field 6 up to "(" (only the top ranks may print as "1.2 M").
@@ -343,7 +364,7 @@ awk -F'\t' -v n="$N" -v rate="$rate" -v runs="$QUERY_RUNS" -v qdir="$QDIR" -v ls
     -v a_nf="$A_NF" -v a_c2="$A_C2" -v a_cnt="$A_CNT" -v a_t="$T_DPORT23" \
     -v b_nf="$B_NF" -v b_c2="$B_C2" -v b_t="$T_SOURCES" \
     -v c_cmp="$C_CMP" -v c_nf_truth="$C_NF_TRUTH" \
-    -v d_nf="$D_NF" -v d_c2="$D_C2" -v d_t="$T_LIST" '
+    -v d_nf="$D_NF" -v d_c2="$D_C2" -v d_t="$T_LIST" -v c2print="c2flow ${PRINT[*]}" '
 function mib(k) { return k == "-" ? "-" : sprintf("%.1f MiB", k / 1024) }
 function rps(w) { return (w == "-" || w <= 0) ? "-" : sprintf("%.2f M", n / w / 1e6) }
 function ratio(x, y) { return (x == "-" || y == "-" || y <= 0) ? "-" : x / y }
@@ -369,14 +390,14 @@ END {
     printf "%-24s %-16s %8s %8s %8s %11s %12s %12s\n", "query", "tool", "wall s", "user s", \
         "sys s", "records/s", "peak RSS", "output lines"
     row("(a) dst port 23", "a", "nfdump", "nfdump -o line")
-    row("", "a", "c2flow", "c2flow -o csv")
+    row("", "a", "c2flow", c2print)
     row("", "a-count", "c2flow", "c2flow --count")
     row("(b) -A srcip", "b", "nfdump", "nfdump")
     row("", "b", "c2flow", "c2flow -o csv")
     row("(c) top 100 dstip/flows", "c", "nfdump", "nfdump -o line6")
     row("", "c", "c2flow", "c2flow -o csv")
     row(sprintf("(d) ip in %dk list", lsize / 1000), "d", "nfdump", "nfdump -o line")
-    row("", "d", "c2flow", "c2flow -o csv")
+    row("", "d", "c2flow", c2print)
 
     printf "\n%-44s %12s %12s %s\n", "target (ratio = nfdump / c2flow)", "ratio", "target", "result"
     split("a b c d", ids, " ")

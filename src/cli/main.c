@@ -20,7 +20,9 @@ static const subcommand subcommands[] = {
     {"query", cmd_query, "print the records of a time range"},
     {"stat", cmd_stat, "summarise a store: segments, records, span, bytes"},
     {"check", cmd_check, "verify every segment of a store"},
+    {"simulate", cmd_simulate, "simulate an ISP with botnets: records, truth and feed"},
     {"synth", cmd_synth, "write synthetic flow records (demo, benchmarks)"},
+    {"eval", cmd_eval, "score a C2 list against a simulation's truth file"},
 };
 
 static void usage(FILE *out)

@@ -4,7 +4,10 @@
  *
  * Both read the snapshot the worker publishes (collect_impl.h), never the
  * worker's live state, so a scrape costs the worker nothing but the copy
- * it makes anyway a few times a second.  Counter names end in _total as
+ * it makes anyway a few times a second.  The receiver's own counters
+ * (datagrams and bytes read, socket and queue drops) are atomics and are
+ * read live, so that a sender pacing itself by this page (c2flow simulate
+ * --follow) sees the socket drain without the snapshot's delay.  Counter names end in _total as
  * Prometheus expects; per-exporter series carry the exporter's address and
  * the protocol it last spoke.
  */
@@ -160,7 +163,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn,
     } else {
         text t = {0};
         pthread_mutex_lock(&c->lock);
-        write_page(&c->snap, &t);
+        collect_snapshot *snap = &c->snap;
+        snap->total.received = atomic_load(&c->received);
+        snap->total.received_bytes = atomic_load(&c->received_bytes);
+        snap->total.socket_drops = atomic_load(&c->socket_drops);
+        snap->total.queue_drops = atomic_load(&c->queue_drops);
+        write_page(snap, &t);
         pthread_mutex_unlock(&c->lock);
         r = MHD_create_response_from_buffer(t.len, t.p, MHD_RESPMEM_MUST_FREE);
     }
