@@ -129,7 +129,9 @@ static void score_servers(scorer *s, eval_result *r)
     const eval_truth *t = s->t;
     for (size_t i = 0; i < t->n_c2; i++) {
         const eval_c2 *c = &t->c2[i];
-        s->counted[i] = c->born <= s->at && (c->died == EVAL_NEVER || c->died >= t->start) &&
+        /* alive at some time in [start, at]: an empty window counts nothing */
+        s->counted[i] = s->at >= t->start && c->born <= s->at &&
+                        (c->died == EVAL_NEVER || c->died >= t->start) &&
                         c->bots >= s->opt->min_bots;
         const c2_entry *e = c2list_find(s->list, &c->ip, c->port, c->proto);
         s->row[i] = considered(e, s->at) ? e : NULL;

@@ -196,6 +196,7 @@ typedef struct parser {
     intel_format hint;              /* from a banner comment */
     int          col[NKEYS];        /* field of each key, -1 absent */
     int          nfields;           /* fields a header named, 0 = defaults */
+    int          data_seen;         /* a data row was read: no more headers */
     uint16_t     source;
     intel_vec   *out;
     intel_stats *st;
@@ -273,7 +274,8 @@ static int use_header(parser *p, char **f, int n, c2_err *err)
  * neither). */
 static int try_header(parser *p, const char *text, c2_err *err)
 {
-    if (p->fmt == INTEL_PLAIN) return 0;
+    /* only before the data: a row's field cannot turn into a header */
+    if (p->fmt == INTEL_PLAIN || p->data_seen) return 0;
     const char *t = text;
     while (*t == ' ' || *t == '\t') t++;
     if (strncmp(t + (*t == '"'), "first_seen", 10) != 0 && !strstr(t, "dst_ip") &&
@@ -367,6 +369,7 @@ static int one_line(parser *p, line_reader *lr, c2_err *err)
     if (memchr(lr->line, '\0', lr->len)) return bad_row(p, "NUL byte");
     int h = try_header(p, s, err);
     if (h != 0) return h < 0 ? -1 : 0;
+    p->data_seen = 1;
     if (p->fmt == INTEL_AUTO) {
         /* a banner alone decides only for rows that look like its CSV */
         p->fmt = p->hint != INTEL_AUTO && *s == '"' ? p->hint : INTEL_PLAIN;

@@ -169,6 +169,17 @@ static void test_threatfox(void **state)
              INTEL_AUTO, &st);
     assert_string_equal(match(s, "192.0.2.60", 8080, 6, 0)->malware, "Mirai");
     intel_free(s);
+
+    /* after the first row, a row cannot act as a header (a tag "dst_ip") */
+    s = load("# \"first_seen_utc\",\"ioc_value\",\"ioc_type\",\"tags\"\n"
+             "\"2026-01-03 19:45:07\", \"192.0.2.61:80\", \"ip:port\", \"x\"\n"
+             "\"first_seen_utc\", \"dst_ip\", \"ip:port\", \"dst_ip\"\n"
+             "\"2026-01-03 19:45:07\", \"192.0.2.62:80\", \"ip:port\", \"x\"\n",
+             INTEL_AUTO, &st);
+    assert_int_equal(st.entries, 2);
+    assert_int_equal(st.bad, 1);
+    assert_int_equal(st.first_bad_line, 3);
+    intel_free(s);
 }
 
 static void test_plain(void **state)
