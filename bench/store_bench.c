@@ -325,11 +325,14 @@ int main(int argc, char **argv)
     }
 
     scan_result full, col, pruned;
-    store_scan_spec spec = {C2_TIME_MIN, C2_TIME_MAX, FLOW_ALL_FIELDS, NULL, NULL};
+    store_scan_spec spec = {.from_ms = C2_TIME_MIN, .to_ms = C2_TIME_MAX,
+                            .fields = FLOW_ALL_FIELDS};
     if (scan_median(s, &spec, 0, repeat, &full) != 0) return 1;
     spec.fields = FLOW_BIT(FLOW_DST_PORT);
     if (scan_median(s, &spec, 1, repeat, &col) != 0) return 1;
-    store_scan_spec pspec = {win.from, win.to, FLOW_BIT(FLOW_DST_PORT), window_pred, &win};
+    store_scan_spec pspec = {.from_ms = win.from, .to_ms = win.to,
+                             .fields = FLOW_BIT(FLOW_DST_PORT), .prune = window_pred,
+                             .prune_arg = &win};
     if (scan_median(s, &pspec, 2, repeat, &pruned) != 0) return 1;
 
     /* each column alone: its compressed bytes (start and end together: the

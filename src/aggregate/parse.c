@@ -291,11 +291,7 @@ void agg_table_add(output_table *t, const agg_spec *spec, const agg_row *row)
     if (spec->bin_ms) output_table_time(t, row->bin_start_ms);
     for (size_t i = 0; i < spec->nkeys && i < AGG_MAX_KEYS; i++) {
         switch (flow_field_type(spec->keys[i].field)) {
-        case FLOW_T_ADDR: {
-            char buf[FLOW_ADDR_STRLEN];
-            output_table_str(t, flow_addr_format(&row->key[i].a, buf, sizeof buf));
-            break;
-        }
+        case FLOW_T_ADDR: output_table_addr(t, &row->key[i].a); break;
         case FLOW_T_TIME: output_table_time(t, row->key[i].t); break;
         default: output_table_u64(t, row->key[i].u); break;
         }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aggregate/aggregate.h"
 #include "cli/cli.h"
@@ -34,7 +35,8 @@ static const char *const query_help =
     "                        seconds, now, now-2h\n"
     "  -f, --filter FILTER   the filter (or give it as the last arguments)\n"
     "  --filter-file FILE    read the filter from FILE (nfdump -f)\n"
-    "  -o, --output FMT      table (default), csv, json (JSON Lines)\n"
+    "  -o, --output FMT      table (default), csv, json (JSON Lines), or\n"
+    "                        line: records as nfdump -o line prints them\n"
     "  --fields LIST         record columns to print, comma-separated (default\n"
     "                        all): start,end,exporter,domain,in_if,out_if,\n"
     "                        src_ip,dst_ip,src_port,dst_port,proto,tcp_flags,\n"
@@ -55,6 +57,8 @@ static const char *const query_help =
     "  --memory SIZE         memory for groups before spilling to disk\n"
     "                        ([query] memory, 1G)\n"
     "\n"
+    "  --threads N           threads decoding blocks (default: one per CPU,\n"
+    "                        at most 4; 0: none besides the main one)\n"
     "  --stats               report what was read and skipped on stderr\n"
     CLI_STORE_HELP
     "  -h, --help            this text\n"
@@ -65,7 +69,7 @@ static const char *const query_help =
 
 enum {
     OPT_FROM = CLI_OPT_FIRST_COMMAND_OPT, OPT_TO, OPT_FIELDS, OPT_STATS, OPT_COUNT,
-    OPT_FILTER_FILE, OPT_ORDER, OPT_ASC, OPT_BIN, OPT_DISTINCT, OPT_MEMORY
+    OPT_FILTER_FILE, OPT_ORDER, OPT_ASC, OPT_BIN, OPT_DISTINCT, OPT_MEMORY, OPT_THREADS
 };
 
 typedef struct query_args {
@@ -73,8 +77,8 @@ typedef struct query_args {
     const char *from, *to, *format, *fields, *filter, *filter_file;
     const char *aggregate, *stat, *order, *bin, *distinct, *memory;
     char       *words;              /* positional filter words, joined */
-    uint64_t    limit;
-    int         limit_set, stats, count, ascending;
+    uint64_t    limit, threads;
+    int         limit_set, threads_set, stats, count, ascending;
 } query_args;
 
 /* ---- arguments ---- */
@@ -125,6 +129,11 @@ static int set_option(query_args *a, int c, const char *arg)
     case OPT_MEMORY: a->memory = arg; break;
     case OPT_STATS: a->stats = 1; break;
     case OPT_COUNT: a->count = 1; break;
+    case OPT_THREADS:
+        if (c2_u64_parse(arg, 64, &a->threads) != 0)
+            return cli_usage("query", "--threads: expected a number from 0 to 64");
+        a->threads_set = 1;
+        break;
     case 'n':
         if (c2_u64_parse(arg, UINT64_MAX, &a->limit) != 0)
             return cli_usage("query", "--limit: '%s' is not a number", arg);
@@ -156,6 +165,7 @@ static int parse_args(int argc, char **argv, query_args *a)
         {"memory", required_argument, 0, OPT_MEMORY},
         {"count", no_argument, 0, OPT_COUNT},
         {"stats", no_argument, 0, OPT_STATS},
+        {"threads", required_argument, 0, OPT_THREADS},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -256,9 +266,13 @@ static int build_spec(const query_args *a, store_scan_spec *spec, output_format 
         return cli_usage("query", "--from must be before --to");
     if (a->fields && parse_fields(a->fields, &spec->fields) != 0)
         return cli_usage("query", "--fields: unknown field in '%s'", a->fields);
-    int f = output_format_lookup(a->format);
+    int f = !strcmp(a->format, "line") ? (int)OUTPUT_LINE : output_format_lookup(a->format);
     if (f < 0) return cli_usage("query", "-o: unknown format '%s'", a->format);
     *fmt = (output_format)f;
+    if (f == OUTPUT_LINE) {
+        if (a->fields) return cli_usage("query", "--fields does not combine with -o line");
+        spec->fields = OUTPUT_LINE_FIELDS;
+    }
     return CLI_OK;
 }
 
@@ -266,7 +280,7 @@ static void print_stats(const store_scan *sc)
 {
     store_scan_stats st;
     store_scan_get_stats(sc, &st);
-    fprintf(stderr, "c2flow query: %llu records read; segments %llu (%llu pruned); "
+    fprintf(stderr, "c2flow query: %llu records matched; segments %llu (%llu pruned); "
             "blocks %llu (%llu pruned, %llu damaged); %llu bytes read\n",
             (unsigned long long)st.records, (unsigned long long)st.segments,
             (unsigned long long)st.segments_pruned, (unsigned long long)st.blocks,
@@ -274,44 +288,36 @@ static void print_stats(const store_scan *sc)
             (unsigned long long)st.bytes_read);
 }
 
-/* What each mode does with a batch of matching rows. */
+/* What each mode does with a batch of matching rows (the scan applies the
+ * filter: see prepare_mode). */
 typedef struct query_sink {
-    int (*batch)(struct query_sink *q, flow_batch *b, const uint8_t *keep, c2_err *err);
+    int (*batch)(struct query_sink *q, flow_batch *b, c2_err *err);
     output_records *records;
     aggregate      *agg;
     uint64_t        limit, done;    /* records printed or counted */
-    uint8_t        *keep;           /* filter result, grown to the batch */
-    size_t          keep_cap;
 } query_sink;
 
-static int sink_records(query_sink *q, flow_batch *b, const uint8_t *keep, c2_err *err)
+static int sink_records(query_sink *q, flow_batch *b, c2_err *err)
 {
-    if (keep) flow_batch_select(b, keep);
     if (q->limit && q->done + b->count > q->limit) b->count = (size_t)(q->limit - q->done);
     q->done += b->count;
     return output_records_batch(q->records, b, err);
 }
 
-static int sink_count(query_sink *q, flow_batch *b, const uint8_t *keep, c2_err *err)
+static int sink_count(query_sink *q, flow_batch *b, c2_err *err)
 {
     (void)err;
-    if (!keep) {
-        q->done += b->count;
-        return 0;
-    }
-    uint64_t n = 0;
-    for (size_t i = 0; i < b->count; i++) n += keep[i];
-    q->done += n;
+    q->done += b->count;
     return 0;
 }
 
-static int sink_aggregate(query_sink *q, flow_batch *b, const uint8_t *keep, c2_err *err)
+static int sink_aggregate(query_sink *q, flow_batch *b, c2_err *err)
 {
-    return agg_add(q->agg, b, keep, err);
+    return agg_add(q->agg, b, NULL, err);
 }
 
 /* Stream the scan into the sink; CLI_OK, or CLI_FAIL after damage. */
-static int run_scan(store_scan *sc, const filter *flt, query_sink *q)
+static int run_scan(store_scan *sc, query_sink *q)
 {
     flow_batch *b;
     int status = CLI_OK, rc;
@@ -322,20 +328,7 @@ static int run_scan(store_scan *sc, const filter *flt, query_sink *q)
             status = CLI_FAIL;
             continue;
         }
-        const uint8_t *keep = NULL;
-        if (flt && !filter_is_any(flt)) {
-            if (b->count > q->keep_cap) {
-                free(q->keep);
-                q->keep_cap = b->capacity;
-                if (!(q->keep = malloc(q->keep_cap))) {
-                    cli_error("query", "out of memory");
-                    return CLI_FAIL;
-                }
-            }
-            filter_eval(flt, b, q->keep);
-            keep = q->keep;
-        }
-        if (q->batch(q, b, keep, &err) != 0) {
+        if (q->batch(q, b, &err) != 0) {
             cli_error("query", "%s", err.msg);
             return CLI_FAIL;
         }
@@ -449,6 +442,14 @@ typedef struct query_run {
     query_sink       sink;
 } query_run;
 
+/* Threads decoding blocks beside the main one: one per CPU, at most 4 (a
+ * scan is mostly decoding; more threads mostly add memory). */
+static uint64_t default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 4 ? 4 : (uint64_t)n;
+}
+
 /* Set up the sink of the mode, and the columns the scan must read. */
 static int prepare_mode(query_run *r)
 {
@@ -461,10 +462,10 @@ static int prepare_mode(query_run *r)
             return CLI_FAIL;
         }
         q->batch = sink_aggregate;
-        r->spec.fields = agg_fields(q->agg) | need;
+        r->spec.fields = agg_fields(q->agg);
     } else if (r->a.count) {
         q->batch = sink_count;
-        r->spec.fields = need ? need : FLOW_BIT(FLOW_START);
+        r->spec.fields = need ? 0 : FLOW_BIT(FLOW_START);
     } else {
         if (output_records_begin(stdout, r->fmt, r->spec.fields, &q->records, &err) != 0) {
             cli_error("query", "%s", err.msg);
@@ -472,12 +473,19 @@ static int prepare_mode(query_run *r)
         }
         q->batch = sink_records;
         q->limit = r->a.limit;
-        r->spec.fields |= need;
     }
     if (r->flt) {
-        r->spec.prune = filter_zone_may_match;
+        /* the scan filters: it decodes the filter's columns first and the
+         * others only for the rows that match */
+        r->spec.prune = filter_zone_prune;
         r->spec.prune_arg = r->flt;
+        if (!filter_is_any(r->flt)) {
+            r->spec.match = filter_match_rows;
+            r->spec.match_fields = need;
+            r->spec.match_arg = r->flt;
+        }
     }
+    r->spec.threads = (unsigned)(r->a.threads_set ? r->a.threads : default_threads());
     return CLI_OK;
 }
 
@@ -511,7 +519,7 @@ static int run_query(query_run *r, store *s)
         cli_error("query", "%s", err.msg);
         rc = CLI_FAIL;
     }
-    if (rc == CLI_OK) rc = run_scan(sc, r->flt, &r->sink);
+    if (rc == CLI_OK) rc = run_scan(sc, &r->sink);
     int fin = finish_mode(r, rc);
     if (rc == CLI_OK) rc = fin;
     if (sc && r->a.stats) print_stats(sc);
@@ -535,7 +543,6 @@ int cmd_query(int argc, char **argv)
     store_close(s);
     filter_free(r.flt);
     agg_free(r.sink.agg);
-    free(r.sink.keep);
     free(r.a.words);
     return rc < 0 ? CLI_OK : rc;
 }

@@ -579,6 +579,17 @@ int filter_zone_may_match(const store_zone *zone, void *filter_arg)
     return fnode_zone(((const filter *)filter_arg)->root, zone) != FILTER_ZONE_NONE;
 }
 
+int filter_zone_prune(const store_zone *zone, void *filter_arg)
+{
+    _Static_assert(FILTER_ZONE_ALL == STORE_ZONE_ALL, "zone verdicts differ");
+    return fnode_zone(((const filter *)filter_arg)->root, zone);
+}
+
+void filter_match_rows(const flow_batch *b, uint8_t *keep, void *filter_arg)
+{
+    filter_eval(filter_arg, b, keep);
+}
+
 uint32_t filter_fields(const filter *f)
 {
     return f->fields;

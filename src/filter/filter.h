@@ -59,6 +59,11 @@ int  filter_zone_verdict(const filter *f, const store_zone *zone);
 /* keep[i] = 1 if row i of b matches, else 0, for i < b->count.  b holds at
  * least filter_fields(f). */
 void filter_eval(const filter *f, const flow_batch *b, uint8_t *keep);
+/* The same two as a store scan takes them (store_scan_spec.prune and
+ * .match, arg the filter): the zone verdict, FILTER_ZONE_ALL being
+ * STORE_ZONE_ALL, and filter_eval. */
+int  filter_zone_prune(const store_zone *zone, void *filter_arg);
+void filter_match_rows(const flow_batch *b, uint8_t *keep, void *filter_arg);
 /* A filter that matches everything (the empty filter or "any"). */
 int  filter_is_any(const filter *f);
 

@@ -22,8 +22,20 @@
 typedef enum output_format {
     OUTPUT_CSV,                 /* header line, RFC 4180 quoting, LF ends */
     OUTPUT_JSONL,               /* one JSON object per line */
-    OUTPUT_TABLE                /* aligned columns under a header */
+    OUTPUT_TABLE,               /* aligned columns under a header */
+    OUTPUT_LINE                 /* records as nfdump's "-o line" lays them
+                                   out (summary tables: as OUTPUT_TABLE);
+                                   not among output_format_lookup's names:
+                                   a command that prints records offers it */
 } output_format;
+
+/* The columns OUTPUT_LINE prints (it ignores the fields asked for): start,
+ * duration, proto, source and destination address and port, packets,
+ * bytes, and a flow count of 1. */
+#define OUTPUT_LINE_FIELDS                                                   \
+    (FLOW_BIT(FLOW_START) | FLOW_BIT(FLOW_END) | FLOW_BIT(FLOW_PROTO) |      \
+     FLOW_BIT(FLOW_SRC_ADDR) | FLOW_BIT(FLOW_SRC_PORT) | FLOW_BIT(FLOW_DST_ADDR) | \
+     FLOW_BIT(FLOW_DST_PORT) | FLOW_BIT(FLOW_PACKETS) | FLOW_BIT(FLOW_BYTES))
 
 typedef struct output_records output_records;   /* a record writer */
 typedef struct output_table output_table;       /* a buffered table */
@@ -73,6 +85,8 @@ void output_table_free(output_table *t);
  * wrong cell count) are sticky: output_table_write reports the first. */
 void output_table_row(output_table *t);
 void output_table_str(output_table *t, const char *s);  /* s copied */
+/* an address as a string cell, IPv4 dotted, IPv6 per RFC 5952 */
+void output_table_addr(output_table *t, const flow_addr *a);
 void output_table_u64(output_table *t, uint64_t v);
 void output_table_int(output_table *t, int64_t v);
 void output_table_time(output_table *t, int64_t ms);

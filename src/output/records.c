@@ -15,6 +15,11 @@
  * first IPv6 address after only IPv4) pushes the rest of its row right
  * rather than being cut.  Only the table shows protocol names, TCP flag
  * letters and ICMP type.code; CSV and JSON keep the numbers.
+ *
+ * OUTPUT_LINE is nfdump's `-o line` for people who read that every day:
+ * fixed columns (start, duration, proto, source and destination address
+ * and port, packets, bytes, flows) at nfdump's widths, counters of a
+ * million and more scaled as nfdump scales them ("1.2 M").  Times are UTC.
  */
 #include "output/output.h"
 #include "output/output_impl.h"
@@ -95,6 +100,130 @@ static size_t table_cell(output_records *w, const rec_col *c, const void *col,
 }
 
 /* ---- rows ---- */
+
+/* text right-aligned in width columns (never cut) */
+static void put_right(obuf *o, const char *text, size_t n, size_t width)
+{
+    if (n < width) obuf_pad(o, width - n);
+    obuf_put(o, text, n);
+}
+
+static void put_left(obuf *o, const char *text, size_t n, size_t width)
+{
+    obuf_put(o, text, n);
+    if (n < width) obuf_pad(o, width - n);
+}
+
+/* A counter as nfdump prints it: plain below a million, else in tenths of
+ * M, G or T (powers of 1000), rounded half up: "1.2 M". */
+static size_t fmt_scaled(char *dst, uint64_t v)
+{
+    static const struct { uint64_t unit; char sym; } units[] = {
+        {1000000000000ull, 'T'}, {1000000000ull, 'G'}, {1000000ull, 'M'},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        uint64_t u = units[i].unit;
+        if (v < u) continue;
+        uint64_t tenths = v / (u / 10) + (v % (u / 10) >= u / 20);
+        size_t n = fmt_u64(dst, tenths / 10);
+        dst[n++] = '.';
+        dst[n++] = (char)('0' + tenths % 10);
+        dst[n++] = ' ';
+        dst[n++] = units[i].sym;
+        return n;
+    }
+    return fmt_u64(dst, v);
+}
+
+/* HH:MM:SS.mmm of end - start (0 when end is not after start). */
+static size_t fmt_duration(char *dst, int64_t start, int64_t end)
+{
+    uint64_t ms = end > start ? (uint64_t)end - (uint64_t)start : 0;
+    size_t n = fmt_u64(dst, ms / 3600000);
+    if (n == 1) {
+        dst[1] = dst[0];
+        dst[0] = '0';
+        n = 2;
+    }
+    unsigned r = (unsigned)(ms % 3600000);
+    char *p = dst + n;
+    p[0] = ':';
+    p[1] = (char)('0' + r / 600000);
+    p[2] = (char)('0' + r / 60000 % 10);
+    p[3] = ':';
+    p[4] = (char)('0' + r / 10000 % 6);
+    p[5] = (char)('0' + r / 1000 % 10);
+    p[6] = '.';
+    p[7] = (char)('0' + r / 100 % 10);
+    p[8] = (char)('0' + r / 10 % 10);
+    p[9] = (char)('0' + r % 10);
+    return n + 10;
+}
+
+/* A port, or type.code of ICMP and ICMPv6 destination ports. */
+static size_t fmt_port(char *dst, uint16_t port, int icmp)
+{
+    if (!icmp) return fmt_u64(dst, port);
+    size_t n = fmt_u64(dst, port >> 8);
+    dst[n++] = '.';
+    return n + fmt_u64(dst + n, port & 0xff);
+}
+
+/* An address and its port as nfdump's line shows them: IPv4 a.b.c.d:port;
+ * IPv6 addr.port, and shortened to its first and last 7 characters around
+ * ".." when longer than 16 ("2001:db..e0:fed5"), as nfdump does. */
+static void put_addr_port(obuf *o, const flow_addr *a, uint16_t port, int icmp)
+{
+    char cell[OUT_CELL_MAX];
+    size_t n = fmt_addr(cell, a);
+    int v4 = flow_addr_is_v4(a);
+    if (!v4 && n > 16) {
+        memmove(cell + 9, cell + n - 7, 7);
+        cell[7] = cell[8] = '.';
+        n = 16;
+    }
+    put_right(o, cell, n, 16);
+    obuf_putc(o, v4 ? ':' : '.');
+    put_left(o, cell, fmt_port(cell, port, icmp), 5);
+}
+
+static void write_line_header(output_records *w)
+{
+    static const char h[] =
+        "Date first seen                 Duration Proto      Src IP Addr:Port"
+        "          Dst IP Addr:Port   Packets    Bytes Flows\n";
+    obuf_write(&w->out, h, sizeof h - 1);
+}
+
+/* start(23) duration(16) proto(-5) src(16):port(-5) -> dst(16):port(-5)
+ * packets(8) bytes(8) flows(5), one space apart, as nfdump's line.  The
+ * row fits row_max: each cell is at most OUT_CELL_MAX. */
+static void write_line_row(output_records *w, const flow_batch *b, size_t i)
+{
+    obuf *o = &w->out;
+    char cell[OUT_CELL_MAX];
+    size_t n;
+    obuf_reserve(o, w->row_max);
+    n = fmt_time(&w->tc, obuf_tail(o), b->start_ms[i]);
+    obuf_tail(o)[n - 14] = ' ';         /* "2026-01-01 00:00:00.000", no Z */
+    o->len += n - 1;
+    obuf_putc(o, ' ');
+    n = fmt_duration(cell, b->start_ms[i], b->end_ms[i]);
+    put_right(o, cell, n, 16);
+    obuf_putc(o, ' ');
+    uint8_t p = b->proto[i];
+    if (w->proto_names[p]) put_left(o, w->proto_names[p], strlen(w->proto_names[p]), 5);
+    else put_left(o, cell, fmt_u64(cell, p), 5);
+    obuf_putc(o, ' ');
+    put_addr_port(o, &b->src_addr[i], b->src_port[i], 0);
+    obuf_put(o, " -> ", 4);
+    put_addr_port(o, &b->dst_addr[i], b->dst_port[i], is_icmp(p));
+    obuf_putc(o, ' ');
+    put_right(o, cell, fmt_scaled(cell, b->packets[i]), 8);
+    obuf_putc(o, ' ');
+    put_right(o, cell, fmt_scaled(cell, b->bytes[i]), 8);
+    obuf_put(o, "     1\n", 7);
+}
 
 static void write_plain_row(output_records *w, const void *const *cols, size_t i)
 {
@@ -189,6 +318,7 @@ int output_records_begin(FILE *f, output_format fmt, uint32_t fields,
 {
     *out = NULL;
     fields &= FLOW_ALL_FIELDS;
+    if (fmt == OUTPUT_LINE) fields = OUTPUT_LINE_FIELDS;
     if (!fields) return c2_fail(err, "no columns to print");
     output_records *w = calloc(1, sizeof *w);
     if (!w) return c2_fail(err, "out of memory");
@@ -206,6 +336,10 @@ int output_records_begin(FILE *f, output_format fmt, uint32_t fields,
     w->row_max = w->ncols * (OUT_CELL_MAX + sizeof w->cols[0].prefix + 4) + 4;
     for (int p = 0; p < 256; p++) w->proto_names[p] = flow_proto_name((uint8_t)p);
     if (fmt == OUTPUT_CSV) write_csv_header(w);
+    if (fmt == OUTPUT_LINE) {
+        w->row_max = 10 * OUT_CELL_MAX;
+        write_line_header(w);
+    }
     *out = w;
     return 0;
 }
@@ -227,9 +361,13 @@ int output_records_batch(output_records *w, const flow_batch *b, c2_err *err)
     const void *cols[FLOW_FIELD_COUNT];
     if (batch_columns(w, b, cols, err) != 0) return -1;
     if (w->fmt == OUTPUT_TABLE && !w->sized && b->count) size_table(w, cols, b);
-    for (size_t i = 0; i < b->count; i++) {
-        if (w->fmt == OUTPUT_TABLE) write_table_row(w, cols, b, i);
-        else write_plain_row(w, cols, i);
+    if (w->fmt == OUTPUT_LINE) {
+        for (size_t i = 0; i < b->count; i++) write_line_row(w, b, i);
+    } else {
+        for (size_t i = 0; i < b->count; i++) {
+            if (w->fmt == OUTPUT_TABLE) write_table_row(w, cols, b, i);
+            else write_plain_row(w, cols, i);
+        }
     }
     w->rows += b->count;
     if (w->out.error) return obuf_finish(&w->out, err);

@@ -147,6 +147,13 @@ static cell *next_cell(output_table *t, output_kind k, int null)
     return c;
 }
 
+void output_table_addr(output_table *t, const flow_addr *a)
+{
+    char buf[FLOW_ADDR_STRLEN + 1];
+    buf[fmt_addr(buf, a)] = '\0';
+    output_table_str(t, buf);
+}
+
 void output_table_str(output_table *t, const char *s)
 {
     cell *c = next_cell(t, OUTPUT_STRING, 0);
@@ -184,17 +191,18 @@ size_t output_table_rows(const output_table *t)
 
 /* ---- writing ---- */
 
-/* The text of a cell (not of a JSON null); buf holds at least 64 bytes. */
+/* The text of a cell (not of a JSON null); buf holds at least 64 bytes.
+ * tc keeps the last date, so that a long table of times builds each date
+ * once. */
 static const char *cell_text(const output_table *t, size_t col, const cell *c,
-                             output_format fmt, char *buf)
+                             output_format fmt, char *buf, time_cache *tc)
 {
-    time_cache tc = {0};
     if (c->null) return fmt == OUTPUT_TABLE ? "-" : "";
     switch (t->cols[col].kind) {
     case OUTPUT_STRING: return c->v.s;
     case OUTPUT_U64: buf[fmt_u64(buf, c->v.u)] = '\0'; break;
     case OUTPUT_INT: buf[fmt_i64(buf, c->v.i)] = '\0'; break;
-    case OUTPUT_TIME: buf[fmt_time(&tc, buf, c->v.i)] = '\0'; break;
+    case OUTPUT_TIME: buf[fmt_time(tc, buf, c->v.i)] = '\0'; break;
     case OUTPUT_BYTES:
         if (fmt == OUTPUT_TABLE) return c2_bytes_human(c->v.u, buf, 64);
         buf[fmt_u64(buf, c->v.u)] = '\0';
@@ -206,6 +214,7 @@ static const char *cell_text(const output_table *t, size_t col, const cell *c,
 static void write_csv(const output_table *t, obuf *o)
 {
     char buf[64];
+    time_cache tc = {0};
     for (size_t k = 0; k < t->ncols && !t->header_done; k++) {
         if (k) obuf_write(o, ",", 1);
         put_csv_field(o, t->cols[k].name);
@@ -213,7 +222,9 @@ static void write_csv(const output_table *t, obuf *o)
     }
     for (size_t i = 0; i < t->ncells; i++) {
         size_t k = i % t->ncols;
-        put_csv_field(o, cell_text(t, k, &t->cells[i], OUTPUT_CSV, buf));
+        const char *text = cell_text(t, k, &t->cells[i], OUTPUT_CSV, buf, &tc);
+        if (t->cols[k].kind == OUTPUT_STRING) put_csv_field(o, text);
+        else obuf_write(o, text, strlen(text));     /* numbers need no quoting */
         obuf_write(o, k + 1 == t->ncols ? "\n" : ",", 1);
     }
 }
@@ -221,6 +232,7 @@ static void write_csv(const output_table *t, obuf *o)
 static void write_json(const output_table *t, obuf *o)
 {
     char buf[64];
+    time_cache tc = {0};
     for (size_t i = 0; i < t->ncells; i++) {
         size_t k = i % t->ncols;
         const cell *c = &t->cells[i];
@@ -228,7 +240,7 @@ static void write_json(const output_table *t, obuf *o)
         put_json_string(o, t->cols[k].name);
         obuf_write(o, ":", 1);
         output_kind kind = t->cols[k].kind;
-        const char *text = c->null ? "null" : cell_text(t, k, c, OUTPUT_JSONL, buf);
+        const char *text = c->null ? "null" : cell_text(t, k, c, OUTPUT_JSONL, buf, &tc);
         if (!c->null && (kind == OUTPUT_STRING || kind == OUTPUT_TIME))
             put_json_string(o, text);
         else
@@ -265,6 +277,7 @@ static void put_aligned(obuf *o, const char *text, size_t width, int right,
 static size_t *table_widths(const output_table *t)
 {
     char buf[64];
+    time_cache tc = {0};
     size_t *width = calloc(t->ncols, sizeof *width);
     if (!width) return NULL;
     if (t->width) {
@@ -274,7 +287,7 @@ static size_t *table_widths(const output_table *t)
     for (size_t k = 0; k < t->ncols; k++) width[k] = text_width(t->cols[k].name);
     for (size_t i = 0; i < t->ncells; i++) {
         size_t k = i % t->ncols;
-        size_t w = text_width(cell_text(t, k, &t->cells[i], OUTPUT_TABLE, buf));
+        size_t w = text_width(cell_text(t, k, &t->cells[i], OUTPUT_TABLE, buf, &tc));
         if (w > width[k]) width[k] = w;
     }
     return width;
@@ -283,12 +296,13 @@ static size_t *table_widths(const output_table *t)
 static int write_table(const output_table *t, obuf *o, size_t *width)
 {
     char buf[64];
+    time_cache tc = {0};
     for (size_t k = 0; k < t->ncols && !t->header_done; k++)
         put_aligned(o, t->cols[k].name, width[k], right_aligned(t->cols[k].kind),
                     k, t->ncols);
     for (size_t i = 0; i < t->ncells; i++) {
         size_t k = i % t->ncols;
-        put_aligned(o, cell_text(t, k, &t->cells[i], OUTPUT_TABLE, buf), width[k],
+        put_aligned(o, cell_text(t, k, &t->cells[i], OUTPUT_TABLE, buf, &tc), width[k],
                     right_aligned(t->cols[k].kind), k, t->ncols);
     }
     return 0;
@@ -300,6 +314,7 @@ static int write_rows(const output_table *t, FILE *f, output_format fmt,
                       size_t **widths_out, c2_err *err)
 {
     if (t->failed) return c2_fail(err, "%s", t->err.msg);
+    if (fmt == OUTPUT_LINE) fmt = OUTPUT_TABLE;     /* line is for records */
     if (!row_complete(t))
         return c2_fail(err, "table row %zu: too few cells", t->ncells / t->ncols + 1);
     size_t *width = NULL;

@@ -77,6 +77,9 @@
 
 typedef enum pack_mode { PACK_STORE, PACK_ENTROPY, PACK_LZ } pack_mode;
 
+typedef int read_varints_fn(const uint8_t *p, size_t len, size_t n, uint64_t *out);
+static read_varints_fn *pick_read_varints(void);
+
 /* A front cache of the exporter dictionary, direct-mapped on the last byte
  * of the address: a collector has few exporters, so nearly every row is
  * found with one load and one comparison, without hashing. */
@@ -106,6 +109,9 @@ struct codec_ctx {
     uint32_t   acache_gen;
     uint32_t  *rows6;           /* ENC_ADDR_SPLIT: the IPv6 rows */
     size_t     rows6_cap;
+    uint64_t  *vals;            /* decoding selected rows: a whole column */
+    size_t     vals_cap;
+    read_varints_fn *read_varints;  /* the fastest this CPU runs */
     uint8_t    mode[FLOW_FIELD_COUNT];      /* pack_mode per column */
     uint8_t    hash_bits[FLOW_FIELD_COUNT]; /* table size the last block needed */
     uint8_t    for_next[FLOW_FIELD_COUNT];  /* try a frame of reference first */
@@ -156,6 +162,7 @@ codec_ctx *codec_new(int zstd_level)
         return NULL;
     }
     c->seq_api = ZSTD_versionNumber() / 100 == ZSTD_VERSION_NUMBER / 100;
+    c->read_varints = pick_read_varints();
     return c;
 }
 
@@ -173,6 +180,7 @@ void codec_free(codec_ctx *c)
     free(c->slots);
     free(c->dict_vals);
     free(c->rows6);
+    free(c->vals);
     free(c);
 }
 
@@ -945,38 +953,251 @@ int codec_encode(codec_ctx *c, const flow_batch *b, flow_field f,
     return 0;
 }
 
-/* ---- decoding ---- */
+/* ---- decoding ----
+ *
+ * A chunk is checked and inflated into c->raw (unpack), with 8 readable
+ * bytes after it so that varints can be read a word at a time.  Then
+ * either every value is decoded (codec_decode) or only the rows a filter
+ * kept (codec_decode_rows).  Both check the whole chunk the same way, so a
+ * malformed chunk is an error whichever rows are asked for.
+ */
 
-static int decode_varints(const uint8_t *p, size_t len, size_t n,
-                          uint64_t *tmp_out, void *col, size_t w, int mode,
-                          const int64_t *anchor)
+#define RAW_PAD 8                   /* readable bytes after c->raw's data */
+#define STOP_BITS 0x8080808080808080ull
+
+static inline uint64_t ld_le64(const uint8_t *p)
 {
-    const uint8_t *end = p + len;
-    uint64_t prev = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t v;
-        size_t k = get_varint(p, end, &v);
-        if (!k) return -1;
-        p += k;
-        if (mode == ENC_TIME_DELTA) {
-            prev += (uint64_t)unzigzag(v);
-            ((int64_t *)col)[i] = (int64_t)prev;
-        } else if (mode == ENC_TIME_SINCE) {    /* end = start + duration */
-            ((int64_t *)col)[i] = (int64_t)((uint64_t)anchor[i] + (uint64_t)unzigzag(v));
-        } else if (mode == ENC_TIME_BEFORE) {   /* start = end - duration */
-            ((int64_t *)col)[i] = (int64_t)((uint64_t)anchor[i] - (uint64_t)unzigzag(v));
+    uint64_t x;
+    memcpy(&x, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return x;
+}
+
+/* Bits 0..6 of each byte of x packed together: the value of a varint
+ * whose bytes (stop byte included, nothing above it) are x. */
+static inline uint64_t varint_pack(uint64_t x)
+{
+    return (x & 0x7f) | (x >> 1 & 0x3f80) | (x >> 2 & 0x1fc000) | (x >> 3 & 0xfe00000) |
+           (x >> 4 & 0x7f0000000ull) | (x >> 5 & 0x3f800000000ull) |
+           (x >> 6 & 0x1fc0000000000ull) | (x >> 7 & 0xfe000000000000ull);
+}
+
+/* Population count without the popcnt instruction, which a generic
+ * x86-64 build may not use (the builtin would be a library call). */
+static inline unsigned popcount64(uint64_t x)
+{
+    x -= x >> 1 & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + (x >> 2 & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* The varint at p, with 8 bytes readable there: its length, or 0 when it
+ * is longer than 8 bytes (then get_varint decides).  The stop byte is the
+ * lowest byte with the top bit clear; the 7-bit groups below it are packed
+ * together without a branch on the length, the reverse of put_varint. */
+static inline size_t varint8(const uint8_t *p, uint64_t *v)
+{
+    uint64_t w = ld_le64(p), stops = ~w & STOP_BITS;
+    if (!stops) return 0;
+    *v = varint_pack(w & (stops ^ (stops - 1)));
+    return (size_t)(__builtin_ctzll(stops) >> 3) + 1;
+}
+
+/* The varint at p (< end, with RAW_PAD bytes readable past end): p past
+ * it, or NULL when it runs past end or is over-long, as get_varint. */
+static inline const uint8_t *next_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+    size_t k = varint8(p, v);
+    if (__builtin_expect(k == 0, 0)) k = get_varint(p, end, v);
+    else if (__builtin_expect(k > (size_t)(end - p), 0)) k = 0;
+    return k ? p + k : NULL;
+}
+
+/* n varints exactly fill [p, p + len), each at most 10 bytes: what a full
+ * decode accepts, checked a word at a time (stops counted, runs of
+ * continuation bytes measured across words). */
+static int varints_wellformed(const uint8_t *p, size_t len, size_t n)
+{
+    if (len == 0 || (p[len - 1] & 0x80)) return -1;
+    size_t stops = 0, i = 0;
+    unsigned run = 0;                   /* continuation bytes so far */
+    for (; i + 8 <= len; i += 8) {
+        uint64_t s = ~ld_le64(p + i) & STOP_BITS;
+        if (!s) {
+            run += 8;
+            if (run > 9) return -1;
+            continue;
+        }
+        if (run + (unsigned)(__builtin_ctzll(s) >> 3) > 9) return -1;
+        run = (unsigned)__builtin_clzll(s) >> 3;
+        stops += (size_t)popcount64(s);
+    }
+    for (; i < len; i++) {
+        if (p[i] & 0x80) {
+            if (++run > 9) return -1;
         } else {
-            if (w < 8 && v >> (8 * w)) return -1;
-            store_uint(col, w, i, v);
+            run = 0;
+            stops++;
         }
     }
-    (void)tmp_out;
+    return stops == n ? 0 : -1;
+}
+
+/* p past `count` more varints of a well-formed chunk: whole words while
+ * they hold fewer stops than are left, then the count-th stop. */
+static inline const uint8_t *skip_varints(const uint8_t *p, size_t count)
+{
+    while (count) {
+        uint64_t s = ~ld_le64(p) & STOP_BITS;
+        size_t c = (size_t)popcount64(s);
+        if (c < count) {
+            count -= c;
+            p += 8;
+            continue;
+        }
+        while (--count) s &= s - 1;
+        return p + (__builtin_ctzll(s) >> 3) + 1;
+    }
+    return p;
+}
+
+/* n varints that exactly fill [p, p + len) into out, as get_varint would
+ * read them one by one, but a word at a time: the stop bytes of a word
+ * are found at once and every varint that ends in it is cut out of the
+ * word, so the loop waits on one load per word, not per value (which
+ * costs most on a column of mixed lengths).  A word of eight one-byte
+ * values is taken whole.  Stops in the padding past the end only ever
+ * carry p past end, which fails the final check. */
+#define READ_VARINTS_BODY(PACK)                                              \
+    const uint8_t *end = p + len;                                            \
+    size_t i = 0;                                                            \
+    while (i < n) {                                                          \
+        if (p >= end) return -1;                                             \
+        uint64_t w = ld_le64(p), s = ~w & STOP_BITS;                         \
+        if (s == STOP_BITS && n - i >= 8) {                                  \
+            for (int j = 0; j < 8; j++) out[i + j] = w >> (8 * j) & 0x7f;    \
+            i += 8;                                                          \
+            p += 8;                                                          \
+            continue;                                                        \
+        }                                                                    \
+        if (!s) {                       /* longer than 8 bytes */            \
+            size_t k = get_varint(p, end, &out[i]);                          \
+            if (!k) return -1;                                               \
+            p += k;                                                          \
+            i++;                                                             \
+            continue;                                                        \
+        }                                                                    \
+        unsigned at = 0;                /* bits of w used */                 \
+        size_t left = n - i;                                                 \
+        do {                                                                 \
+            unsigned stop = (unsigned)__builtin_ctzll(s) + 1;                \
+            uint64_t x = (stop == 64 ? w : w & ((1ull << stop) - 1)) >> at;  \
+            out[i++] = PACK(x);                                              \
+            at = stop;                                                       \
+            s &= s - 1;                                                      \
+        } while (s && --left);                                               \
+        p += at / 8;                                                         \
+    }                                                                        \
     return p == end ? 0 : -1;
+
+static int read_varints_plain(const uint8_t *p, size_t len, size_t n, uint64_t *out)
+{
+    READ_VARINTS_BODY(varint_pack)
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define VARINT_PEXT(x) _pext_u64((x), 0x7f7f7f7f7f7f7f7full)
+/* The same with BMI2's pext, which packs the 7-bit groups in one step. */
+__attribute__((target("bmi,bmi2")))
+static int read_varints_bmi2(const uint8_t *p, size_t len, size_t n, uint64_t *out)
+{
+    READ_VARINTS_BODY(VARINT_PEXT)
+}
+#endif
+
+static read_varints_fn *pick_read_varints(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("bmi2")) return read_varints_bmi2;
+#endif
+    return read_varints_plain;
+}
+
+/* Full decodes of varint columns. */
+static int decode_time_delta(codec_ctx *c, const uint8_t *p, size_t len, size_t n, int64_t *out)
+{
+    uint64_t *v = (uint64_t *)(void *)out;
+    if (c->read_varints(p, len, n, v) != 0) return -1;
+    uint64_t prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        prev += (uint64_t)unzigzag(v[i]);
+        v[i] = prev;
+    }
+    return 0;
+}
+
+/* end = start + duration (sign +1) or start = end - duration (sign -1). */
+static int decode_time_diff(codec_ctx *c, const uint8_t *p, size_t len, size_t n,
+                            const int64_t *anchor, int sign, int64_t *out)
+{
+    uint64_t *v = (uint64_t *)(void *)out;
+    if (c->read_varints(p, len, n, v) != 0) return -1;
+    if (sign > 0)
+        for (size_t i = 0; i < n; i++) v[i] = (uint64_t)anchor[i] + (uint64_t)unzigzag(v[i]);
+    else
+        for (size_t i = 0; i < n; i++) v[i] = (uint64_t)anchor[i] - (uint64_t)unzigzag(v[i]);
+    return 0;
+}
+
+static int ensure_u64(codec_ctx *c, size_t n)
+{
+    return grow_array((void **)&c->vals, &c->vals_cap, n, sizeof *c->vals);
+}
+
+/* ENC_VARINT into a column of width w, which every value must fit. */
+static int decode_uvarints(codec_ctx *c, const uint8_t *p, size_t len, size_t n,
+                           void *col, size_t w)
+{
+    if (w == 8) return c->read_varints(p, len, n, col);
+    if (ensure_u64(c, n) != 0 || c->read_varints(p, len, n, c->vals) != 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (c->vals[i] >> (8 * w)) return -1;
+        store_uint(col, w, i, c->vals[i]);
+    }
+    return 0;
+}
+
+/* Selected rows idx[0..k) of a varint column, as raw values. */
+static int select_uvarints(const uint8_t *p, size_t len, size_t n, const uint32_t *idx,
+                           size_t k, uint64_t *out)
+{
+    if (varints_wellformed(p, len, n) != 0) return -1;
+    const uint8_t *end = p + len;
+    size_t row = 0;
+    for (size_t j = 0; j < k; j++) {
+        p = skip_varints(p, idx[j] - row);
+        if (!(p = next_varint(p, end, &out[j]))) return -1;
+        row = idx[j] + 1;
+    }
+    return 0;
 }
 
 static int decode_shuffle(const uint8_t *p, size_t len, size_t n, uint8_t *col, size_t w)
 {
     if (len != n * w) return -1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (w == 2) {                       /* ports: the common case, typed */
+        uint16_t *d = (uint16_t *)(void *)col;
+        const uint8_t *p0 = p, *p1 = p + n;
+        for (size_t i = 0; i < n; i++) d[i] = (uint16_t)(p0[i] | p1[i] << 8);
+        return 0;
+    }
+#endif
     for (size_t k = 0; k < w; k++) {
         const uint8_t *plane = p + k * n;
         uint8_t *dst = col + k;
@@ -985,49 +1206,227 @@ static int decode_shuffle(const uint8_t *p, size_t len, size_t n, uint8_t *col, 
     return 0;
 }
 
-static int decode_dict(const uint8_t *p, size_t len, size_t n, uint8_t *col, size_t w)
+static int select_shuffle(const uint8_t *p, size_t len, size_t n, const uint32_t *idx,
+                          size_t k, uint8_t *col, size_t w)
 {
-    if (len < 5) return -1;
-    uint32_t count = c2_get32(p);
-    if (count == 0 || count > DICT_MAX || count > n) return -1;
-    size_t vals_len = (size_t)count * w;
-    if (len < 4 + vals_len + 1) return -1;
-    const uint8_t *vals = p + 4;            /* w planes of count bytes */
-    uint8_t width = p[4 + vals_len];
-    if (width != 1 && width != 2) return -1;
-    const uint8_t *lo = p + 4 + vals_len + 1, *hi = lo + n;
-    if (len - (4 + vals_len + 1) != n * width) return -1;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t x = width == 1 ? lo[i] : (uint32_t)(lo[i] | hi[i] << 8);
-        if (x >= count) return -1;
-        uint8_t *dst = col + i * w;
-        for (size_t k = 0; k < w; k++) dst[k] = vals[k * count + x];
+    if (len != n * w) return -1;
+    for (size_t b = 0; b < w; b++) {
+        const uint8_t *plane = p + b * n;
+        uint8_t *dst = col + b;
+        for (size_t j = 0; j < k; j++) dst[j * w] = plane[idx[j]];
     }
     return 0;
 }
 
-static int decode_addr_split(const uint8_t *p, size_t len, size_t n, flow_addr *a)
+/* A dictionary chunk's parts, checked: the values (w planes of count
+ * bytes), the index width and the index planes.  Every index of the n
+ * rows is checked below count, selected or not. */
+typedef struct dict_view {
+    uint32_t count;
+    const uint8_t *vals, *lo, *hi;
+    uint8_t width;
+} dict_view;
+
+static int dict_open(const uint8_t *p, size_t len, size_t n, size_t w, dict_view *d)
+{
+    if (len < 5) return -1;
+    d->count = c2_get32(p);
+    if (d->count == 0 || d->count > DICT_MAX || d->count > n) return -1;
+    size_t vals_len = (size_t)d->count * w;
+    if (len < 4 + vals_len + 1) return -1;
+    d->vals = p + 4;
+    d->width = p[4 + vals_len];
+    if (d->width != 1 && d->width != 2) return -1;
+    d->lo = p + 4 + vals_len + 1;
+    d->hi = d->lo + n;
+    if (len - (4 + vals_len + 1) != n * d->width) return -1;
+    unsigned top = 0;                   /* the largest index */
+    if (d->width == 1) {
+        uint8_t m = 0;
+        for (size_t i = 0; i < n; i++) m = d->lo[i] > m ? d->lo[i] : m;
+        top = m;
+    } else {
+        uint16_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint16_t x = (uint16_t)(d->lo[i] | d->hi[i] << 8);
+            m = x > m ? x : m;
+        }
+        top = m;
+    }
+    return top < d->count ? 0 : -1;
+}
+
+static inline uint32_t dict_index(const dict_view *d, size_t i)
+{
+    return d->width == 1 ? d->lo[i] : (uint32_t)(d->lo[i] | d->hi[i] << 8);
+}
+
+/* The dictionary's values as whole w-byte values into tab. */
+static void dict_values(const dict_view *d, size_t w, uint8_t *tab)
+{
+    for (size_t k = 0; k < w; k++)
+        for (uint32_t j = 0; j < d->count; j++) tab[j * w + k] = d->vals[k * d->count + j];
+}
+
+/* Rows (idx ? idx[j] : j) for j < k, through the dictionary, typed by w. */
+static void dict_gather(const dict_view *d, const uint8_t *tab, size_t w,
+                        const uint32_t *idx, size_t k, uint8_t *col)
+{
+#define DICT_GATHER(T) do {                                                  \
+        const T *t_ = (const T *)(const void *)tab;                          \
+        T *o_ = (T *)(void *)col;                                            \
+        if (!idx && d->width == 1)                                           \
+            for (size_t j = 0; j < k; j++) o_[j] = t_[d->lo[j]];             \
+        else if (!idx)                                                       \
+            for (size_t j = 0; j < k; j++) o_[j] = t_[d->lo[j] | d->hi[j] << 8]; \
+        else                                                                 \
+            for (size_t j = 0; j < k; j++) o_[j] = t_[dict_index(d, idx[j])]; \
+    } while (0)
+    switch (w) {
+    case 1: DICT_GATHER(uint8_t); break;
+    case 2: DICT_GATHER(uint16_t); break;
+    case 4: DICT_GATHER(uint32_t); break;
+    case 8: DICT_GATHER(uint64_t); break;
+    default: DICT_GATHER(flow_addr); break;
+    }
+#undef DICT_GATHER
+}
+
+static int decode_dict(codec_ctx *c, const uint8_t *p, size_t len, size_t n,
+                       const uint32_t *idx, size_t k, uint8_t *col, size_t w)
+{
+    dict_view d;
+    if (dict_open(p, len, n, w, &d) != 0) return -1;
+    if (idx && k < d.count) {           /* few rows of a big dictionary: its planes */
+        for (size_t j = 0; j < k; j++) {
+            uint32_t x = dict_index(&d, idx[j]);
+            for (size_t b = 0; b < w; b++) col[j * w + b] = d.vals[b * d.count + x];
+        }
+        return 0;
+    }
+    dict_values(&d, w, c->dict_vals);   /* count <= DICT_MAX values of w <= 16 */
+    dict_gather(&d, c->dict_vals, w, idx, idx ? k : n, col);
+    return 0;
+}
+
+/* An address split chunk's parts, checked: the IPv6 bitmap holds exactly
+ * n6 rows among the first n. */
+typedef struct split_view {
+    const uint8_t *bitmap, *p4, *p6;
+    size_t n4, n6;
+} split_view;
+
+static int split_open(const uint8_t *p, size_t len, size_t n, split_view *s)
 {
     size_t bm = (n + 7) / 8;
     if (len < 4 + bm) return -1;
-    size_t n6 = c2_get32(p);
-    if (n6 > n || len != 4 + bm + 4 * (n - n6) + 16 * n6) return -1;
-    const uint8_t *bitmap = p + 4, *p4 = bitmap + bm, *p6 = p4 + 4 * (n - n6);
-    size_t n4 = n - n6, i4 = 0, i6 = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (bitmap[i / 8] & (1u << (i % 8))) {
-            if (i6 == n6) return -1;
-            for (int k = 0; k < 16; k++) a[i].b[k] = p6[k * n6 + i6];
-            i6++;
-        } else {
-            if (i4 == n4) return -1;
-            uint32_t v = (uint32_t)p4[i4] << 24 | (uint32_t)p4[n4 + i4] << 16 |
-                         (uint32_t)p4[2 * n4 + i4] << 8 | p4[3 * n4 + i4];
-            flow_addr_from_v4(&a[i], v);
-            i4++;
+    s->n6 = c2_get32(p);
+    if (s->n6 > n || len != 4 + bm + 4 * (n - s->n6) + 16 * s->n6) return -1;
+    s->n4 = n - s->n6;
+    s->bitmap = p + 4;
+    s->p4 = s->bitmap + bm;
+    s->p6 = s->p4 + 4 * s->n4;
+    size_t ones = 0;
+    for (size_t i = 0; i < n / 8; i++) ones += (size_t)popcount64(s->bitmap[i]);
+    if (n % 8) ones += (size_t)popcount64(s->bitmap[n / 8] & ((1u << (n % 8)) - 1));
+    return ones == s->n6 ? 0 : -1;
+}
+
+static inline void put_v4(flow_addr *a, const split_view *s, size_t i4)
+{
+    const uint8_t *p4 = s->p4;
+    size_t n4 = s->n4;
+    uint8_t t[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+                     p4[i4], p4[n4 + i4], p4[2 * n4 + i4], p4[3 * n4 + i4]};
+    memcpy(a->b, t, 16);
+}
+
+static inline void put_v6(flow_addr *a, const split_view *s, size_t i6)
+{
+    for (int k = 0; k < 16; k++) a->b[k] = s->p6[k * s->n6 + i6];
+}
+
+static int decode_addr_split(const uint8_t *p, size_t len, size_t n, flow_addr *a)
+{
+    split_view s;
+    if (split_open(p, len, n, &s) != 0) return -1;
+    size_t i4 = 0, i6 = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint8_t bits = s.bitmap[i / 8];
+        if (!bits) {                    /* eight IPv4 rows: the usual case */
+            for (int j = 0; j < 8; j++) put_v4(&a[i + j], &s, i4 + (size_t)j);
+            i4 += 8;
+            continue;
+        }
+        for (int j = 0; j < 8; j++) {
+            if (bits >> j & 1) put_v6(&a[i + j], &s, i6++);
+            else put_v4(&a[i + j], &s, i4++);
         }
     }
-    return i6 == n6 ? 0 : -1;
+    for (; i < n; i++) {
+        if (s.bitmap[i / 8] >> (i % 8) & 1) put_v6(&a[i], &s, i6++);
+        else put_v4(&a[i], &s, i4++);
+    }
+    return 0;
+}
+
+/* Selected rows: a row's place among the IPv4 or IPv6 rows is the count
+ * of IPv6 bits before it, kept as the rows go up. */
+static int select_addr_split(const uint8_t *p, size_t len, size_t n, const uint32_t *idx,
+                             size_t k, flow_addr *a)
+{
+    split_view s;
+    if (split_open(p, len, n, &s) != 0) return -1;
+    size_t byte = 0, before = 0;        /* IPv6 rows in bitmap[0 .. byte) */
+    for (size_t j = 0; j < k; j++) {
+        size_t r = idx[j];
+        while (byte < r / 8) before += (size_t)popcount64(s.bitmap[byte++]);
+        unsigned bits = s.bitmap[r / 8];
+        size_t i6 = before + (size_t)popcount64(bits & ((1u << (r % 8)) - 1));
+        if (bits >> (r % 8) & 1) put_v6(&a[j], &s, i6);
+        else put_v4(&a[j], &s, r - i6);
+    }
+    return 0;
+}
+
+/* Check a stored chunk and inflate it into c->raw; *len gets its length. */
+static int unpack(codec_ctx *c, const uint8_t *stored, const segment_column *col,
+                  size_t n, size_t *len, c2_err *err)
+{
+    if (col->raw_len > n * 18 + 4 + 1 + n / 8 + 1 + (size_t)DICT_MAX * 16)
+        return c2_fail(err, "raw length %u too large for %zu records", col->raw_len, n);
+    unsigned long long fcs = ZSTD_getFrameContentSize(stored, col->stored_len);
+    if (fcs != col->raw_len)
+        return c2_fail(err, "zstd frame size does not match the footer");
+    if (grow(&c->raw, &c->raw_cap, col->raw_len + RAW_PAD) != 0)
+        return c2_fail(err, "out of memory");
+    size_t got = ZSTD_decompressDCtx(c->dctx, c->raw, col->raw_len, stored, col->stored_len);
+    if (ZSTD_isError(got) || got != col->raw_len)
+        return c2_fail(err, "zstd: %s", ZSTD_isError(got) ? ZSTD_getErrorName(got)
+                                                          : "short frame");
+    memset(c->raw + got, 0, RAW_PAD);
+    *len = got;
+    return 0;
+}
+
+static int malformed(c2_err *err, flow_field f, const segment_column *col)
+{
+    return c2_fail(err, "malformed %s data (encoding %u)", flow_field_name(f), col->encoding);
+}
+
+/* Which encodings may hold field f (anything else is malformed). */
+static int encoding_fits(uint8_t enc, flow_field f)
+{
+    flow_type t = flow_field_type(f);
+    switch (enc) {
+    case ENC_TIME_DELTA: return f == FLOW_START || f == FLOW_END;
+    case ENC_TIME_SINCE: return f == FLOW_END;
+    case ENC_TIME_BEFORE: return f == FLOW_START;
+    case ENC_VARINT: return t != FLOW_T_ADDR && t != FLOW_T_TIME;
+    case ENC_ADDR_SPLIT: return t == FLOW_T_ADDR;
+    case ENC_RAW: return flow_type_size(t) == 1;
+    default: return 1;
+    }
 }
 
 int codec_decode(codec_ctx *c, const uint8_t *stored, const segment_column *col,
@@ -1036,50 +1435,96 @@ int codec_decode(codec_ctx *c, const uint8_t *stored, const segment_column *col,
     size_t w = flow_type_size(flow_field_type(f));
     void *dst = flow_batch_column(b, f);
     if (!dst) return c2_fail(err, "column %s not requested", flow_field_name(f));
-    if (col->raw_len > n * 18 + 4 + 1 + n / 8 + 1 + (size_t)DICT_MAX * 16)
-        return c2_fail(err, "raw length %u too large for %zu records", col->raw_len, n);
-    unsigned long long fcs = ZSTD_getFrameContentSize(stored, col->stored_len);
-    if (fcs != col->raw_len)
-        return c2_fail(err, "zstd frame size does not match the footer");
-    if (grow(&c->raw, &c->raw_cap, col->raw_len + 1) != 0)
-        return c2_fail(err, "out of memory");
-    size_t got = ZSTD_decompressDCtx(c->dctx, c->raw, col->raw_len, stored, col->stored_len);
-    if (ZSTD_isError(got) || got != col->raw_len)
-        return c2_fail(err, "zstd: %s", ZSTD_isError(got) ? ZSTD_getErrorName(got)
-                                                          : "short frame");
+    size_t got;
+    if (unpack(c, stored, col, n, &got, err) != 0) return -1;
+    if (!encoding_fits(col->encoding, f)) {
+        if (col->encoding < ENC_TIME_DELTA || col->encoding > ENC_TIME_BEFORE)
+            return c2_fail(err, "unknown encoding %u", col->encoding);
+        return malformed(err, f, col);
+    }
     int rc = -1;
+    const uint8_t *raw = c->raw;
     switch (col->encoding) {
-    case ENC_TIME_DELTA:
-        if (f == FLOW_START || f == FLOW_END)
-            rc = decode_varints(c->raw, got, n, NULL, dst, 8, ENC_TIME_DELTA, NULL);
-        break;
+    case ENC_TIME_DELTA: rc = decode_time_delta(c, raw, got, n, dst); break;
     case ENC_TIME_SINCE:
-        if (f == FLOW_END && b->start_ms)
-            rc = decode_varints(c->raw, got, n, NULL, dst, 8, ENC_TIME_SINCE, b->start_ms);
+        if (b->start_ms) rc = decode_time_diff(c, raw, got, n, b->start_ms, +1, dst);
         break;
     case ENC_TIME_BEFORE:
-        if (f == FLOW_START && b->end_ms)
-            rc = decode_varints(c->raw, got, n, NULL, dst, 8, ENC_TIME_BEFORE, b->end_ms);
+        if (b->end_ms) rc = decode_time_diff(c, raw, got, n, b->end_ms, -1, dst);
         break;
-    case ENC_VARINT:
-        if (flow_field_type(f) != FLOW_T_ADDR && flow_field_type(f) != FLOW_T_TIME)
-            rc = decode_varints(c->raw, got, n, NULL, dst, w, ENC_VARINT, NULL);
-        break;
-    case ENC_SHUFFLE: rc = decode_shuffle(c->raw, got, n, dst, w); break;
-    case ENC_DICT: rc = decode_dict(c->raw, got, n, dst, w); break;
-    case ENC_ADDR_SPLIT:
-        if (flow_field_type(f) == FLOW_T_ADDR) rc = decode_addr_split(c->raw, got, n, dst);
-        break;
+    case ENC_VARINT: rc = decode_uvarints(c, raw, got, n, dst, w); break;
+    case ENC_SHUFFLE: rc = decode_shuffle(raw, got, n, dst, w); break;
+    case ENC_DICT: rc = decode_dict(c, raw, got, n, NULL, 0, dst, w); break;
+    case ENC_ADDR_SPLIT: rc = decode_addr_split(raw, got, n, dst); break;
     case ENC_RAW:
-        if (w == 1 && got == n) { memcpy(dst, c->raw, n); rc = 0; }
+        if (got == n) {
+            memcpy(dst, raw, n);
+            rc = 0;
+        }
         break;
-    default:
-        return c2_fail(err, "unknown encoding %u", col->encoding);
     }
-    if (rc != 0)
-        return c2_fail(err, "malformed %s data (encoding %u)", flow_field_name(f),
-                       col->encoding);
-    return 0;
+    return rc != 0 ? malformed(err, f, col) : 0;
+}
+
+int codec_decode_rows(codec_ctx *c, const uint8_t *stored, const segment_column *col,
+                      flow_field f, size_t n, const uint32_t *idx, size_t k,
+                      flow_batch *b, c2_err *err)
+{
+    size_t w = flow_type_size(flow_field_type(f));
+    uint8_t *dst = flow_batch_column(b, f);
+    if (!dst) return c2_fail(err, "column %s not requested", flow_field_name(f));
+    size_t got;
+    if (unpack(c, stored, col, n, &got, err) != 0) return -1;
+    if (!encoding_fits(col->encoding, f)) {
+        if (col->encoding < ENC_TIME_DELTA || col->encoding > ENC_TIME_BEFORE)
+            return c2_fail(err, "unknown encoding %u", col->encoding);
+        return malformed(err, f, col);
+    }
+    if (ensure_u64(c, n) != 0) return c2_fail(err, "out of memory");
+    uint64_t *v = c->vals;
+    const uint8_t *raw = c->raw;
+    int rc = -1;
+    switch (col->encoding) {
+    case ENC_TIME_DELTA:            /* every delta counts: decode all, pick */
+        rc = decode_time_delta(c, raw, got, n, (int64_t *)v);
+        if (rc == 0)
+            for (size_t j = 0; j < k; j++) ((int64_t *)(void *)dst)[j] = (int64_t)v[idx[j]];
+        break;
+    case ENC_TIME_SINCE:
+    case ENC_TIME_BEFORE: {
+        const int64_t *anchor = col->encoding == ENC_TIME_SINCE ? b->start_ms : b->end_ms;
+        if (!anchor || (rc = select_uvarints(raw, got, n, idx, k, v)) != 0) break;
+        int64_t *out = (int64_t *)(void *)dst;
+        for (size_t j = 0; j < k; j++) {
+            uint64_t d = (uint64_t)unzigzag(v[j]);
+            out[j] = (int64_t)(col->encoding == ENC_TIME_SINCE ? (uint64_t)anchor[j] + d
+                                                               : (uint64_t)anchor[j] - d);
+        }
+        break;
+    }
+    case ENC_VARINT:
+        if (w == 8) {
+            rc = select_uvarints(raw, got, n, idx, k, (uint64_t *)(void *)dst);
+        } else if ((rc = c->read_varints(raw, got, n, v)) == 0) {
+            for (size_t j = 0; j < k; j++) {
+                if (v[idx[j]] >> (8 * w)) rc = -1;
+                store_uint(dst, w, j, v[idx[j]]);
+            }
+            for (size_t i = 0; i < n && rc == 0; i++)
+                if (v[i] >> (8 * w)) rc = -1;
+        }
+        break;
+    case ENC_SHUFFLE: rc = select_shuffle(raw, got, n, idx, k, dst, w); break;
+    case ENC_DICT: rc = decode_dict(c, raw, got, n, idx, k, dst, w); break;
+    case ENC_ADDR_SPLIT: rc = select_addr_split(raw, got, n, idx, k, (flow_addr *)(void *)dst); break;
+    case ENC_RAW:
+        if (got == n) {
+            for (size_t j = 0; j < k; j++) dst[j] = raw[idx[j]];
+            rc = 0;
+        }
+        break;
+    }
+    return rc != 0 ? malformed(err, f, col) : 0;
 }
 
 /* ---- zones ---- */

@@ -115,9 +115,21 @@ int codec_encode(codec_ctx *c, const flow_batch *b, flow_field f,
  * the other time column decoded first. */
 int codec_decode(codec_ctx *c, const uint8_t *stored, const segment_column *col,
                  flow_field f, size_t n, flow_batch *b, c2_err *err);
+/* The same for rows idx[0..k) only (ascending, each < n), into rows
+ * [0, k) of column f of b.  The whole chunk is checked as codec_decode
+ * checks it, so a malformed chunk fails whichever rows are asked for.  A
+ * time column stored as a duration needs the other time column's values
+ * of the same selected rows in b, rows [0, k). */
+int codec_decode_rows(codec_ctx *c, const uint8_t *stored, const segment_column *col,
+                      flow_field f, size_t n, const uint32_t *idx, size_t k,
+                      flow_batch *b, c2_err *err);
 /* Min and max of column f over rows [0, n) of b (n > 0). */
 void codec_zone(const flow_batch *b, flow_field f, size_t n,
                 flow_value *min, flow_value *max);
+
+/* CRC-32 of a chunk, the value c2_crc32(0, buf, len) gives, faster where
+ * the CPU allows (crc.c). */
+uint32_t store_crc32(const void *buf, size_t len);
 
 /* Zone values on disk. */
 void zone_value_put(uint8_t *p, flow_type t, const flow_value *v);
@@ -168,6 +180,21 @@ int  segment_reader_block(segment_reader *r, codec_ctx *c, uint32_t i,
                           uint32_t fields, flow_batch *b, uint64_t *bytes_read,
                           c2_err *err);
 uint32_t segment_reader_max_block(const segment_reader *r);
+
+/* A read buffer of one thread's own, so that many threads may decode
+ * blocks of one open segment at once (pread, and nothing else of the
+ * reader changes). */
+typedef struct segment_buf {
+    uint8_t *data;
+    size_t   cap;
+} segment_buf;
+void segment_buf_free(segment_buf *io);
+/* segment_reader_block with the thread's buffer and, when idx is given,
+ * only rows idx[0..k) (ascending) of the block, into rows [0, k) of b
+ * (codec_decode_rows).  Safe on one reader from many threads. */
+int  segment_block_decode(const segment_reader *r, segment_buf *io, codec_ctx *c,
+                          uint32_t i, uint32_t fields, const uint32_t *idx, size_t k,
+                          flow_batch *b, uint64_t *bytes_read, c2_err *err);
 
 /* ---- paths (store.c) ---- */
 

@@ -201,21 +201,28 @@ uint32_t segment_reader_max_block(const segment_reader *r)
     return m;
 }
 
-static int ensure_chunk(segment_reader *r, size_t need)
+static int ensure_buf(segment_buf *io, size_t need)
 {
-    if (need <= r->chunk_cap) return 0;
-    uint8_t *p = realloc(r->chunk, need);
+    if (need <= io->cap) return 0;
+    uint8_t *p = realloc(io->data, need);
     if (!p) return -1;
-    r->chunk = p;
-    r->chunk_cap = need;
+    io->data = p;
+    io->cap = need;
     return 0;
+}
+
+void segment_buf_free(segment_buf *io)
+{
+    free(io->data);
+    io->data = NULL;
+    io->cap = 0;
 }
 
 /* Read the byte range covering the wanted columns with one pread when they
  * lie close together (a full scan), else nothing: columns are then read one
  * by one.  Returns the range start in *base, or UINT64_MAX. */
-static int read_span(segment_reader *r, const segment_block *b, uint32_t fields,
-                     uint64_t *base, uint64_t *bytes_read, c2_err *err)
+static int read_span(const segment_reader *r, segment_buf *io, const segment_block *b,
+                     uint32_t fields, uint64_t *base, uint64_t *bytes_read, c2_err *err)
 {
     uint64_t lo = UINT64_MAX, hi = 0, sum = 0;
     for (int f = 0; f < FLOW_FIELD_COUNT; f++) {
@@ -227,11 +234,54 @@ static int read_span(segment_reader *r, const segment_block *b, uint32_t fields,
     }
     *base = UINT64_MAX;
     if (lo == UINT64_MAX || hi - lo > 2 * sum + 65536) return 0;
-    if (ensure_chunk(r, hi - lo) != 0) return c2_fail(err, "out of memory");
-    if (read_at(r->fd, r->chunk, hi - lo, lo) != 0)
+    if (ensure_buf(io, hi - lo) != 0) return c2_fail(err, "out of memory");
+    if (read_at(r->fd, io->data, hi - lo, lo) != 0)
         return c2_fail_errno(err, "%s: cannot read", r->path);
     *bytes_read += hi - lo;
     *base = lo;
+    return 0;
+}
+
+int segment_block_decode(const segment_reader *r, segment_buf *io, codec_ctx *c,
+                         uint32_t i, uint32_t fields, const uint32_t *idx, size_t k,
+                         flow_batch *b, uint64_t *bytes_read, c2_err *err)
+{
+    if (i >= r->nblocks) return c2_fail(err, "%s: no block %u", r->path, i);
+    const segment_block *blk = &r->blocks[i];
+    uint32_t times = FLOW_BIT(FLOW_START) | FLOW_BIT(FLOW_END);
+    if (fields & times) fields |= times;    /* one may be stored relative to the other */
+    if (blk->records > b->capacity || (fields & ~b->fields) || (idx && k > blk->records))
+        return c2_fail(err, "%s: block %u: batch too small", r->path, i);
+    uint64_t base;
+    if (read_span(r, io, blk, fields, &base, bytes_read, err) != 0) return -1;
+    /* the anchor time column first: END when START is stored before it */
+    int end_first = blk->col[FLOW_START].encoding == ENC_TIME_BEFORE;
+    for (int n = 0; n < FLOW_FIELD_COUNT; n++) {
+        int f = end_first && n < 2 ? 1 - n : n;
+        if (!(fields & FLOW_BIT(f))) continue;
+        const segment_column *col = &blk->col[f];
+        const uint8_t *stored;
+        if (base != UINT64_MAX) {
+            stored = io->data + (col->offset - base);
+        } else {
+            if (ensure_buf(io, col->stored_len) != 0) return c2_fail(err, "out of memory");
+            if (read_at(r->fd, io->data, col->stored_len, col->offset) != 0)
+                return c2_fail_errno(err, "%s: block %u: cannot read", r->path, i);
+            *bytes_read += col->stored_len;
+            stored = io->data;
+        }
+        if (!crc_matches(store_crc32(stored, col->stored_len), col->crc))
+            return c2_fail(err, "%s: block %u, column %s: checksum mismatch",
+                           r->path, i, flow_field_name((flow_field)f));
+        int rc = idx ? codec_decode_rows(c, stored, col, (flow_field)f, blk->records, idx, k,
+                                         b, err)
+                     : codec_decode(c, stored, col, (flow_field)f, blk->records, b, err);
+        if (rc != 0) {
+            c2_err_prefix(err, "%s: block %u", r->path, i);
+            return -1;
+        }
+    }
+    b->count = idx ? k : blk->records;
     return 0;
 }
 
@@ -239,38 +289,9 @@ int segment_reader_block(segment_reader *r, codec_ctx *c, uint32_t i,
                          uint32_t fields, flow_batch *b, uint64_t *bytes_read,
                          c2_err *err)
 {
-    if (i >= r->nblocks) return c2_fail(err, "%s: no block %u", r->path, i);
-    const segment_block *blk = &r->blocks[i];
-    uint32_t times = FLOW_BIT(FLOW_START) | FLOW_BIT(FLOW_END);
-    if (fields & times) fields |= times;    /* one may be stored relative to the other */
-    if (blk->records > b->capacity || (fields & ~b->fields))
-        return c2_fail(err, "%s: block %u: batch too small", r->path, i);
-    uint64_t base;
-    if (read_span(r, blk, fields, &base, bytes_read, err) != 0) return -1;
-    /* the anchor time column first: END when START is stored before it */
-    int end_first = blk->col[FLOW_START].encoding == ENC_TIME_BEFORE;
-    for (int k = 0; k < FLOW_FIELD_COUNT; k++) {
-        int f = end_first && k < 2 ? 1 - k : k;
-        if (!(fields & FLOW_BIT(f))) continue;
-        const segment_column *col = &blk->col[f];
-        const uint8_t *stored;
-        if (base != UINT64_MAX) {
-            stored = r->chunk + (col->offset - base);
-        } else {
-            if (ensure_chunk(r, col->stored_len) != 0) return c2_fail(err, "out of memory");
-            if (read_at(r->fd, r->chunk, col->stored_len, col->offset) != 0)
-                return c2_fail_errno(err, "%s: block %u: cannot read", r->path, i);
-            *bytes_read += col->stored_len;
-            stored = r->chunk;
-        }
-        if (!crc_matches(c2_crc32(0, stored, col->stored_len), col->crc))
-            return c2_fail(err, "%s: block %u, column %s: checksum mismatch",
-                           r->path, i, flow_field_name((flow_field)f));
-        if (codec_decode(c, stored, col, (flow_field)f, blk->records, b, err) != 0) {
-            c2_err_prefix(err, "%s: block %u", r->path, i);
-            return -1;
-        }
-    }
-    b->count = blk->records;
-    return 0;
+    segment_buf io = {r->chunk, r->chunk_cap};
+    int rc = segment_block_decode(r, &io, c, i, fields, NULL, 0, b, bytes_read, err);
+    r->chunk = io.data;
+    r->chunk_cap = io.cap;
+    return rc;
 }

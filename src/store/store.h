@@ -86,8 +86,16 @@ typedef struct store_zone {
     flow_value max[FLOW_FIELD_COUNT];
 } store_zone;
 
-/* Return 0 when no record of `zone` can match (skip it), 1 otherwise. */
+/* Return 0 when no record of `zone` can match (skip it), 1 otherwise, or
+ * STORE_ZONE_ALL when every record of it matches the scan's `match`
+ * (which then is not run on its records). */
 typedef int (*store_zone_pred)(const store_zone *zone, void *arg);
+#define STORE_ZONE_ALL 2
+
+/* keep[i] = 1 when row i of b is wanted, else 0, for i < b->count.  b
+ * holds the columns of store_scan_spec.match_fields.  Called from the
+ * scan's threads, several at once: it must only read shared state. */
+typedef void (*store_row_pred)(const flow_batch *b, uint8_t *keep, void *arg);
 
 typedef struct store_scan_spec {
     int64_t  from_ms;           /* start_ms >= from_ms (C2_TIME_MIN: open) */
@@ -95,6 +103,20 @@ typedef struct store_scan_spec {
     uint32_t fields;            /* FLOW_BIT mask of columns to read */
     store_zone_pred prune;      /* optional; may skip segments and blocks */
     void    *prune_arg;
+    /* Optional: return only the rows `match` keeps.  The scan decodes the
+     * match_fields columns of a block first, and the other columns only
+     * for the rows kept (none at all when no row is), so a selective
+     * filter costs little more than reading its own columns.  A block
+     * whose match columns keep nothing is skipped without reading its
+     * other columns, as a pruned block is: damage there goes unnoticed
+     * (store_check finds it). */
+    store_row_pred match;
+    uint32_t match_fields;      /* FLOW_BIT mask of the columns match reads */
+    void    *match_arg;
+    /* Threads that decode blocks ahead of the caller, each block on one
+     * of them; batches still come in store order.  0: the caller's own
+     * thread decodes each block inside store_scan_next. */
+    unsigned threads;
 } store_scan_spec;
 
 typedef struct store_scan_stats {
@@ -103,13 +125,14 @@ typedef struct store_scan_stats {
     uint64_t blocks;            /* blocks considered */
     uint64_t blocks_pruned;     /* skipped by zone */
     uint64_t blocks_damaged;    /* failed checksum or decoding */
-    uint64_t records;           /* records returned */
+    uint64_t records;           /* records returned (after match) */
     uint64_t bytes_read;        /* compressed bytes read from disk */
 } store_scan_stats;
 
 int  store_scan_open(store *s, const store_scan_spec *spec, store_scan **out,
                      c2_err *err);
-/* Next batch of records, columns per spec.fields.  Returns 1 with *batch
+/* Next batch of records, columns per spec.fields (and match_fields), in
+ * store order, only rows that `match` keeps.  Returns 1 with *batch
  * (borrowed until the next call; the caller may select or reorder its
  * rows, e.g. with flow_batch_select), 0 at the end, -1 when a block is
  * damaged: err names the file and block, and the next call continues after

@@ -453,6 +453,53 @@ static void test_many_records_match_reference(void **state)
     for (int k = 0; k < BATCHES; k++) flow_batch_free(&b[k]);
 }
 
+/* -o line: nfdump's columns and widths, whatever fields were asked for. */
+static void test_records_line(void **state)
+{
+    (void)state;
+    flow_batch b;
+    sample_batch(&b);
+    char *got = print_one(OUTPUT_LINE, FLOW_BIT(FLOW_TOS), &b);
+    const char *want =
+        "Date first seen                 Duration Proto      Src IP Addr:Port"
+        "          Dst IP Addr:Port   Packets    Bytes Flows\n"
+        "2026-11-22 03:04:05.123     00:00:01.500 TCP           10.0.0.1:51000 ->"
+        "     198.51.100.7:443         10     1500     1\n"
+        "2026-11-23 03:04:05.123     00:00:00.000 UDP        2001:db8::1.53    ->"
+        " 2001:db8:0:1::53.65535 18446744.1 T        0     1\n"
+        "1969-12-31 23:59:59.999     00:00:00.001 ICMP           0.0.0.0:0     ->"
+        "  255.255.255.255:8.0          1       84     1\n";
+    assert_string_equal(got, want);
+    free(got);
+    flow_batch_free(&b);
+
+    /* long IPv6 shortened as nfdump does; counters scaled at 10^6 and up,
+     * rounded half up; durations past a day in hours */
+    flow_record r;
+    memset(&r, 0, sizeof r);
+    r.start_ms = 0;
+    r.end_ms = 100 * 3600000LL + 61001;
+    r.src_addr = addr("2001:db8:1234:5678:9abc:def0:1234:5678");
+    r.dst_addr = addr("10.1.2.3");
+    r.src_port = 1, r.dst_port = 2, r.proto = 200;
+    r.packets = 1950000;
+    r.bytes = 999999;
+    assert_int_equal(flow_batch_init(&b, 2, OUTPUT_LINE_FIELDS), 0);
+    flow_batch_put(&b, &r);
+    r.packets = 1234567;
+    r.bytes = 1000000000;
+    flow_batch_put(&b, &r);
+    got = print_one(OUTPUT_LINE, 0, &b);
+    const char *rows = strchr(got, '\n') + 1;
+    assert_string_equal(rows,
+        "1970-01-01 00:00:00.000    100:01:01.001 200   2001:db..34:5678.1     ->"
+        "         10.1.2.3:2        2.0 M   999999     1\n"
+        "1970-01-01 00:00:00.000    100:01:01.001 200   2001:db..34:5678.1     ->"
+        "         10.1.2.3:2        1.2 M    1.0 G     1\n");
+    free(got);
+    flow_batch_free(&b);
+}
+
 /* ---- tables ---- */
 
 static output_table *sample_table(void)
@@ -650,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_extreme_times),
         cmocka_unit_test(test_records_json),
         cmocka_unit_test(test_records_table),
+        cmocka_unit_test(test_records_line),
         cmocka_unit_test(test_table_widths_from_first_batch),
         cmocka_unit_test(test_records_errors),
         cmocka_unit_test(test_many_records_match_reference),

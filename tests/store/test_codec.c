@@ -19,6 +19,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "store/segment.h"
 
@@ -144,8 +145,60 @@ static void fill(flow_batch *b, size_t n, row_fn fn, uint64_t seed)
     }
 }
 
+/* Rows of a subset of [0, n), ascending, by a rule per `kind`: every
+ * row, none but the first and last, every k-th, or a random third.
+ * Returns how many. */
+static size_t pick_rows(size_t n, int kind, uint64_t seed, uint32_t *idx)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int take = kind == 0 ? 1
+                 : kind == 1 ? (i == 0 || i == n - 1)
+                 : kind == 2 ? i % 37 == 5
+                 : mix(i ^ seed) % 3 == 0;
+        if (take) idx[k++] = (uint32_t)i;
+    }
+    return k;
+}
+
+/* codec_decode_rows of every column, for several row subsets, must give
+ * the values of those rows, in rows [0, k). */
+static void check_rows(codec_ctx *c, const flow_batch *b, const segment_column *col,
+                       uint8_t *const *frames)
+{
+    size_t n = b->count;
+    uint32_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    flow_batch back;
+    assert_int_equal(flow_batch_init(&back, n, FLOW_ALL_FIELDS), 0);
+    int end_first = col[FLOW_START].encoding == ENC_TIME_BEFORE;
+    c2_err err;
+    for (int kind = 0; kind < 4; kind++) {
+        size_t k = pick_rows(n, kind, (uint64_t)kind * 77 + n, idx);
+        for (int m = 0; m < FLOW_FIELD_COUNT; m++) {
+            int f = end_first && m < 2 ? 1 - m : m;
+            if (codec_decode_rows(c, frames[f], &col[f], (flow_field)f, n, idx, k, &back,
+                                  &err) != 0)
+                fail_msg("decode rows of %s: %s", flow_field_name((flow_field)f), err.msg);
+        }
+        for (int f = 0; f < FLOW_FIELD_COUNT; f++) {
+            flow_type t = flow_field_type((flow_field)f);
+            for (size_t j = 0; j < k; j++) {
+                flow_value x, y;
+                flow_batch_value(b, (flow_field)f, idx[j], &x);
+                flow_batch_value(&back, (flow_field)f, j, &y);
+                if (flow_value_cmp(t, &x, &y))
+                    fail_msg("%s of row %u (subset %d) differs", flow_field_name((flow_field)f),
+                             idx[j], kind);
+            }
+        }
+    }
+    flow_batch_free(&back);
+    free(idx);
+}
+
 /* Encode every column of b, decode it into a fresh batch, compare values
- * and zones.  The anchor time column is decoded first. */
+ * and zones.  The anchor time column is decoded first.  Then the same for
+ * selected rows only. */
 static void round_trip(codec_ctx *c, const flow_batch *b)
 {
     size_t n = b->count;
@@ -182,8 +235,9 @@ static void round_trip(codec_ctx *c, const flow_batch *b)
             if (flow_value_cmp(t, &x, &y))
                 fail_msg("%s of row %zu differs", flow_field_name((flow_field)f), i);
         }
-        free(frames[f]);
     }
+    check_rows(c, b, col, frames);
+    for (int f = 0; f < FLOW_FIELD_COUNT; f++) free(frames[f]);
     flow_batch_free(&back);
 }
 
@@ -259,6 +313,88 @@ static void test_dictionary_overflow(void **state)
     run_case(many_row, 70000, 1, 1);
 }
 
+/* ---- malformed chunks: the same verdict for all rows and for a few ---- */
+
+/* raw as a zstd frame of `encoding`, decoded whole and as rows {0}: both
+ * must fail (want_ok 0) or both succeed. */
+static void both_decoders(flow_field f, uint8_t encoding, const uint8_t *raw, size_t len,
+                          size_t n, int want_ok)
+{
+    size_t cap = ZSTD_compressBound(len);
+    uint8_t *frame = malloc(cap);
+    size_t z = ZSTD_compress(frame, cap, raw, len, 1);
+    assert_false(ZSTD_isError(z));
+    segment_column col = {.offset = 32, .stored_len = (uint32_t)z, .raw_len = (uint32_t)len,
+                          .encoding = encoding};
+    codec_ctx *c = codec_new(1);
+    flow_batch b;
+    assert_int_equal(flow_batch_init(&b, n, FLOW_ALL_FIELDS), 0);
+    uint32_t first = 0;
+    c2_err err;
+    int whole = codec_decode(c, frame, &col, f, n, &b, &err);
+    int rows = codec_decode_rows(c, frame, &col, f, n, &first, 1, &b, &err);
+    assert_int_equal(whole, want_ok ? 0 : -1);
+    assert_int_equal(rows, want_ok ? 0 : -1);
+    if (!want_ok) assert_non_null(strstr(err.msg, "malformed"));
+    flow_batch_free(&b);
+    codec_free(c);
+    free(frame);
+}
+
+static void test_malformed_rows(void **state)
+{
+    (void)state;
+    /* varints of 4 rows: well formed; one short; one too many; an
+     * over-long value (10 continuation bytes) in a row not selected */
+    static const uint8_t ok[] = {1, 0x80, 1, 2, 3};
+    static const uint8_t short3[] = {1, 2, 3};
+    static const uint8_t long5[] = {1, 2, 3, 4, 5};
+    uint8_t overlong[16] = {1, 2, 3};
+    memset(overlong + 3, 0x80, 10);
+    overlong[13] = 1;
+    both_decoders(FLOW_PACKETS, ENC_VARINT, ok, sizeof ok, 4, 1);
+    both_decoders(FLOW_PACKETS, ENC_VARINT, short3, sizeof short3, 4, 0);
+    both_decoders(FLOW_PACKETS, ENC_VARINT, long5, sizeof long5, 4, 0);
+    both_decoders(FLOW_PACKETS, ENC_VARINT, overlong, 14, 4, 0);
+    /* nine continuation bytes make a 10-byte varint: still accepted */
+    overlong[12] = 1;
+    both_decoders(FLOW_PACKETS, ENC_VARINT, overlong, 13, 4, 1);
+    /* the duration of end: the anchor decoded as zeros, same rules */
+    both_decoders(FLOW_END, ENC_TIME_SINCE, short3, sizeof short3, 4, 0);
+    /* a dictionary of 2 values whose last row's index is 2 */
+    uint8_t dict[4 + 2 * 4 + 1 + 4] = {2, 0, 0, 0};
+    dict[12] = 1;                           /* index width */
+    dict[13] = 0;
+    dict[14] = 1;
+    dict[15] = 0;
+    dict[16] = 2;
+    both_decoders(FLOW_IN_IF, ENC_DICT, dict, sizeof dict, 4, 0);
+    dict[16] = 1;
+    both_decoders(FLOW_IN_IF, ENC_DICT, dict, sizeof dict, 4, 1);
+    /* an address split whose bitmap marks one IPv6 row but says none */
+    uint8_t split[4 + 1 + 4 * 4] = {0, 0, 0, 0, 0x08};
+    both_decoders(FLOW_SRC_ADDR, ENC_ADDR_SPLIT, split, sizeof split, 4, 0);
+    split[4] = 0;
+    both_decoders(FLOW_SRC_ADDR, ENC_ADDR_SPLIT, split, sizeof split, 4, 1);
+    /* a shuffle of the wrong length */
+    both_decoders(FLOW_DST_PORT, ENC_SHUFFLE, long5, sizeof long5, 4, 0);
+}
+
+/* store_crc32 (the fast path on this CPU, if any) against zlib's, at every
+ * length up to 4 KiB and every alignment of a 16-byte lane. */
+static void test_crc(void **state)
+{
+    (void)state;
+    enum { N = 4100 };
+    uint8_t *buf = malloc(N + 16);
+    for (size_t i = 0; i < N + 16; i++) buf[i] = (uint8_t)mix(i);
+    for (size_t off = 0; off < 16; off++)
+        for (size_t n = 0; n <= N; n += off ? 7 : 1)
+            if (store_crc32(buf + off, n) != c2_crc32(0, buf + off, n))
+                fail_msg("crc of %zu bytes at offset %zu differs", n, off);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +405,8 @@ int main(void)
         cmocka_unit_test(test_address_families),
         cmocka_unit_test(test_mode_changes),
         cmocka_unit_test(test_dictionary_overflow),
+        cmocka_unit_test(test_malformed_rows),
+        cmocka_unit_test(test_crc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,14 +98,14 @@ static void write_records(store *s, const flow_record *recs, size_t n,
     if (store_writer_close(w, st, &err) != 0) fail_msg("close: %s", err.msg);
 }
 
-/* Scan [from, to) with all fields into a freshly allocated array. */
-static flow_record *scan_all(store *s, int64_t from, int64_t to, size_t *n,
-                             store_scan_stats *stats, int *errors)
+/* Scan with spec into a freshly allocated array (fields the scan did not
+ * return are zero); *errors counts the -1 returns. */
+static flow_record *scan_spec(store *s, const store_scan_spec *spec, size_t *n,
+                              store_scan_stats *stats, int *errors)
 {
-    store_scan_spec spec = {.from_ms = from, .to_ms = to, .fields = FLOW_ALL_FIELDS};
     store_scan *sc;
     c2_err err;
-    if (store_scan_open(s, &spec, &sc, &err) != 0) fail_msg("scan: %s", err.msg);
+    if (store_scan_open(s, spec, &sc, &err) != 0) fail_msg("scan: %s", err.msg);
     size_t cap = 1024, len = 0;
     flow_record *out = malloc(cap * sizeof *out);
     flow_batch *b;
@@ -122,6 +122,14 @@ static flow_record *scan_all(store *s, int64_t from, int64_t to, size_t *n,
     store_scan_close(sc);
     *n = len;
     return out;
+}
+
+/* Scan [from, to) with all fields into a freshly allocated array. */
+static flow_record *scan_all(store *s, int64_t from, int64_t to, size_t *n,
+                             store_scan_stats *stats, int *errors)
+{
+    store_scan_spec spec = {.from_ms = from, .to_ms = to, .fields = FLOW_ALL_FIELDS};
+    return scan_spec(s, &spec, n, stats, errors);
 }
 
 static int cmp_record(const void *a, const void *b)
@@ -416,6 +424,201 @@ static void test_bit_flip(void **state)
     free(dir);
 }
 
+/* Decoding threads change nothing: the same records in the same order,
+ * and the damaged block reported once, in its place. */
+static void test_damage_threads(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store *s;
+    char *seg = two_segments(dir, &s);
+    int fd = open(seg, O_RDWR);
+    uint8_t byte;
+    off_t at = 32 + 5;                     /* block 0's first column */
+    assert_int_equal(pread(fd, &byte, 1, at), 1);
+    byte ^= 0x10;
+    assert_int_equal(pwrite(fd, &byte, 1, at), 1);
+    close(fd);
+    size_t n0;
+    int e0;
+    store_scan_spec spec = {.from_ms = C2_TIME_MIN, .to_ms = C2_TIME_MAX,
+                            .fields = FLOW_ALL_FIELDS};
+    flow_record *ref = scan_spec(s, &spec, &n0, NULL, &e0);
+    assert_int_equal(e0, 1);
+    assert_int_equal(n0, 3000);
+    for (unsigned t = 1; t <= 4; t++) {
+        spec.threads = t;
+        size_t n;
+        int e;
+        store_scan_stats st;
+        flow_record *got = scan_spec(s, &spec, &n, &st, &e);
+        assert_int_equal(e, 1);
+        assert_int_equal(n, n0);
+        assert_memory_equal(got, ref, n * sizeof *got);
+        assert_int_equal(st.blocks_damaged, 1);
+        assert_int_equal(st.records, 3000);
+        free(got);
+    }
+    /* the error comes between the same batches: the damaged block is the
+     * first, so the first call fails and then all 3000 follow */
+    spec.threads = 2;
+    store_scan *sc;
+    c2_err err;
+    flow_batch *b;
+    assert_int_equal(store_scan_open(s, &spec, &sc, &err), 0);
+    assert_int_equal(store_scan_next(sc, &b, &err), -1);
+    assert_non_null(strstr(err.msg, "block 0"));
+    assert_int_equal(store_scan_next(sc, &b, &err), 1);
+    store_scan_close(sc);                 /* early: the threads stop */
+    free(ref);
+    store_close(s);
+    rm_rf(dir);
+    free(seg);
+    free(dir);
+}
+
+/* ---- row predicates (late materialisation) ---- */
+
+typedef struct rule {
+    int kind;                           /* which predicate */
+    int calls;                          /* calls seen (threads: not exact) */
+} rule;
+
+static int rule_keeps(int kind, const flow_record *r)
+{
+    switch (kind) {
+    case 0: return r->dst_port == 23;                   /* 1 in 9 */
+    case 1: return r->packets % 97 == 1;                /* sparse */
+    case 2: return r->proto == 6;                       /* most */
+    case 3: return 0;                                   /* none */
+    default: return 1;                                  /* all */
+    }
+}
+
+static uint32_t rule_fields(int kind)
+{
+    switch (kind) {
+    case 0: return FLOW_BIT(FLOW_DST_PORT);
+    case 1: return FLOW_BIT(FLOW_PACKETS);
+    case 2: return FLOW_BIT(FLOW_PROTO);
+    default: return 0;
+    }
+}
+
+static void rule_match(const flow_batch *b, uint8_t *keep, void *arg)
+{
+    rule *r = arg;
+    __atomic_add_fetch(&r->calls, 1, __ATOMIC_RELAXED);
+    for (size_t i = 0; i < b->count; i++) {
+        flow_record rec;
+        flow_batch_get(b, i, &rec);
+        keep[i] = (uint8_t)rule_keeps(r->kind, &rec);
+    }
+}
+
+static int prune_all_match(const store_zone *z, void *arg)
+{
+    (void)z;
+    (void)arg;
+    return STORE_ZONE_ALL;
+}
+
+/* Only the fields in mask of r (the rest zeroed), as a scan returns them;
+ * through one batch of one row (b has every column). */
+static void keep_fields(flow_batch *b, flow_record *r, uint32_t mask)
+{
+    b->count = 0;
+    b->fields = mask;
+    flow_batch_put(b, r);
+    flow_batch_get(b, 0, r);
+}
+
+/* A scan with a predicate returns exactly the rows a full scan returns
+ * and the predicate keeps, in the same order, whatever columns are asked
+ * for, the time range, the predicate's selectivity and the threads. */
+static void test_match_rows(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store_options o = test_options();
+    o.block_records = 499;
+    store *s = open_store(dir, &o);
+    enum { N = 12000 };
+    flow_record *recs = malloc(N * sizeof *recs);
+    for (uint64_t i = 0; i < N; i++) make_record(i, T0 + (int64_t)i * 57, &recs[i]);
+    write_records(s, recs, N, NULL);
+    free(recs);
+    static const uint32_t masks[] = {
+        FLOW_ALL_FIELDS,
+        FLOW_BIT(FLOW_SRC_ADDR) | FLOW_BIT(FLOW_BYTES),
+        FLOW_BIT(FLOW_END) | FLOW_BIT(FLOW_EXPORTER) | FLOW_BIT(FLOW_SRC_AS),
+        0,
+    };
+    flow_batch one;
+    assert_int_equal(flow_batch_init(&one, 1, FLOW_ALL_FIELDS), 0);
+    const int64_t ranges[][2] = {
+        {C2_TIME_MIN, C2_TIME_MAX},
+        {T0 + 123457, T0 + 500001},         /* cuts blocks and slices */
+    };
+    for (size_t m = 0; m < sizeof masks / sizeof masks[0]; m++) {
+        for (size_t t = 0; t < 2; t++) {
+            store_scan_spec full = {.from_ms = ranges[t][0], .to_ms = ranges[t][1],
+                                    .fields = FLOW_ALL_FIELDS};
+            size_t nall;
+            int e;
+            flow_record *all = scan_spec(s, &full, &nall, NULL, &e);
+            assert_int_equal(e, 0);
+            for (int kind = 0; kind < 5; kind++) {
+                uint32_t want = masks[m] | rule_fields(kind);
+                size_t nexp = 0;
+                flow_record *exp = malloc((nall ? nall : 1) * sizeof *exp);
+                for (size_t i = 0; i < nall; i++) {
+                    if (!rule_keeps(kind, &all[i])) continue;
+                    exp[nexp] = all[i];
+                    keep_fields(&one, &exp[nexp++], want);
+                }
+                for (unsigned th = 0; th <= 3; th++) {
+                    rule r = {.kind = kind};
+                    store_scan_spec spec = {.from_ms = ranges[t][0], .to_ms = ranges[t][1],
+                                            .fields = masks[m], .match = rule_match,
+                                            .match_fields = rule_fields(kind),
+                                            .match_arg = &r, .threads = th};
+                    size_t n;
+                    store_scan_stats st;
+                    flow_record *got = scan_spec(s, &spec, &n, &st, &e);
+                    assert_int_equal(e, 0);
+                    if (n != nexp)
+                        fail_msg("mask %zu range %zu rule %d threads %u: %zu rows, want %zu",
+                                 m, t, kind, th, n, nexp);
+                    for (size_t i = 0; i < n; i++) keep_fields(&one, &got[i], want);
+                    assert_memory_equal(got, exp, n * sizeof *got);
+                    assert_int_equal(st.records, nexp);
+                    free(got);
+                }
+                free(exp);
+            }
+            free(all);
+        }
+    }
+    /* a zone that the predicate matches throughout skips it: every row,
+     * though the predicate would keep none */
+    rule none = {.kind = 3};
+    store_scan_spec spec = {.from_ms = C2_TIME_MIN, .to_ms = C2_TIME_MAX,
+                            .fields = FLOW_BIT(FLOW_PACKETS), .prune = prune_all_match,
+                            .match = rule_match, .match_fields = FLOW_BIT(FLOW_PROTO),
+                            .match_arg = &none};
+    size_t n;
+    int e;
+    free(scan_spec(s, &spec, &n, NULL, &e));
+    assert_int_equal(n, N);
+    assert_int_equal(none.calls, 0);
+    one.fields = FLOW_ALL_FIELDS;
+    flow_batch_free(&one);
+    store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* A file that is not a segment at all, with a segment's name. */
 static void test_garbage_file(void **state)
 {
@@ -648,6 +851,8 @@ int main(void)
         cmocka_unit_test(test_unsealed_invisible),
         cmocka_unit_test(test_seal_failure_keeps_others),
         cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_damage_threads),
+        cmocka_unit_test(test_match_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
