@@ -68,9 +68,6 @@ typedef struct build {
     uint64_t template_every;
 } build;
 
-static uint8_t *be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; return p + 2; }
-static uint8_t *be32(uint8_t *p, uint32_t v) { return be16(be16(p, (uint16_t)(v >> 16)), (uint16_t)v); }
-static uint8_t *be64(uint8_t *p, uint64_t v) { return be32(be32(p, (uint32_t)(v >> 32)), (uint32_t)v); }
 
 static double cpu_s(void)
 {
@@ -91,28 +88,28 @@ static packet *next_packet(build *b)
 
 static void put_header(packet *pk, router *r, uint32_t source, int64_t export_ms)
 {
-    uint8_t *p = be16(pk->buf, 9);
-    p = be16(p, pk->count);
-    p = be32(p, (uint32_t)(export_ms - r->boot_ms));
-    p = be32(p, (uint32_t)(export_ms / 1000));
-    p = be32(p, r->seq++);
-    be32(p, source);
+    uint8_t *p = c2_put_be16(pk->buf, 9);
+    p = c2_put_be16(p, pk->count);
+    p = c2_put_be32(p, (uint32_t)(export_ms - r->boot_ms));
+    p = c2_put_be32(p, (uint32_t)(export_ms / 1000));
+    p = c2_put_be32(p, r->seq++);
+    c2_put_be32(p, source);
 }
 
 static void template_packet(build *b, uint32_t ri, int64_t export_ms)
 {
     packet *pk = next_packet(b);
     uint8_t *p = pk->buf + V9_HEADER, *set = p;
-    p = be16(be16(p, 0), 0);
+    p = c2_put_be16(c2_put_be16(p, 0), 0);
     for (uint16_t t = 256; t <= 257; t++) {
-        p = be16(be16(p, t), TMPL_NFIELDS);
+        p = c2_put_be16(c2_put_be16(p, t), TMPL_NFIELDS);
         for (size_t i = 0; i < TMPL_NFIELDS; i++) {
             int v6 = t == 257 && i < 2;
-            p = be16(p, v6 ? (uint16_t)(27 + i) : tmpl_fields[i][0]);
-            p = be16(p, v6 ? 16 : tmpl_fields[i][1]);
+            p = c2_put_be16(p, v6 ? (uint16_t)(27 + i) : tmpl_fields[i][0]);
+            p = c2_put_be16(p, v6 ? 16 : tmpl_fields[i][1]);
         }
     }
-    be16(set + 2, (uint16_t)(p - set));
+    c2_put_be16(set + 2, (uint16_t)(p - set));
     pk->len = (uint16_t)(p - pk->buf);
     pk->count = 2;
     pk->router = ri;
@@ -131,7 +128,7 @@ static void finish_packet(build *b, uint32_t ri, int fam)
         r->since_template = 0;
     }
     while (open->len % 4) open->buf[open->len++] = 0;
-    be16(open->buf + V9_HEADER + 2, (uint16_t)(open->len - V9_HEADER));
+    c2_put_be16(open->buf + V9_HEADER + 2, (uint16_t)(open->len - V9_HEADER));
     put_header(open, r, ri + 1, export_ms);
     open->router = ri;
     *next_packet(b) = *open;
@@ -149,7 +146,7 @@ static void add_record(build *b, const flow_record *rec)
     if (pk->count && pk->len + rec_len > MAX_PAYLOAD - 3) finish_packet(b, ri, fam);
     if (!pk->count) {
         pk->len = V9_HEADER + 4;
-        be16(pk->buf + V9_HEADER, fam ? 257 : 256);
+        c2_put_be16(pk->buf + V9_HEADER, fam ? 257 : 256);
         r->newest_end[fam] = rec->end_ms;
     }
     uint8_t *p = pk->buf + pk->len;
@@ -162,20 +159,20 @@ static void add_record(build *b, const flow_record *rec)
         memcpy(p + 4, rec->dst_addr.b + 12, 4);
         p += 8;
     }
-    p = be16(p, rec->src_port);
-    p = be16(p, rec->dst_port);
-    p = be16(p, rec->proto == 1 || rec->proto == 58 ? rec->dst_port : 0);
+    p = c2_put_be16(p, rec->src_port);
+    p = c2_put_be16(p, rec->dst_port);
+    p = c2_put_be16(p, rec->proto == 1 || rec->proto == 58 ? rec->dst_port : 0);
     *p++ = rec->proto;
     *p++ = rec->tcp_flags;
     *p++ = rec->tos;
-    p = be64(p, rec->packets);
-    p = be64(p, rec->bytes);
-    p = be32(p, (uint32_t)(rec->start_ms - r->boot_ms));
-    p = be32(p, (uint32_t)(rec->end_ms - r->boot_ms));
-    p = be32(p, rec->in_if);
-    p = be32(p, rec->out_if);
-    p = be32(p, rec->src_as);
-    p = be32(p, rec->dst_as);
+    p = c2_put_be64(p, rec->packets);
+    p = c2_put_be64(p, rec->bytes);
+    p = c2_put_be32(p, (uint32_t)(rec->start_ms - r->boot_ms));
+    p = c2_put_be32(p, (uint32_t)(rec->end_ms - r->boot_ms));
+    p = c2_put_be32(p, rec->in_if);
+    p = c2_put_be32(p, rec->out_if);
+    p = c2_put_be32(p, rec->src_as);
+    p = c2_put_be32(p, rec->dst_as);
     pk->len = (uint16_t)(p - pk->buf);
     pk->count++;
     if (rec->end_ms > r->newest_end[fam]) r->newest_end[fam] = rec->end_ms;

@@ -22,75 +22,9 @@
 
 #include "c2list/c2list.h"
 
-#define CHUNK 65536
 #define MAX_CSV_FIELDS 64
 
 /* ---- lines ---- */
-
-typedef struct line_reader {
-    FILE          *f;               /* NULL: reading mem */
-    const uint8_t *mem;
-    size_t         mem_len;
-    const uint8_t *chunk;           /* current chunk: buf or mem */
-    size_t         clen, cpos;
-    int            eof;
-    uint64_t       lineno;          /* number of the line in `line` */
-    size_t         len;             /* bytes in line, '\r\n' removed */
-    int            too_long;
-    uint8_t        buf[CHUNK];
-    char           line[C2LIST_LINE_MAX + 1];
-} line_reader;
-
-/* Next chunk into r->chunk; 0 at end, -1 on a read error. */
-static int refill(line_reader *r, c2_err *err)
-{
-    r->cpos = 0;
-    if (!r->f) {
-        r->chunk = r->mem;
-        r->clen = r->mem_len;
-        r->mem_len = 0;
-        return r->clen ? 1 : 0;
-    }
-    r->chunk = r->buf;
-    r->clen = fread(r->buf, 1, sizeof r->buf, r->f);
-    if (r->clen == 0 && ferror(r->f)) return c2_fail_errno(err, "read");
-    return r->clen ? 1 : 0;
-}
-
-/* The next line into r->line (NUL-terminated, may hold NULs inside):
- * 1, or 0 at end of input, or -1 on a read error. */
-static int next_line(line_reader *r, c2_err *err)
-{
-    if (r->eof) return 0;
-    r->len = 0;
-    r->too_long = 0;
-    int any = 0;
-    for (;;) {
-        if (r->cpos == r->clen) {
-            int rc = refill(r, err);
-            if (rc < 0) return -1;
-            if (rc == 0) { r->eof = 1; break; }
-        }
-        any = 1;
-        const uint8_t *p = r->chunk + r->cpos, *nl = memchr(p, '\n', r->clen - r->cpos);
-        size_t n = nl ? (size_t)(nl - p) : r->clen - r->cpos;
-        size_t room = C2LIST_LINE_MAX - r->len, take = n < room ? n : room;
-        memcpy(r->line + r->len, p, take);
-        r->len += take;
-        if (take < n) r->too_long = 1;
-        r->cpos += n + (nl != NULL);
-        if (nl) break;
-    }
-    if (!any) return 0;
-    r->lineno++;
-    if (r->len && r->line[r->len - 1] == '\r') r->len--;
-    r->line[r->len] = '\0';
-    if (r->lineno == 1 && r->len >= 3 && !memcmp(r->line, "\xef\xbb\xbf", 3)) {
-        memmove(r->line, r->line + 3, r->len - 2);
-        r->len -= 3;
-    }
-    return 1;
-}
 
 static int is_blank(const char *s, size_t len)
 {
@@ -194,7 +128,7 @@ static int set_text(c2_entry *e, int c, const char *s, c2_err *err)
 /* ---- CSV ---- */
 
 typedef struct reader {
-    line_reader *lr;
+    c2_lines *lr;
     c2list      *list;
     size_t       max_rows;
     int          ncols;             /* CSV: columns of the header */
@@ -344,8 +278,8 @@ static int json_row(reader *rd, c2_err *err)
 static int read_lines(reader *rd, c2_err *err)
 {
     int form = -1, rc;                     /* -1 unknown, else c2list_format */
-    line_reader *lr = rd->lr;
-    while ((rc = next_line(lr, err)) == 1) {
+    c2_lines *lr = rd->lr;
+    while ((rc = c2_lines_next(lr, err)) == 1) {
         if (lr->too_long) return c2_fail(err, "line %llu: longer than %d bytes",
                                          (unsigned long long)lr->lineno, C2LIST_LINE_MAX);
         if (memchr(lr->line, '\0', lr->len))
@@ -373,18 +307,15 @@ static int read_any(FILE *f, const void *mem, size_t len, size_t max_rows,
 {
     *out = NULL;
     reader rd = {.max_rows = max_rows ? max_rows : C2LIST_MAX_ROWS};
-    rd.lr = calloc(1, sizeof *rd.lr);
+    rd.lr = c2_lines_new(f, mem, len, C2LIST_LINE_MAX);
     rd.list = c2list_new();
     if (!rd.lr || !rd.list) {
-        free(rd.lr);
+        c2_lines_free(rd.lr);
         c2list_free(rd.list);
         return c2_fail(err, "out of memory");
     }
-    rd.lr->f = f;
-    rd.lr->mem = mem;
-    rd.lr->mem_len = len;
     int rc = read_lines(&rd, err);
-    free(rd.lr);
+    c2_lines_free(rd.lr);
     if (rc != 0) {
         c2list_free(rd.list);
         /* keys, columns and jansson's messages quote input: keep one line */

@@ -41,32 +41,6 @@
 #define IPFIX_V6_LEN     89
 #define ALWAYS_INLINE    inline __attribute__((always_inline))
 
-/* Big-endian stores: a byte swap and one unaligned store each. */
-static inline uint8_t *be16(uint8_t *p, uint16_t v)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap16(v);
-#endif
-    memcpy(p, &v, 2);
-    return p + 2;
-}
-static inline uint8_t *be32(uint8_t *p, uint32_t v)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap32(v);
-#endif
-    memcpy(p, &v, 4);
-    return p + 4;
-}
-static inline uint8_t *be64(uint8_t *p, uint64_t v)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    memcpy(p, &v, 8);
-    return p + 8;
-}
-
 /* ---- the templates ---- */
 
 /* Field i of the data template of family fam (1 = IPv6), in record order. */
@@ -157,30 +131,30 @@ static void push(exporter_encoder *e, exp_router *rt, uint8_t *buf, uint32_t len
 
 static void v9_header(uint8_t *b, exp_router *rt, uint16_t count, int64_t export_ms)
 {
-    b = be16(b, 9);
-    b = be16(b, count);
-    b = be32(b, (uint32_t)(export_ms - rt->boot_ms));     /* modulo 2^32 */
-    b = be32(b, (uint32_t)(export_ms / 1000));
-    b = be32(b, rt->seq++);
-    be32(b, rt->pub.domain);
+    b = c2_put_be16(b, 9);
+    b = c2_put_be16(b, count);
+    b = c2_put_be32(b, (uint32_t)(export_ms - rt->boot_ms));     /* modulo 2^32 */
+    b = c2_put_be32(b, (uint32_t)(export_ms / 1000));
+    b = c2_put_be32(b, rt->seq++);
+    c2_put_be32(b, rt->pub.domain);
 }
 
 /* data_records: the data records the message carries (sequence). */
 static void ipfix_header(uint8_t *b, exp_router *rt, uint32_t len, uint32_t data_records,
                          int64_t export_ms)
 {
-    b = be16(b, 10);
-    b = be16(b, (uint16_t)len);
-    b = be32(b, (uint32_t)(export_ms / 1000));
-    b = be32(b, rt->seq);
-    be32(b, rt->pub.domain);
+    b = c2_put_be16(b, 10);
+    b = c2_put_be16(b, (uint16_t)len);
+    b = c2_put_be32(b, (uint32_t)(export_ms / 1000));
+    b = c2_put_be32(b, rt->seq);
+    c2_put_be32(b, rt->pub.domain);
     rt->seq += data_records;
 }
 
 static uint8_t *put_set_end(uint8_t *set, uint8_t *p, int pad)
 {
     while (pad && (p - set) % 4) *p++ = 0;
-    be16(set + 2, (uint16_t)(p - set));
+    c2_put_be16(set + 2, (uint16_t)(p - set));
     return p;
 }
 
@@ -190,37 +164,37 @@ static uint8_t *put_templates(const exporter_encoder *e, uint8_t *p)
 {
     int ipfix = e->version == EXPORTER_IPFIX;
     uint8_t *set = p;
-    p = be16(p, ipfix ? 2 : 0);
-    p = be16(p, 0);
+    p = c2_put_be16(p, ipfix ? 2 : 0);
+    p = c2_put_be16(p, 0);
     for (int fam = 0; fam < 2; fam++) {
-        p = be16(p, fam ? TEMPLATE_V6 : TEMPLATE_V4);
-        p = be16(p, NFIELDS);
+        p = c2_put_be16(p, fam ? TEMPLATE_V6 : TEMPLATE_V4);
+        p = c2_put_be16(p, NFIELDS);
         for (int i = 0; i < NFIELDS; i++) {
             uint16_t id, len;
             field_spec(e->version, fam, i, &id, &len);
-            p = be16(be16(p, id), len);
+            p = c2_put_be16(c2_put_be16(p, id), len);
         }
     }
     p = put_set_end(set, p, 0);
     set = p;
     if (ipfix) {
-        p = be16(p, 3);
-        p = be16(p, 0);
-        p = be16(p, TEMPLATE_OPTIONS);
-        p = be16(p, 3);                     /* fields */
-        p = be16(p, 1);                     /* of which scope */
-        p = be16(be16(p, 149), 4);          /* observationDomainId */
-        p = be16(be16(p, 305), 4);          /* samplingPacketInterval */
-        p = be16(be16(p, 306), 4);          /* samplingPacketSpace */
+        p = c2_put_be16(p, 3);
+        p = c2_put_be16(p, 0);
+        p = c2_put_be16(p, TEMPLATE_OPTIONS);
+        p = c2_put_be16(p, 3);                     /* fields */
+        p = c2_put_be16(p, 1);                     /* of which scope */
+        p = c2_put_be16(c2_put_be16(p, 149), 4);          /* observationDomainId */
+        p = c2_put_be16(c2_put_be16(p, 305), 4);          /* samplingPacketInterval */
+        p = c2_put_be16(c2_put_be16(p, 306), 4);          /* samplingPacketSpace */
     } else {
-        p = be16(p, 1);
-        p = be16(p, 0);
-        p = be16(p, TEMPLATE_OPTIONS);
-        p = be16(p, 4);                     /* scope length */
-        p = be16(p, 8);                     /* option length */
-        p = be16(be16(p, 1), 4);            /* scope System */
-        p = be16(be16(p, 34), 4);           /* SAMPLING_INTERVAL */
-        p = be16(be16(p, 35), 1);           /* SAMPLING_ALGORITHM */
+        p = c2_put_be16(p, 1);
+        p = c2_put_be16(p, 0);
+        p = c2_put_be16(p, TEMPLATE_OPTIONS);
+        p = c2_put_be16(p, 4);                     /* scope length */
+        p = c2_put_be16(p, 8);                     /* option length */
+        p = c2_put_be16(c2_put_be16(p, 1), 4);            /* scope System */
+        p = c2_put_be16(c2_put_be16(p, 34), 4);           /* SAMPLING_INTERVAL */
+        p = c2_put_be16(c2_put_be16(p, 35), 1);           /* SAMPLING_ALGORITHM */
     }
     return put_set_end(set, p, !ipfix);
 }
@@ -228,16 +202,16 @@ static uint8_t *put_templates(const exporter_encoder *e, uint8_t *p)
 static uint8_t *put_interval(const exporter_encoder *e, const exp_router *rt, uint8_t *p)
 {
     uint8_t *set = p;
-    p = be16(p, TEMPLATE_OPTIONS);
-    p = be16(p, 0);
+    p = c2_put_be16(p, TEMPLATE_OPTIONS);
+    p = c2_put_be16(p, 0);
     if (e->version == EXPORTER_IPFIX) {
-        p = be32(p, rt->pub.domain);
-        p = be32(p, 1);
-        p = be32(p, rt->interval - 1);
+        p = c2_put_be32(p, rt->pub.domain);
+        p = c2_put_be32(p, 1);
+        p = c2_put_be32(p, rt->interval - 1);
     } else {
         const flow_addr *a = &rt->pub.exporter;
-        p = be32(p, flow_addr_is_v4(a) ? flow_addr_v4(a) : 0);
-        p = be32(p, rt->interval);
+        p = c2_put_be32(p, flow_addr_is_v4(a) ? flow_addr_v4(a) : 0);
+        p = c2_put_be32(p, rt->interval);
         *p++ = 2;                           /* random sampling */
     }
     return put_set_end(set, p, e->version != EXPORTER_IPFIX);
@@ -312,25 +286,25 @@ static ALWAYS_INLINE uint8_t *put_record(const exp_router *rt, uint8_t *p, const
         memcpy(p + 4, r->dst_addr.b + 12, 4);
         p += 8;
     }
-    p = be16(p, r->src_port);
-    p = be16(p, r->dst_port);
-    p = be16(p, r->proto == 1 || r->proto == 58 ? r->dst_port : 0);
+    p = c2_put_be16(p, r->src_port);
+    p = c2_put_be16(p, r->dst_port);
+    p = c2_put_be16(p, r->proto == 1 || r->proto == 58 ? r->dst_port : 0);
     *p++ = r->proto;
     *p++ = r->tcp_flags;
     *p++ = r->tos;
-    p = be64(p, unsample(r->packets, rt->interval));
-    p = be64(p, unsample(r->bytes, rt->interval));
+    p = c2_put_be64(p, unsample(r->packets, rt->interval));
+    p = c2_put_be64(p, unsample(r->bytes, rt->interval));
     if (ipfix) {
-        p = be64(p, (uint64_t)r->start_ms);
-        p = be64(p, (uint64_t)r->end_ms);
+        p = c2_put_be64(p, (uint64_t)r->start_ms);
+        p = c2_put_be64(p, (uint64_t)r->end_ms);
     } else {
-        p = be32(p, (uint32_t)(r->start_ms - rt->boot_ms));
-        p = be32(p, (uint32_t)(r->end_ms - rt->boot_ms));
+        p = c2_put_be32(p, (uint32_t)(r->start_ms - rt->boot_ms));
+        p = c2_put_be32(p, (uint32_t)(r->end_ms - rt->boot_ms));
     }
-    p = be32(p, r->in_if);
-    p = be32(p, r->out_if);
-    p = be32(p, r->src_as);
-    return be32(p, r->dst_as);
+    p = c2_put_be32(p, r->in_if);
+    p = c2_put_be32(p, r->out_if);
+    p = c2_put_be32(p, r->src_as);
+    return c2_put_be32(p, r->dst_as);
 }
 
 /* ---- routers ---- */
@@ -492,7 +466,7 @@ static ALWAYS_INLINE int add_one(exporter_encoder *e, const flow_record *r, cons
     if (!o->count) {
         o->buf = take_buffer(e);
         o->len = hdr + SET_HEADER;
-        be16(o->buf + hdr, fam ? TEMPLATE_V6 : TEMPLATE_V4);
+        c2_put_be16(o->buf + hdr, fam ? TEMPLATE_V6 : TEMPLATE_V4);
         o->newest_end = r->end_ms;
     }
     o->len = (uint32_t)(put_record(rt, o->buf + o->len, r, fam, ipfix) - o->buf);

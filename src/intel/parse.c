@@ -25,73 +25,7 @@
 
 #include "intel/intel_impl.h"
 
-#define CHUNK 65536
 #define MAX_FIELDS 64
-
-/* ---- lines ---- */
-
-typedef struct line_reader {
-    FILE          *f;               /* NULL: reading mem */
-    const uint8_t *mem;
-    size_t         mem_len;
-    const uint8_t *chunk;           /* current chunk: buf or mem */
-    size_t         clen, cpos;
-    int            eof;
-    uint64_t       lineno;
-    size_t         len;             /* bytes in line, '\r\n' removed */
-    int            too_long;
-    uint8_t        buf[CHUNK];
-    char           line[INTEL_LINE_MAX + 1];
-} line_reader;
-
-static int refill(line_reader *r, c2_err *err)
-{
-    r->cpos = 0;
-    if (!r->f) {
-        r->chunk = r->mem;
-        r->clen = r->mem_len;
-        r->mem_len = 0;
-        return r->clen ? 1 : 0;
-    }
-    r->chunk = r->buf;
-    r->clen = fread(r->buf, 1, sizeof r->buf, r->f);
-    if (r->clen == 0 && ferror(r->f)) return c2_fail_errno(err, "read");
-    return r->clen ? 1 : 0;
-}
-
-/* The next line into r->line, NUL-terminated: 1, 0 at the end, -1 error. */
-static int next_line(line_reader *r, c2_err *err)
-{
-    if (r->eof) return 0;
-    int any = 0;
-    r->len = 0;
-    r->too_long = 0;
-    for (;;) {
-        if (r->cpos == r->clen) {
-            int rc = refill(r, err);
-            if (rc < 0) return -1;
-            if (rc == 0) { r->eof = 1; break; }
-        }
-        any = 1;
-        const uint8_t *p = r->chunk + r->cpos, *nl = memchr(p, '\n', r->clen - r->cpos);
-        size_t n = nl ? (size_t)(nl - p) : r->clen - r->cpos;
-        size_t room = INTEL_LINE_MAX - r->len, take = n < room ? n : room;
-        memcpy(r->line + r->len, p, take);
-        r->len += take;
-        if (take < n) r->too_long = 1;
-        r->cpos += n + (nl != NULL);
-        if (nl) break;
-    }
-    if (!any) return 0;
-    r->lineno++;
-    if (r->len && r->line[r->len - 1] == '\r') r->len--;
-    r->line[r->len] = '\0';
-    if (r->lineno == 1 && r->len >= 3 && !memcmp(r->line, "\xef\xbb\xbf", 3)) {
-        memmove(r->line, r->line + 3, r->len - 2);
-        r->len -= 3;
-    }
-    return 1;
-}
 
 /* ---- fields ---- */
 
@@ -356,7 +290,7 @@ static void comment_hint(parser *p, const char *body)
 }
 
 /* One line that is not blank. */
-static int one_line(parser *p, line_reader *lr, c2_err *err)
+static int one_line(parser *p, c2_lines *lr, c2_err *err)
 {
     char *s = lr->line;
     while (*s == ' ' || *s == '\t') s++;
@@ -381,15 +315,12 @@ static int one_line(parser *p, line_reader *lr, c2_err *err)
 int intel_parse(FILE *f, const void *mem, size_t len, intel_format fmt,
                 uint16_t source, intel_vec *out, intel_stats *st, c2_err *err)
 {
-    line_reader *lr = calloc(1, sizeof *lr);
+    c2_lines *lr = c2_lines_new(f, mem, len, INTEL_LINE_MAX);
     if (!lr) return c2_fail(err, "out of memory");
-    lr->f = f;
-    lr->mem = mem;
-    lr->mem_len = len;
     parser p = {.fmt = fmt, .hint = INTEL_AUTO, .source = source, .out = out, .st = st};
     if (fmt == INTEL_FEODO || fmt == INTEL_THREATFOX) default_columns(&p);
     int rc;
-    while ((rc = next_line(lr, err)) == 1) {
+    while ((rc = c2_lines_next(lr, err)) == 1) {
         st->lines++;
         p.lineno = lr->lineno;
         const char *s = lr->line;
@@ -398,6 +329,6 @@ int intel_parse(FILE *f, const void *mem, size_t len, intel_format fmt,
         if ((rc = one_line(&p, lr, err)) != 0) break;
     }
     st->format = p.fmt == INTEL_AUTO ? INTEL_PLAIN : p.fmt;
-    free(lr);
+    c2_lines_free(lr);
     return rc;
 }

@@ -14,13 +14,6 @@
 
 #include <string.h>
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33; x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;
-    return x ^ (x >> 33);
-}
-
 static uint64_t gcd64(uint64_t a, uint64_t b)
 {
     while (b) { uint64_t t = a % b; a = b; b = t; }
@@ -91,7 +84,7 @@ void sim_sub_v6(const sim *s, uint32_t sub, flow_addr *out)
     uint64_t v = (uint64_t)n << (shift - 64);     /* into the upper 64 bits */
     for (int i = 0; i < 8; i++)
         out->b[7 - i] |= (uint8_t)(v >> (8 * i));
-    uint64_t iid = mix64(0x5eed0000ULL + sub) | 1;
+    uint64_t iid = rng_mix64(0x5eed0000ULL + sub) | 1;
     for (int i = 0; i < 8; i++)
         out->b[8 + i] = (uint8_t)(iid >> (56 - 8 * i));
 }
@@ -130,31 +123,31 @@ static int bogon_v4(uint32_t a)
 
 void sim_external_v4(const sim *s, uint64_t kind, uint64_t index, flow_addr *out)
 {
-    uint64_t h = mix64(s->seed ^ mix64(kind << 40 ^ index));
+    uint64_t h = rng_mix64(s->seed ^ rng_mix64(kind << 40 ^ index));
     for (;;) {
         uint32_t a = (uint32_t)h;
         flow_addr_from_v4(out, a);
         if (!bogon_v4(a) && !sim_is_customer(s, out))
             return;
-        h = mix64(h + 0x9e3779b97f4a7c15ULL);
+        h = rng_mix64(h + 0x9e3779b97f4a7c15ULL);
     }
 }
 
 void sim_external_v6(const sim *s, uint64_t kind, uint64_t index, flow_addr *out)
 {
-    uint64_t h = mix64(s->seed ^ mix64(kind << 40 ^ index ^ 0x6666));
+    uint64_t h = rng_mix64(s->seed ^ rng_mix64(kind << 40 ^ index ^ 0x6666));
     for (;;) {
         /* 2400::/6-ish global unicast: 0x2400..0x2bff in the first 16 bits,
          * which avoids 2001:db8::/32 and 2002::/16 */
         uint64_t hi = (0x2400ULL + (h >> 54) % 0x800) << 48 | (h & 0xffffffffffffULL);
-        uint64_t lo = mix64(h) | 1;
+        uint64_t lo = rng_mix64(h) | 1;
         for (int i = 0; i < 8; i++) {
             out->b[i] = (uint8_t)(hi >> (56 - 8 * i));
             out->b[8 + i] = (uint8_t)(lo >> (56 - 8 * i));
         }
         if (!sim_is_customer(s, out))
             return;
-        h = mix64(h + 1);
+        h = rng_mix64(h + 1);
     }
 }
 
@@ -165,7 +158,7 @@ uint32_t sim_as_of(const sim *s, const flow_addr *a)
     /* a /16 (IPv4) or /32 (IPv6) belongs to one of 3,000 origin ASes */
     uint64_t key = flow_addr_is_v4(a) ? flow_addr_v4(a) >> 16
                                       : (uint64_t)a->b[0] << 24 | a->b[1] << 16 | a->b[2] << 8 | a->b[3];
-    return 1000 + (uint32_t)(mix64(key ^ 0xa5a5) % 3000);
+    return 1000 + (uint32_t)(rng_mix64(key ^ 0xa5a5) % 3000);
 }
 
 uint32_t sim_router_of(const sim *s, uint32_t sub)

@@ -79,13 +79,6 @@ struct sim_class {
     uint32_t    n_members;
 };
 
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 31; x *= 0x7fb5d329728ea185ULL;
-    x ^= x >> 27; x *= 0x81dadef4bc2dd44dULL;
-    return x ^ (x >> 33);
-}
-
 static double who_share(const sim_scenario *sc, int who)
 {
     switch (who) {
@@ -166,7 +159,7 @@ static int build_members(sim *s, sim_class *k, int idx)
     for (uint32_t sub = 0; sub < s->sc.subscribers; sub++) {
         /* membership is a property of the subscriber and the group, not of
          * the class, so a gamer stays a gamer */
-        if (mix(s->seed ^ ((uint64_t)k->def->who << 32 | sub)) >= below)
+        if (rng_mix64(s->seed ^ ((uint64_t)k->def->who << 32 | sub)) >= below)
             continue;
         if (n == cap) {
             uint32_t *t = realloc(m, (cap *= 2) * sizeof *m);
@@ -200,21 +193,10 @@ int sim_benign_build(sim *s, c2_err *err)
             return c2_fail(err, "out of memory building the %s class", k->def->name);
         if (k->def->lookalike) {
             /* the ten most popular servers are listed in the truth */
-            for (uint32_t rank = 0; rank < 10 && rank < k->def->servers; rank++) {
-                if (s->n_look == s->cap_look) {
-                    uint32_t cap = s->cap_look ? s->cap_look * 2 : 256;
-                    sim_lookalike *t = realloc(s->look, cap * sizeof *t);
-                    if (!t) return c2_fail(err, "out of memory");
-                    s->look = t;
-                    s->cap_look = cap;
-                }
-                sim_lookalike *l = &s->look[s->n_look++];
-                memset(l, 0, sizeof *l);
-                l->ip = k->v4[rank];
-                l->proto = k->def->ports[0].proto;
-                l->port = k->def->ports[0].port;
-                l->kind = k->def->lookalike;
-            }
+            for (uint32_t rank = 0; rank < 10 && rank < k->def->servers; rank++)
+                if (sim_add_lookalike(s, &k->v4[rank], k->def->ports[0].port,
+                                      k->def->ports[0].proto, k->def->lookalike) < 0)
+                    return c2_fail(err, "out of memory");
         }
     }
     return 0;

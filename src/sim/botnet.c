@@ -183,15 +183,8 @@ int sim_botnets_build(sim *s, c2_err *err)
     for (uint32_t j = 0; j < s->sc.scanners; j++) {
         if (sim_claim_v4(s, STREAM_SCANNER, j, &s->scanner_ip[j]) < 0)
             return c2_fail(err, "out of memory");
-        sim_lookalike l = {.ip = s->scanner_ip[j], .kind = "scanner"};
-        if (s->n_look == s->cap_look) {
-            uint32_t cap = s->cap_look ? s->cap_look * 2 : 256;
-            sim_lookalike *t = realloc(s->look, cap * sizeof *t);
-            if (!t) return c2_fail(err, "out of memory");
-            s->look = t;
-            s->cap_look = cap;
-        }
-        s->look[s->n_look++] = l;
+        if (sim_add_lookalike(s, &s->scanner_ip[j], 0, 6, "scanner") < 0)
+            return c2_fail(err, "out of memory");
     }
     return 0;
 }

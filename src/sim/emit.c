@@ -15,8 +15,6 @@
 
 #include "synth/synth.h"
 
-enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_PSH = 0x08, TCP_ACK = 0x10 };
-
 int sim_chunk_reserve(sim_chunk *c, size_t more)
 {
     if (c->n + more <= c->cap)

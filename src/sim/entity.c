@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_PSH = 0x08, TCP_ACK = 0x10 };
 #define RTT_MS 80
 
 static const uint16_t iot_ports[] = {8883, 443, 1883, 5683, 10001, 9000, 8080, 32100, 6668};
@@ -71,8 +70,8 @@ int sim_pairs_has(const sim_pairs *p, uint64_t key)
 
 /* ---- the world's periodic entities ---- */
 
-static int add_lookalike(sim *s, const flow_addr *ip, uint16_t port, uint8_t proto,
-                         const char *kind)
+int sim_add_lookalike(sim *s, const flow_addr *ip, uint16_t port, uint8_t proto,
+                      const char *kind)
 {
     if (s->n_look == s->cap_look) {
         uint32_t cap = s->cap_look ? s->cap_look * 2 : 256;
@@ -109,7 +108,7 @@ static int build_models(sim *s, rng *r, uint32_t *push_first, uint32_t *push_n)
         for (uint32_t j = 0; j < md->n_servers; j++) {
             flow_addr ip;
             sim_unclaimed_v4(s, 300 + i, j, &ip);
-            if (add_lookalike(s, &ip, port, md->proto, "iot-cloud") < 0)
+            if (sim_add_lookalike(s, &ip, port, md->proto, "iot-cloud") < 0)
                 return -1;
         }
     }
@@ -119,7 +118,7 @@ static int build_models(sim *s, rng *r, uint32_t *push_first, uint32_t *push_n)
         flow_addr ip;
         sim_unclaimed_v4(s, 299, j, &ip);
         uint16_t port = j < 10 ? 5223 : j < 20 ? 5228 : 443;
-        if (add_lookalike(s, &ip, port, 6, "push") < 0)
+        if (sim_add_lookalike(s, &ip, port, 6, "push") < 0)
             return -1;
     }
     return 0;
@@ -158,8 +157,8 @@ int sim_entities_build(sim *s, c2_err *err)
         e->id = b;
         e->server = UINT32_MAX;
         int64_t from = s->bots[b].infected_at > s->start_ms ? s->bots[b].infected_at : s->start_ms;
-        int64_t hb = s->sc.fam[e->family].heartbeat_ms;
-        e->next_ms = from + (int64_t)rng_below(&e->r, (uint64_t)hb);
+        e->period_ms = s->sc.fam[e->family].heartbeat_ms;
+        e->next_ms = from + (int64_t)rng_below(&e->r, (uint64_t)e->period_ms);
         e->fresh = 1;
     }
     s->n_bot_ent = s->n_ent;
@@ -196,7 +195,6 @@ int sim_entities_build(sim *s, c2_err *err)
             e->sub = sub;
             e->id = s->n_ent;
             e->sport = sim_ephemeral_port(&e->r);
-            int64_t period;
             if (d < devices) {
                 e->type = ENT_IOT;
                 e->family = (uint8_t)0;
@@ -204,15 +202,14 @@ int sim_entities_build(sim *s, c2_err *err)
                 e->id = model;          /* the model, for the exchange's shape */
                 const sim_model *md = &s->models[model];
                 e->server = md->first_lookalike + (uint32_t)rng_below(&e->r, md->n_servers);
-                period = md->period_ms;
+                e->period_ms = md->period_ms;
             } else {
                 e->type = ENT_PUSH;
                 e->server = push_first + (uint32_t)rng_below(&e->r, push_n);
-                period = (15 + (int64_t)rng_below(&e->r, 14)) * 60000;
-                e->until_ms = period;   /* phones: until_ms holds the keepalive period */
+                e->period_ms = (15 + (int64_t)rng_below(&e->r, 14)) * 60000;
             }
             s->look[e->server].clients++;
-            e->next_ms = s->start_ms + (int64_t)rng_below(&e->r, (uint64_t)period);
+            e->next_ms = s->start_ms + (int64_t)rng_below(&e->r, (uint64_t)e->period_ms);
         }
     }
     alias_free(&models);
@@ -378,15 +375,6 @@ static void bot_exchange(sim *s, sim_chunk *c, sim_entity *e, int64_t t)
     count_truth(s, e, sv, (uint64_t)f->hb_up + f->hb_down);
 }
 
-static int64_t entity_period(const sim *s, const sim_entity *e)
-{
-    switch (e->type) {
-    case ENT_BOT: return s->sc.fam[e->family].heartbeat_ms;
-    case ENT_IOT: return s->models[e->id].period_ms;
-    default: return e->until_ms;
-    }
-}
-
 static void entity_step(sim *s, sim_chunk *c, sim_entity *e, int64_t t)
 {
     if (e->type == ENT_BOT) {
@@ -404,7 +392,7 @@ static void entity_step(sim *s, sim_chunk *c, sim_entity *e, int64_t t)
     } else {
         exchange(s, c, e, t, 1, 1, 100, 90, TCP_ACK | TCP_PSH, TCP_ACK | TCP_PSH);
     }
-    int64_t period = entity_period(s, e);
+    int64_t period = e->period_ms;
     double jitter = e->type == ENT_BOT ? s->sc.fam[e->family].heartbeat_jitter : 0.02;
     int64_t step = (int64_t)((double)period * (1 + jitter * (2 * rng_unit(&e->r) - 1)));
     e->next_ms = t + (step > 1 ? step : 1);

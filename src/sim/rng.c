@@ -6,12 +6,16 @@
 #include <math.h>
 #include <stdlib.h>
 
-static uint64_t splitmix64(uint64_t *x)
+uint64_t rng_mix64(uint64_t z)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    return rng_mix64(*x += 0x9e3779b97f4a7c15ULL);
 }
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -101,6 +105,17 @@ uint64_t rng_binomial(rng *r, uint64_t n, double p)
     return (uint64_t)x;
 }
 
+/* log(1 - p): the simulator asks with one p over and over, so keep it. */
+static double log1m(double p)
+{
+    static _Thread_local double last_p = -1, last_lq;
+    if (p != last_p) {
+        last_p = p;
+        last_lq = log1p(-p);
+    }
+    return last_lq;
+}
+
 uint64_t rng_binomial_pos(rng *r, uint64_t n, double p)
 {
     if (n == 0)
@@ -109,11 +124,12 @@ uint64_t rng_binomial_pos(rng *r, uint64_t n, double p)
         return n;
     /* The first success's position, then the rest of the trials after it:
      * exactly the binomial conditioned on k >= 1. */
-    double q0 = pow(1 - p, (double)n);  /* P(no success) */
+    double lq = log1m(p);
+    double q0 = exp((double)n * lq);    /* P(no success) */
     double u = rng_unit(r) * (1 - q0);
     /* position of the first success given it is <= n: invert the
      * truncated geometric CDF 1 - (1-p)^j */
-    double j = ceil(log1p(-u) / log1p(-p));
+    double j = ceil(log1p(-u) / lq);
     if (j < 1) j = 1;
     if (j > (double)n) j = (double)n;
     return 1 + rng_binomial(r, n - (uint64_t)j, p);
@@ -123,13 +139,7 @@ uint64_t rng_geometric(rng *r, double p)
 {
     if (p >= 1)
         return 1;
-    /* the simulator asks with one p over and over: keep its logarithm */
-    static _Thread_local double last_p = -1, last_lq;
-    if (p != last_p) {
-        last_p = p;
-        last_lq = log1p(-p);
-    }
-    double g = ceil(log(rng_open_unit(r)) / last_lq);
+    double g = ceil(log(rng_open_unit(r)) / log1m(p));
     if (g < 1)
         return 1;
     if (g > 9.0e18)

@@ -17,6 +17,10 @@ typedef struct rng {
     uint64_t s[4];
 } rng;
 
+/* A 64-bit finaliser (splitmix64's): hashes of what a thing is, where the
+ * simulator needs a fixed value rather than a draw. */
+uint64_t rng_mix64(uint64_t x);
+
 /* Seed from a base seed and two stream coordinates. */
 void     rng_seed(rng *r, uint64_t seed, uint64_t kind, uint64_t index);
 uint64_t rng_next(rng *r);

@@ -129,6 +129,7 @@ typedef struct sim_open_rec {
 } sim_open_rec;
 
 enum entity_type { ENT_BOT, ENT_IOT, ENT_PUSH };
+enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_PSH = 0x08, TCP_ACK = 0x10 };
 
 /* Something that exchanges packets with one server at a period. */
 typedef struct sim_entity {
@@ -138,6 +139,7 @@ typedef struct sim_entity {
     uint32_t sub;                   /* subscriber index */
     uint32_t server;                /* index into the family's servers, or lookalike */
     uint32_t id;                    /* bot number or device number */
+    int64_t  period_ms;             /* between exchanges */
     uint16_t sport;                 /* source port of the current connection */
     uint8_t  type, family;          /* entity_type; family or model index */
     uint8_t  fresh;                 /* next exchange opens a connection */
@@ -281,6 +283,9 @@ void sim_entities_chunk(sim *s, sim_chunk *c, int64_t t0, int64_t t1);
 void sim_entities_finish(sim *s, sim_chunk *c);
 int  sim_pairs_add(sim_pairs *p, uint64_t key);   /* 1 new, 0 seen, -1 oom */
 int  sim_pairs_has(const sim_pairs *p, uint64_t key);
+/* Note a benign look-alike for the truth; 0, or -1 out of memory. */
+int  sim_add_lookalike(sim *s, const flow_addr *ip, uint16_t port, uint8_t proto,
+                       const char *kind);
 
 /* botnet.c */
 int  sim_botnets_build(sim *s, c2_err *err);

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define C2_ERR_MAX 512
 
@@ -114,5 +115,61 @@ static inline uint64_t c2_get_be64(const uint8_t *p)
 #endif
     return v;
 }
+
+/* ---- big-endian stores, for packet builders ---- */
+static inline uint8_t *c2_put_be16(uint8_t *p, uint16_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap16(v);
+#endif
+    __builtin_memcpy(p, &v, 2);
+    return p + 2;
+}
+static inline uint8_t *c2_put_be32(uint8_t *p, uint32_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    __builtin_memcpy(p, &v, 4);
+    return p + 4;
+}
+static inline uint8_t *c2_put_be64(uint8_t *p, uint64_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    __builtin_memcpy(p, &v, 8);
+    return p + 8;
+}
+
+/* ---- lines of untrusted text files, in bounded memory ----
+ * A reader of a FILE or a memory buffer that hands out one line at a time
+ * (NUL-terminated, "\r\n" or "\n" removed, a UTF-8 BOM on line 1 removed).
+ * A line longer than max_line is cut there and flagged too_long, and the
+ * rest of it is read past, never held: a multi-gigabyte line costs no
+ * memory.  A line may hold NUL bytes (len says where it really ends).
+ * (src/import keeps its own in-place reader: it hands lines out without a
+ * copy and leaves "\r" and BOM handling to its format handlers.) */
+#define C2_LINES_CHUNK 65536
+
+typedef struct c2_lines {
+    char     *line;                 /* the current line, max_line + 1 bytes */
+    size_t    len;                  /* its length ("\r\n" removed) */
+    uint64_t  lineno;               /* its 1-based number */
+    int       too_long;             /* it was longer than max_line: cut */
+    /* private */
+    FILE          *f;               /* NULL: reading mem */
+    const uint8_t *mem, *chunk;
+    size_t         mem_len, clen, cpos, max_line;
+    int            eof;
+    uint8_t        buf[C2_LINES_CHUNK];
+} c2_lines;
+
+/* Allocate a reader of f, or of mem[0..mem_len) when f is NULL; NULL when
+ * out of memory.  Free with c2_lines_free. */
+c2_lines *c2_lines_new(FILE *f, const void *mem, size_t mem_len, size_t max_line);
+/* Next line: 1, 0 at the end of input, -1 on a read error (err). */
+int  c2_lines_next(c2_lines *r, c2_err *err);
+void c2_lines_free(c2_lines *r);
 
 #endif
