@@ -255,6 +255,10 @@ static void connect_to(sim *s, sim_chunk *c, const sim_bot *b, int family, int r
     long k = pick_server(s, family, role, t, r);
     if (k < 0)
         return;
+    /* sim_emit_connection draws the packets of a connection that has a
+     * sampled packet; most of these short ones have none */
+    if (rng_unit(r) >= -expm1((double)(n_up + n_down) * log1p(-s->p)))
+        return;
     const sim_server *sv = &s->fam[family].srv[k];
     flow_addr me;
     sim_sub_v4(s, b->sub, &me);

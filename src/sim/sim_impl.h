@@ -259,7 +259,9 @@ flow_record *sim_emit(const sim *s, sim_chunk *c, uint32_t sub, int outbound,
                       uint16_t sub_port, uint16_t far_port, uint8_t proto);
 uint16_t sim_ephemeral_port(rng *r);
 /* One connection's sampled packets (k_dir of n_dir per direction) spread
- * over [t0, t0 + dur], cut into records by the router's timeouts. */
+ * over [t0, t0 + dur], cut into records by the router's timeouts.  The
+ * connection is taken to have at least one sampled packet (the benign
+ * process is already thinned to those); others must draw that first. */
 void sim_emit_connection(const sim *s, sim_chunk *c, rng *r, uint32_t sub,
                          const flow_addr *sub_addr, const flow_addr *far,
                          uint16_t sub_port, uint16_t far_port, uint8_t proto,
