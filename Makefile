@@ -6,6 +6,7 @@
 #   make bench-query  only bench/query.sh (c2flow query against nfdump)
 #   make bench-collect  only bench/collect.sh (c2flow collect against nfcapd)
 #   make bench-simulate  only bench/simulate.sh (one day of a 1 M-subscriber ISP)
+#   make bench-detect  only bench/detect.sh (graph detection over 7 days of a 1 M-subscriber ISP)
 #   make fuzz     build the libFuzzer targets and grow the corpus (FUZZ_SECONDS each)
 #   make install  install (PREFIX=/usr/local, DESTDIR honoured)
 PREFIX ?= /usr/local
@@ -13,7 +14,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 CMAKE ?= cmake
 
-.PHONY: all build demo test test-only deps bench bench-query bench-collect bench-simulate fuzz install clean
+.PHONY: all build demo test test-only deps bench bench-query bench-collect bench-simulate bench-detect fuzz install clean
 
 all: build
 
@@ -37,13 +38,16 @@ test-only:
 	  ctest --output-on-failure -j $(JOBS)
 
 bench: deps build
-	@bench/store.sh && bench/query.sh && bench/collect.sh && bench/simulate.sh
+	@bench/store.sh && bench/query.sh && bench/collect.sh && bench/simulate.sh && bench/detect.sh
 
 bench-collect: deps build
 	@bench/collect.sh
 
 bench-simulate: deps build
 	@bench/simulate.sh
+
+bench-detect: deps build
+	@bench/detect.sh
 
 bench-query: deps build
 	@bench/query.sh

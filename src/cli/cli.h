@@ -22,6 +22,7 @@ int cmd_check(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
 
 /* "c2flow CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

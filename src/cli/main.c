@@ -22,6 +22,7 @@ static const subcommand subcommands[] = {
     {"check", cmd_check, "verify every segment of a store"},
     {"simulate", cmd_simulate, "simulate an ISP with botnets: records, truth and feed"},
     {"synth", cmd_synth, "write synthetic flow records (demo, benchmarks)"},
+    {"detect", cmd_detect, "find C2 servers in the stored flows (graph mining)"},
     {"eval", cmd_eval, "score a C2 list against a simulation's truth file"},
 };
 

@@ -23,6 +23,7 @@
  * holds the defaults.
  */
 #include "config/config.h"
+#include "ipset/ipset.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -286,6 +287,102 @@ static int set_sampling_exporter(c2_config *cfg, const char *value, c2_err *err)
     return 0;
 }
 
+/* ---- [detect] ---- */
+
+static int set_detect_internal(c2_config *cfg, const char *value, c2_err *err)
+{
+    char b[SHOWN_VALUE_MAX + 4], item[256];
+    const char *p = value;
+    char *dst = cfg->detect.internal;
+    size_t used = strlen(dst);
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        const char *next = p[n] ? p + n + 1 : p + n;
+        while (n && isspace((unsigned char)p[n - 1])) n--;
+        while (n && isspace((unsigned char)*p)) { p++; n--; }
+        if (n) {
+            flow_addr a;
+            unsigned len;
+            if (n >= sizeof item)
+                return c2_fail(err, "prefix too long: '%s'", shown(p, b, sizeof b));
+            memcpy(item, p, n);
+            item[n] = '\0';
+            if (ipset_parse(item, &a, &len, err) != 0) return -1;
+            if (used + n + 2 > sizeof cfg->detect.internal)
+                return c2_fail(err, "more prefixes than fit; use internal_file");
+            if (used) dst[used++] = ',';
+            memcpy(dst + used, item, n + 1);
+            used += n;
+        }
+        p = next;
+    }
+    return 0;
+}
+
+static int add_file(config_files *f, const char *value, c2_err *err)
+{
+    char b[SHOWN_VALUE_MAX + 4];
+    if (!value[0] || strlen(value) >= CONFIG_PATH_LEN)
+        return c2_fail(err, "expected a file name, got '%s'", shown(value, b, sizeof b));
+    if (f->n == CONFIG_MAX_FILES)
+        return c2_fail(err, "more than %d files", CONFIG_MAX_FILES);
+    strcpy(f->path[f->n++], value);
+    return 0;
+}
+
+static int set_detect_internal_file(c2_config *cfg, const char *value, c2_err *err)
+{
+    return add_file(&cfg->detect.internal_files, value, err);
+}
+
+static int set_detect_allowlist(c2_config *cfg, const char *value, c2_err *err)
+{
+    return add_file(&cfg->detect.allowlists, value, err);
+}
+
+static int set_detect_intel(c2_config *cfg, const char *value, c2_err *err)
+{
+    return add_file(&cfg->detect.intel, value, err);
+}
+
+static int set_detect_summaries(c2_config *cfg, const char *value, c2_err *err)
+{
+    char b[SHOWN_VALUE_MAX + 4];
+    if (!value[0] || strlen(value) >= sizeof cfg->detect.summaries)
+        return c2_fail(err, "expected a directory, got '%s'", shown(value, b, sizeof b));
+    strcpy(cfg->detect.summaries, value);
+    return 0;
+}
+
+static int set_detect_threads(c2_config *cfg, const char *value, c2_err *err)
+{
+    uint64_t v;
+    if (parse_bounded(value, 0, 64, &v, err) != 0) return -1;
+    cfg->detect.threads = (unsigned)v;
+    return 0;
+}
+
+static int set_detect_param(c2_config *cfg, const char *key, const char *value, c2_err *err)
+{
+    int known;
+    return detect_params_set(&cfg->detect.params, key, value, &known, err);
+}
+
+#define DETECT_PARAM(k)                                                         \
+    static int set_detect_##k(c2_config *cfg, const char *value, c2_err *err)  \
+    { return set_detect_param(cfg, #k, value, err); }
+DETECT_PARAM(scan_min_samples)
+DETECT_PARAM(scan_pps)
+DETECT_PARAM(scan_fresh)
+DETECT_PARAM(scan_port_share)
+DETECT_PARAM(scan_packet_bytes)
+DETECT_PARAM(burst_pps)
+DETECT_PARAM(burst_hosts)
+DETECT_PARAM(rare_share)
+DETECT_PARAM(rare_min)
+DETECT_PARAM(min_infected)
+DETECT_PARAM(min_score)
+
 static const option_desc options[] = {
     {"store", "dir", set_store_dir, 0},
     {"store", "slice", set_store_slice, 0},
@@ -302,6 +399,23 @@ static const option_desc options[] = {
     {"collect", "seal_after", set_collect_seal_after, 0},
     {"collect", "apply_sampling", set_collect_apply_sampling, 0},
     {"sampling", "exporter", set_sampling_exporter, 1},
+    {"detect", "internal", set_detect_internal, 1},
+    {"detect", "internal_file", set_detect_internal_file, 1},
+    {"detect", "allowlist", set_detect_allowlist, 1},
+    {"detect", "intel", set_detect_intel, 1},
+    {"detect", "summaries", set_detect_summaries, 0},
+    {"detect", "threads", set_detect_threads, 0},
+    {"detect", "scan_min_samples", set_detect_scan_min_samples, 0},
+    {"detect", "scan_pps", set_detect_scan_pps, 0},
+    {"detect", "scan_fresh", set_detect_scan_fresh, 0},
+    {"detect", "scan_port_share", set_detect_scan_port_share, 0},
+    {"detect", "scan_packet_bytes", set_detect_scan_packet_bytes, 0},
+    {"detect", "burst_pps", set_detect_burst_pps, 0},
+    {"detect", "burst_hosts", set_detect_burst_hosts, 0},
+    {"detect", "rare_share", set_detect_rare_share, 0},
+    {"detect", "rare_min", set_detect_rare_min, 0},
+    {"detect", "min_infected", set_detect_min_infected, 0},
+    {"detect", "min_score", set_detect_min_score, 0},
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
@@ -343,6 +457,7 @@ void config_default(c2_config *cfg)
     cfg->collect.log_interval_ms = 60000;
     cfg->collect.seal_after_ms = 60000;
     cfg->collect.apply_sampling = 1;
+    detect_params_default(&cfg->detect.params);
 }
 
 int config_set(c2_config *cfg, const char *section, const char *key,

@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "detect/detect.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -42,6 +43,26 @@ typedef struct config_collect {
     config_sampling sampling[CONFIG_MAX_SAMPLING];
 } config_collect;
 
+/* [detect]: C2 detection. */
+#define CONFIG_MAX_FILES 8
+#define CONFIG_PATH_LEN 1024
+#define CONFIG_INTERNAL_LEN 8192
+typedef struct config_files {           /* a repeatable key naming files */
+    size_t n;
+    char   path[CONFIG_MAX_FILES][CONFIG_PATH_LEN];
+} config_files;
+
+typedef struct config_detect {
+    char          internal[CONFIG_INTERNAL_LEN]; /* prefixes, comma-separated
+                                           (every internal line, checked) */
+    config_files  internal_files;       /* files of prefixes */
+    config_files  allowlists;           /* files of addresses never listed */
+    config_files  intel;                /* threat-intelligence files */
+    char          summaries[CONFIG_PATH_LEN]; /* "" = STORE/summaries */
+    unsigned      threads;              /* days read at once; 0 = per CPU */
+    detect_params params;               /* the thresholds */
+} config_detect;
+
 typedef struct c2_config {
     char          path[PATH_MAX];       /* file loaded; "" = defaults only */
     char          store_dir[PATH_MAX];  /* [store] dir; "" = not set */
@@ -49,6 +70,7 @@ typedef struct c2_config {
     uint64_t      query_memory;         /* [query] memory: bytes an aggregation
                                            may hold before spilling; 1 GiB */
     config_collect collect;             /* [collect] and [sampling] */
+    config_detect  detect;              /* [detect] */
 } c2_config;
 
 /* Defaults only (no file). */

@@ -843,6 +843,18 @@ void ipset_contains_batch(const ipset *s, const flow_addr *a, size_t n, uint8_t 
 size_t ipset_entries(const ipset *s) { return s->entries; }
 size_t ipset_ranges(const ipset *s) { return s->s4.n + s->s6.n; }
 
+uint64_t ipset_fingerprint(const ipset *s)
+{
+    uint64_t h = c2_mix64(s->s4.n ^ (uint64_t)s->s6.n << 32);
+    for (size_t i = 0; i < s->s4.n; i++)
+        h = c2_mix64(h ^ ((uint64_t)s->s4.v[i].lo << 32 | s->s4.v[i].hi));
+    for (size_t i = 0; i < s->s6.n; i++) {
+        const r6 *r = &s->s6.v[i];
+        h = c2_mix64(c2_mix64(c2_mix64(c2_mix64(h ^ r->lo.h) ^ r->lo.l) ^ r->hi.h) ^ r->hi.l);
+    }
+    return h;
+}
+
 size_t ipset_bytes(const ipset *s)
 {
     const side4 *d4 = &s->s4;

@@ -56,6 +56,10 @@ void   ipset_contains_batch(const ipset *s, const flow_addr *a, size_t n,
  * an IPv6 prefix that covers ::ffff:0:0/96, such as ::/0, counts in both). */
 size_t ipset_entries(const ipset *s);
 size_t ipset_ranges(const ipset *s);
+/* A hash of the built set: equal sets (however they were written) give
+ * equal fingerprints, so a result computed from a set can be checked for
+ * still being valid. */
+uint64_t ipset_fingerprint(const ipset *s);
 /* Bytes of memory the set holds now (staging and built tables). */
 size_t ipset_bytes(const ipset *s);
 /* Smallest and largest address in the set, for pruning by a store zone:

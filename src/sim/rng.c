@@ -6,11 +6,11 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "util/util.h"
+
 uint64_t rng_mix64(uint64_t z)
 {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return c2_mix64(z);
 }
 
 static uint64_t splitmix64(uint64_t *x)

@@ -172,4 +172,23 @@ c2_lines *c2_lines_new(FILE *f, const void *mem, size_t mem_len, size_t max_line
 int  c2_lines_next(c2_lines *r, c2_err *err);
 void c2_lines_free(c2_lines *r);
 
+/* A 64-bit finaliser (splitmix64's): a well-mixed hash of one word, for
+ * hash tables and for deterministic "random" choices derived from ids. */
+static inline uint64_t c2_mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* ---- files ---- */
+/* mkdir -p. */
+int c2_mkdir_p(const char *path, c2_err *err);
+/* Write the whole of path under a temporary name in its directory, fsync
+ * and rename: a reader sees the old file or the new one, never half. */
+int c2_file_replace(const char *path, const void *buf, size_t len, c2_err *err);
+/* The whole file, at most max bytes: 1 with *buf (malloc'ed) and *len,
+ * 0 when it does not exist, -1 on error. */
+int c2_file_read(const char *path, size_t max, uint8_t **buf, size_t *len, c2_err *err);
+
 #endif

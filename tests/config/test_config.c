@@ -49,6 +49,15 @@ static void assert_defaults(const c2_config *cfg)
     assert_int_equal(cfg->collect.seal_after_ms, 60000);
     assert_int_equal(cfg->collect.apply_sampling, 1);
     assert_int_equal(cfg->collect.nsampling, 0);
+    detect_params dp;
+    memset(&dp, 0, sizeof dp);          /* the padding too: compared as bytes */
+    detect_params_default(&dp);
+    assert_memory_equal(&cfg->detect.params, &dp, sizeof dp);
+    assert_string_equal(cfg->detect.internal, "");
+    assert_string_equal(cfg->detect.summaries, "");
+    assert_int_equal(cfg->detect.intel.n + cfg->detect.allowlists.n +
+                     cfg->detect.internal_files.n, 0);
+    assert_int_equal(cfg->detect.threads, 0);
 }
 
 /* Load text that must fail, and check the message is exactly `want`. */
@@ -436,13 +445,22 @@ static void test_shipped_file_is_defaults(void **state)
         len += l;
     }
     fclose(f);
-    assert_int_equal(options, 15);
+    assert_int_equal(options, 15 + 17);
     if (config_load_buffer(text, len, "uncommented", &cfg, &err) != 0)
         fail_msg("%s", err.msg);
     assert_string_equal(cfg.store_dir, "/var/lib/c2flow/store");
     cfg.store_dir[0] = '\0';
     assert_int_equal(cfg.collect.nsampling, 1);     /* the example line */
     cfg.collect.nsampling = 0;
+    /* the [detect] example lines name files and prefixes; its thresholds
+     * are the defaults */
+    assert_string_equal(cfg.detect.internal, "100.64.0.0/10,2001:db8::/32");
+    assert_int_equal(cfg.detect.intel.n, 1);
+    assert_int_equal(cfg.detect.allowlists.n, 1);
+    assert_int_equal(cfg.detect.internal_files.n, 1);
+    detect_params dp = cfg.detect.params;
+    memset(&cfg.detect, 0, sizeof cfg.detect);
+    cfg.detect.params = dp;
     assert_defaults(&cfg);
 }
 
@@ -533,12 +551,60 @@ static void test_query_memory(void **state)
                  "t.conf:2: memory: bad size '10X' (expected e.g. 512M, 1G, 65536)");
 }
 
+static void test_detect(void **state)
+{
+    (void)state;
+    c2_config cfg;
+    c2_err err;
+    const char *text =
+        "[detect]\n"
+        "internal = 100.64.0.0/10, 2001:db8::/32\n"
+        "internal = 192.0.2.0/24\n"
+        "internal_file = /etc/c2flow/customers.txt\n"
+        "allowlist = /etc/c2flow/resolvers.txt\n"
+        "allowlist = /etc/c2flow/cdn.txt\n"
+        "intel = /var/lib/c2flow/feodo.csv\n"
+        "summaries = /var/lib/c2flow/summaries\n"
+        "threads = 2\n"
+        "scan_pps = 2.5\n"
+        "min_infected = 4\n";
+    if (load(text, &cfg, &err) != 0) fail_msg("%s", err.msg);
+    assert_string_equal(cfg.detect.internal, "100.64.0.0/10,2001:db8::/32,192.0.2.0/24");
+    assert_int_equal(cfg.detect.internal_files.n, 1);
+    assert_int_equal(cfg.detect.allowlists.n, 2);
+    assert_string_equal(cfg.detect.allowlists.path[1], "/etc/c2flow/cdn.txt");
+    assert_string_equal(cfg.detect.intel.path[0], "/var/lib/c2flow/feodo.csv");
+    assert_string_equal(cfg.detect.summaries, "/var/lib/c2flow/summaries");
+    assert_int_equal(cfg.detect.threads, 2);
+    assert_true(cfg.detect.params.scan_pps == 2.5);
+    assert_int_equal(cfg.detect.params.min_infected, 4);
+    assert_int_equal(cfg.detect.params.scan_min_samples, 20);     /* untouched */
+
+    /* thresholds from the command line, checked as in the file */
+    assert_int_equal(config_set(&cfg, "detect", "min_score", "70", &err), 0);
+    assert_true(cfg.detect.params.min_score == 70);
+    assert_int_equal(config_set(&cfg, "detect", "min_score", "101", &err), -1);
+    assert_int_equal(config_set(&cfg, "detect", "burst_hosts", "2.5", &err), -1);
+    assert_non_null(strstr(err.msg, "whole number"));
+    assert_int_equal(config_set(&cfg, "detect", "rare_share", "x", &err), -1);
+
+    expect_error("[detect]\ninternal = 100.64.0.0/33\n",
+                 "t.conf:2: internal: bad address '100.64.0.0/33': prefix length above 32");
+    expect_error("[detect]\nscan_fresh = 1.5\n",
+                 "t.conf:2: scan_fresh: expected a number from 0 to 1, got '1.5'");
+    expect_error("[detect]\nthreads = 100\n",
+                 "t.conf:2: threads: expected an integer from 0 to 64, got '100'");
+    expect_error("[detect]\nscan_pps = 1\nscan_pps = 2\n",
+                 "t.conf:3: [detect] scan_pps is set twice (first on line 2)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_query_memory),
         cmocka_unit_test(test_collect),
+        cmocka_unit_test(test_detect),
         cmocka_unit_test(test_empty_text_is_defaults),
         cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_syntax_variants),

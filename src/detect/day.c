@@ -1,0 +1,582 @@
+/*
+ * day.c: one day of flows read into a day summary (detect_impl.h).
+ *
+ * Pass 1 reads every record of the day once and keeps, per server, counts
+ * and a sketch of its customer clients; per customer host only what hints
+ * at infection (SYN-only probes, contact with known bad servers, bins in
+ * which it sent fast); and a sketch of all active hosts.  Hosts whose hints
+ * pass half the infection thresholds are the day's suspects.  Pass 2 reads
+ * the day again, decoding only the address columns of rows that are not
+ * theirs, and records the suspects' edges (host, server) and how many
+ * packets each sent to each server in each 5-minute bin, from which
+ * synchronised floods are found.  Servers seen only as the target of one
+ * probe (the bulk of a scanner's traffic) are dropped at the end.
+ *
+ * Records are oriented first: the side inside the customer space is the
+ * host, the other the server (its port the service port).  Records with
+ * both or neither side inside are not looked at, nor SYN-only records from
+ * outside (connection attempts to the host, whose "server" would be a
+ * client's ephemeral port).
+ */
+#include "detect/detect_impl.h"
+
+#include <stdlib.h>
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+#define CMS_ROWS 3
+#define HEAVY_BIN_MS 300000     /* suspicion of flooding: per 5 minutes */
+#define PASS1_FIELDS (FLOW_BIT(FLOW_START) | FLOW_BIT(FLOW_SRC_ADDR) |            \
+                      FLOW_BIT(FLOW_DST_ADDR) | FLOW_BIT(FLOW_SRC_PORT) |         \
+                      FLOW_BIT(FLOW_DST_PORT) | FLOW_BIT(FLOW_PROTO) |            \
+                      FLOW_BIT(FLOW_TCP_FLAGS) | FLOW_BIT(FLOW_PACKETS) |         \
+                      FLOW_BIT(FLOW_BYTES) | FLOW_BIT(FLOW_SAMPLING))
+
+typedef struct burst_cell {      /* packets of a suspect to a server in a bin */
+    uint32_t host, dest;
+    int64_t  bin;
+    uint64_t packets;
+} burst_cell;
+
+typedef struct heavy_key {       /* (host, server, bin) that crossed B->heavy */
+    uint64_t  hash, sampling;
+    flow_addr host;
+} heavy_key;
+
+typedef struct builder {
+    dday               *d;
+    const detect_input *in;
+    dtab                host_ix, dest_ix, edge_ix, cell_ix;
+    uint32_t           *cms;         /* in, then out: CMS_ROWS rows of cms_mask + 1 */
+    size_t              cms_mask;
+    uint64_t            heavy;       /* packets to one server in 5 min that make
+                                        a host heavy: 2 minutes at burst_pps */
+    uint64_t            flood;       /* packets in a burst bin that flood */
+    uint8_t            *probe;       /* per dest: only ever one probe (pass 2) */
+    uint64_t           *bloom;       /* suspects' address hashes (pass 2) */
+    uint32_t            bloom_mask;
+    heavy_key          *crossed;
+    uint32_t            n_crossed, cap_crossed;
+    burst_cell         *cell;
+    uint32_t            n_cell, cap_cell;
+    uint8_t            *s_in, *d_in; /* per row of the batch: inside? */
+    uint64_t           *dest_h;      /* per row (pass 1): hash of its server key, */
+    uint64_t           *cms_h;       /* ... of its count-min key, */
+    uint32_t           *host_h;      /* ... of its host (0: row not looked at) */
+    size_t              cap_rows;
+} builder;
+
+typedef struct oriented {
+    const flow_addr *host, *server;
+    uint16_t port;
+    uint8_t  proto, out;         /* out: the host sent it */
+} oriented;
+
+static int rows_room(builder *B, size_t n)
+{
+    if (n <= B->cap_rows) return 0;
+    free(B->s_in);
+    free(B->d_in);
+    free(B->dest_h);
+    free(B->cms_h);
+    free(B->host_h);
+    B->s_in = malloc(n);
+    B->d_in = malloc(n);
+    B->dest_h = malloc(n * sizeof *B->dest_h);
+    B->cms_h = malloc(n * sizeof *B->cms_h);
+    B->host_h = malloc(n * sizeof *B->host_h);
+    B->cap_rows = B->s_in && B->d_in && B->dest_h && B->cms_h && B->host_h ? n : 0;
+    return B->cap_rows ? 0 : -1;
+}
+
+/* Which side is the customer's; 0 when the record is not looked at. */
+static int orient(const flow_batch *b, size_t i, const builder *B, oriented *o)
+{
+    if (B->s_in[i] == B->d_in[i]) return 0;
+    o->out = B->s_in[i];
+    o->host = o->out ? &b->src_addr[i] : &b->dst_addr[i];
+    o->server = o->out ? &b->dst_addr[i] : &b->src_addr[i];
+    o->proto = b->proto[i];
+    o->port = o->out ? b->dst_port[i] : b->src_port[i];
+    if (o->proto == 1 || o->proto == 58) o->port = 0;
+    if (!o->out && (b->tcp_flags[i] & (TCP_SYN | TCP_ACK)) == TCP_SYN && o->proto == 6)
+        return 0;
+    return 1;
+}
+
+static int syn_only(const flow_batch *b, size_t i)
+{
+    return b->proto[i] == 6 &&
+           (b->tcp_flags[i] & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN;
+}
+
+static uint32_t samples(const flow_batch *b, size_t i)
+{
+    uint32_t n = b->sampling[i] ? b->sampling[i] : 1;
+    uint64_t s = b->packets[i] / n;
+    return s ? (s > UINT32_MAX ? UINT32_MAX : (uint32_t)s) : 1;
+}
+
+static dd_host *host_get(builder *B, const flow_addr *a)
+{
+    dday *d = B->d;
+    dkey k = dkey_addr(a);
+    int is_new;
+    uint32_t *v = dtab_put(&B->host_ix, &k, d->n_host, &is_new);
+    if (!v) return NULL;
+    if (is_new) {
+        if (detect_grow((void **)&d->host, &d->cap_host, d->n_host + 1, sizeof *d->host) < 0)
+            return NULL;
+        dd_host *h = &d->host[d->n_host++];
+        h->addr = *a;
+        h->syn_first = INT64_MAX;
+        h->syn_last = INT64_MIN;
+    }
+    return &d->host[*v];
+}
+
+static dd_dest *dest_get(builder *B, const oriented *o, uint64_t hash, int *is_new)
+{
+    dday *d = B->d;
+    dkey k = dkey_server(o->server, o->port, o->proto);
+    uint32_t *v = dtab_put_hashed(&B->dest_ix, &k, hash, d->n_dest, is_new);
+    if (!v) return NULL;
+    if (*is_new) {
+        if (detect_grow((void **)&d->dest, &d->cap_dest, d->n_dest + 1, sizeof *d->dest) < 0)
+            return NULL;
+        dd_dest *s = &d->dest[d->n_dest++];
+        s->ip = *o->server;
+        s->port = o->port;
+        s->proto = o->proto;
+        s->first = INT64_MAX;
+        s->last = INT64_MIN;
+        if (B->in->intel && intel_match(B->in->intel, o->server, o->port, o->proto, d->to - 1))
+            s->flags |= DEST_INTEL;
+    }
+    return &d->dest[*v];
+}
+
+static void port_count(dd_host *h, uint16_t port)
+{
+    for (int j = 0; j < 3; j++)
+        if (h->port_n[j] && h->port[j] == port) { h->port_n[j]++; return; }
+    for (int j = 0; j < 3; j++)
+        if (!h->port_n[j]) { h->port[j] = port; h->port_n[j] = 1; return; }
+    for (int j = 0; j < 3; j++) h->port_n[j]--;
+}
+
+/* Count-min over (host, server address, 5-minute bin) of sampled packets,
+ * one table per direction: is the host sending fast to one server that
+ * hardly answers?  Large downloads make fast senders of acknowledgements,
+ * but their server sends more than it gets; a flooded target does not.
+ * Counting samples, not packets, keeps the noise of other keys in a
+ * counter to a few samples. */
+static uint64_t cms_add(builder *B, int out, uint64_t h, uint64_t add)
+{
+    uint64_t least = UINT64_MAX;
+    uint32_t *table = B->cms + (size_t)out * CMS_ROWS * (B->cms_mask + 1);
+    for (int r = 0; r < CMS_ROWS; r++) {
+        uint32_t *c = &table[r * (B->cms_mask + 1) + ((h >> (21 * r)) & B->cms_mask)];
+        uint64_t v = *c + add;
+        *c = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+        if (*c < least) least = *c;
+    }
+    return least;
+}
+
+/* Note the key when the host's packets to the server cross the threshold;
+ * whether the server answered is known only after the whole day. */
+static uint64_t cms_hash(uint32_t hh, const flow_addr *server, int64_t t)
+{
+    dkey k = dkey_ints((uint64_t)hh << 32 | detect_addr_hash(server),
+                       (uint64_t)(t / HEAVY_BIN_MS));
+    return dkey_hash(&k);
+}
+
+static void cms_prefetch(const builder *B, int out, uint64_t h)
+{
+    const uint32_t *table = B->cms + (size_t)out * CMS_ROWS * (B->cms_mask + 1);
+    for (int r = 0; r < CMS_ROWS; r++)
+        __builtin_prefetch(&table[r * (B->cms_mask + 1) + ((h >> (21 * r)) & B->cms_mask)]);
+}
+
+static int cms_count(builder *B, const oriented *o, uint64_t h, uint64_t packets,
+                     uint32_t sampling)
+{
+    uint64_t n = sampling ? sampling : 1, add = packets / n ? packets / n : 1;
+    uint64_t sent = cms_add(B, o->out, h, add);
+    if (!o->out || sent * n < B->heavy || (sent - add) * n >= B->heavy) return 0;
+    if (detect_grow((void **)&B->crossed, &B->cap_crossed, B->n_crossed + 1,
+                    sizeof *B->crossed) < 0)
+        return -1;
+    B->crossed[B->n_crossed++] = (heavy_key){h, n, *o->host};
+    return 0;
+}
+
+/* The hosts whose crossing stands at the end of the day. */
+static int mark_heavy(builder *B)
+{
+    for (uint32_t i = 0; i < B->n_crossed; i++) {
+        const heavy_key *c = &B->crossed[i];
+        uint64_t sent = cms_add(B, 1, c->hash, 0), got = cms_add(B, 0, c->hash, 0);
+        if (sent * c->sampling < B->heavy || got * 2 > sent) continue;
+        dd_host *h = host_get(B, &c->host);
+        if (!h) return -1;
+        h->heavy = 1;
+    }
+    return 0;
+}
+
+/* The hashes of a batch's rows first, so that the table slots and counters
+ * of rows a little ahead can be fetched while a row is worked on: the
+ * tables are far larger than the caches, and waiting for memory is most of
+ * the time of pass 1. */
+static void pass1_hashes(builder *B, const flow_batch *b)
+{
+    for (size_t i = 0; i < b->count; i++) {
+        oriented o;
+        if (!orient(b, i, B, &o)) continue;
+        dkey k = dkey_server(o.server, o.port, o.proto);
+        uint32_t hh = detect_addr_hash(o.host);
+        B->host_h[i] = hh;
+        B->dest_h[i] = dkey_hash(&k);
+        B->cms_h[i] = cms_hash(hh, o.server, b->start_ms[i]);
+    }
+}
+
+#define PREFETCH_AHEAD 8
+
+static int pass1_row(builder *B, const flow_batch *b, size_t i)
+{
+    dday *d = B->d;
+    size_t j = i + PREFETCH_AHEAD;
+    if (j < b->count && B->s_in[j] != B->d_in[j]) {
+        dtab_prefetch(&B->dest_ix, B->dest_h[j]);
+        cms_prefetch(B, B->s_in[j], B->cms_h[j]);
+    }
+    oriented o;
+    if (!orient(b, i, B, &o)) return 0;
+    d->oriented++;
+    uint32_t hh = B->host_h[i];
+    int fresh, syn = syn_only(b, i);
+    dd_dest *s = dest_get(B, &o, B->dest_h[i], &fresh);
+    if (!s || dsketch_add(&d->active, hh, DSKETCH_ACTIVE) < 0 ||
+        dsketch_add(&s->clients, hh, DSKETCH_CLIENTS) < 0)
+        return -1;
+    int64_t t = b->start_ms[i];
+    s->flows++;
+    s->syn_flows += syn;
+    s->packets += b->packets[i];
+    s->bytes += b->bytes[i];
+    if (t < s->first) s->first = t;
+    if (t > s->last) s->last = t;
+    int intel = s->flags & DEST_INTEL;
+    int probe = o.out && syn && samples(b, i) <= 2;
+    if (cms_count(B, &o, B->cms_h[i], b->packets[i], b->sampling[i]) < 0) return -1;
+    if (!intel && !probe) return 0;
+    dd_host *h = host_get(B, o.host);
+    if (!h) return -1;
+    h->intel_hits += intel != 0;
+    if (probe) {
+        h->syn_samples++;
+        h->syn_fresh += fresh;
+        h->syn_packets += b->packets[i];
+        h->syn_bytes += b->bytes[i];
+        if (t < h->syn_first) h->syn_first = t;
+        if (t > h->syn_last) h->syn_last = t;
+        port_count(h, o.port);
+    }
+    return 0;
+}
+
+static int scan_day(builder *B, const store_scan_spec *spec,
+                    int (*row)(builder *, const flow_batch *, size_t), c2_err *err)
+{
+    store_scan *sc;
+    flow_batch *b;
+    int rc;
+    if (store_scan_open(B->in->store, spec, &sc, err) != 0) return -1;
+    while ((rc = store_scan_next(sc, &b, err)) != 0) {
+        if (rc < 0) {           /* a damaged block: store_check names it */
+            B->d->damaged++;
+            continue;
+        }
+        if (rows_room(B, b->count) < 0) { rc = -1; break; }
+        ipset_contains_batch(B->in->internal, b->src_addr, b->count, B->s_in);
+        ipset_contains_batch(B->in->internal, b->dst_addr, b->count, B->d_in);
+        if (row == pass1_row) pass1_hashes(B, b);
+        for (size_t i = 0; i < b->count; i++)
+            if (row(B, b, i) < 0) { rc = -2; break; }
+        if (rc == -2) break;
+        if (row == pass1_row) B->d->records += b->count;
+    }
+    store_scan_close(sc);
+    if (rc == -1 && !err->msg[0]) c2_fail(err, "out of memory");
+    if (rc == -2) c2_fail(err, "out of memory");
+    return rc < 0 ? -1 : 0;
+}
+
+int dday_suspect(const dd_host *h, const detect_params *p)
+{
+    uint32_t half = p->scan_min_samples / 2 > 2 ? p->scan_min_samples / 2 : 2;
+    return h->syn_samples >= half || h->intel_hits || h->heavy || h->bursts;
+}
+
+/* ---- pass 2: the suspects' edges and bins ---- */
+
+/* A bit per hash of the suspects' addresses, so that pass 2 drops most
+ * rows with two bit tests instead of two set lookups. */
+static int suspect_bits(builder *B)
+{
+    uint32_t bits = 1u << 16;
+    while (bits < 16ull * B->d->n_host && bits < (1u << 30)) bits *= 2;
+    B->bloom = calloc(bits / 64, sizeof *B->bloom);
+    if (!B->bloom) return -1;
+    B->bloom_mask = bits - 1;
+    for (uint32_t i = 0; i < B->d->n_host; i++) {
+        if (!dday_suspect(&B->d->host[i], &B->in->params)) continue;
+        uint32_t h = detect_addr_hash(&B->d->host[i].addr) & B->bloom_mask;
+        B->bloom[h / 64] |= 1ull << (h % 64);
+    }
+    return 0;
+}
+
+static int maybe_suspect(const builder *B, const flow_addr *a)
+{
+    uint32_t h = detect_addr_hash(a) & B->bloom_mask;
+    return (B->bloom[h / 64] >> (h % 64)) & 1;
+}
+
+static int is_suspect(const builder *B, const flow_addr *a)
+{
+    if (!maybe_suspect(B, a) || !ipset_contains(B->in->internal, a)) return 0;
+    dkey k = dkey_addr(a);
+    const uint32_t *v = dtab_get(&B->host_ix, &k);
+    return v && dday_suspect(&B->d->host[*v], &B->in->params);
+}
+
+static void suspects_only(const flow_batch *b, uint8_t *keep, void *arg)
+{
+    const builder *B = arg;
+    for (size_t i = 0; i < b->count; i++)
+        keep[i] = is_suspect(B, &b->src_addr[i]) || is_suspect(B, &b->dst_addr[i]);
+}
+
+static int add_edge(builder *B, uint32_t host, uint32_t dest, const flow_batch *b, size_t i)
+{
+    dday *d = B->d;
+    dkey k = dkey_ints((uint64_t)host << 32 | dest, 0);
+    int is_new;
+    uint32_t *v = dtab_put(&B->edge_ix, &k, d->n_edge, &is_new);
+    if (!v) return -1;
+    if (is_new) {
+        if (detect_grow((void **)&d->edge, &d->cap_edge, d->n_edge + 1, sizeof *d->edge) < 0)
+            return -1;
+        dd_edge *e = &d->edge[d->n_edge++];
+        e->host = host;
+        e->dest = dest;
+        e->first = INT64_MAX;
+        e->last = INT64_MIN;
+    }
+    dd_edge *e = &d->edge[*v];
+    e->flows++;
+    e->packets += b->packets[i];
+    if (b->start_ms[i] < e->first) e->first = b->start_ms[i];
+    if (b->start_ms[i] > e->last) e->last = b->start_ms[i];
+    return 0;
+}
+
+static int add_cell(builder *B, uint32_t host, uint32_t dest, int64_t bin, uint64_t packets)
+{
+    dkey k = dkey_ints((uint64_t)host << 32 | dest, (uint64_t)bin);
+    int is_new;
+    uint32_t *v = dtab_put(&B->cell_ix, &k, B->n_cell, &is_new);
+    if (!v) return -1;
+    if (is_new) {
+        if (detect_grow((void **)&B->cell, &B->cap_cell, B->n_cell + 1, sizeof *B->cell) < 0)
+            return -1;
+        B->cell[B->n_cell++] = (burst_cell){host, dest, bin, 0};
+    }
+    B->cell[*v].packets += packets;
+    return 0;
+}
+
+static int pass2_row(builder *B, const flow_batch *b, size_t i)
+{
+    oriented o;
+    if (!orient(b, i, B, &o)) return 0;
+    dkey hk = dkey_addr(o.host), sk = dkey_server(o.server, o.port, o.proto);
+    const uint32_t *hv = dtab_get(&B->host_ix, &hk), *sv = dtab_get(&B->dest_ix, &sk);
+    if (!hv || !sv || !dday_suspect(&B->d->host[*hv], &B->in->params) || B->probe[*sv])
+        return 0;           /* the other side was the suspect, or a lone probe */
+    if (add_edge(B, *hv, *sv, b, i) < 0) return -1;
+    if (o.out && add_cell(B, *hv, *sv, b->start_ms[i] / BURST_BIN_MS, b->packets[i]) < 0)
+        return -1;
+    return 0;
+}
+
+/* ---- the end of the day ---- */
+
+/* A minute in which burst_hosts or more suspects each sent a server at
+ * least burst_pps, and that server has few other clients, is a flood. */
+static int find_bursts(builder *B)
+{
+    dday *d = B->d;
+    dtab count = {0};
+    uint32_t *n = NULL, n_n = 0, cap_n = 0;
+    int rc = 0;
+    for (uint32_t pass = 0; pass < 2 && rc == 0; pass++) {
+        for (uint32_t i = 0; i < B->n_cell; i++) {
+            const burst_cell *c = &B->cell[i];
+            if (c->packets < B->flood) continue;
+            dkey k = dkey_ints((uint64_t)c->dest << 32, (uint64_t)c->bin);
+            int is_new;
+            uint32_t *v = dtab_put(&count, &k, n_n, &is_new);
+            if (!v || (is_new && detect_grow((void **)&n, &cap_n, n_n + 1, sizeof *n) < 0)) {
+                rc = -1;
+                break;
+            }
+            if (is_new) n_n++;
+            if (pass == 0) { n[*v]++; continue; }
+            dd_dest *s = &d->dest[c->dest];
+            double clients = dsketch_estimate(&s->clients, DSKETCH_CLIENTS);
+            if (n[*v] >= B->in->params.burst_hosts && clients <= 2.0 * n[*v]) {
+                s->flags |= DEST_BURST;
+                d->host[c->host].bursts++;
+            }
+        }
+    }
+    dtab_free(&count);
+    free(n);
+    return rc;
+}
+
+/* Drop lone probes' servers and non-suspect hosts; renumber the edges. */
+static int compact(builder *B)
+{
+    dday *d = B->d;
+    uint32_t *dmap = malloc((d->n_dest + 1) * sizeof *dmap);
+    uint32_t *hmap = malloc((d->n_host + 1) * sizeof *hmap);
+    if (!dmap || !hmap) {
+        free(dmap);
+        free(hmap);
+        return -1;
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < d->n_dest; i++) {
+        if (B->probe[i] && !d->dest[i].flags) {
+            dsketch_free(&d->dest[i].clients);
+            dmap[i] = UINT32_MAX;
+            continue;
+        }
+        dmap[i] = n;
+        d->dest[n++] = d->dest[i];
+    }
+    d->n_dest = n;
+    n = 0;
+    for (uint32_t i = 0; i < d->n_host; i++) {
+        hmap[i] = UINT32_MAX;
+        if (!dday_suspect(&d->host[i], &B->in->params)) continue;
+        hmap[i] = n;
+        d->host[n++] = d->host[i];
+    }
+    d->n_host = n;
+    n = 0;
+    for (uint32_t i = 0; i < d->n_edge; i++) {
+        dd_edge e = d->edge[i];
+        if (dmap[e.dest] == UINT32_MAX || hmap[e.host] == UINT32_MAX) continue;
+        e.dest = dmap[e.dest];
+        e.host = hmap[e.host];
+        d->edge[n++] = e;
+    }
+    d->n_edge = n;
+    free(dmap);
+    free(hmap);
+    return 0;
+}
+
+static void builder_free(builder *B)
+{
+    dtab_free(&B->host_ix);
+    dtab_free(&B->dest_ix);
+    dtab_free(&B->edge_ix);
+    dtab_free(&B->cell_ix);
+    free(B->cms);
+    free(B->probe);
+    free(B->cell);
+    free(B->crossed);
+    free(B->bloom);
+    free(B->s_in);
+    free(B->d_in);
+    free(B->dest_h);
+    free(B->cms_h);
+    free(B->host_h);
+}
+
+/* The count-min tables are sized to the day: about one sample a counter
+ * keeps a false "heavy" host (all three rows over the threshold) rare at
+ * 1-in-10,000 sampling. */
+static int cms_init(builder *B, uint64_t records_hint)
+{
+    size_t w = 1u << 12;
+    while (w < records_hint / 8 && w < (1u << 24)) w *= 2;
+    B->cms = calloc(2 * CMS_ROWS * w, sizeof *B->cms);
+    B->cms_mask = w - 1;
+    return B->cms ? 0 : -1;
+}
+
+int dday_build(dday *d, const detect_input *in, c2_err *err)
+{
+    builder B = {.d = d, .in = in};
+    B.heavy = (uint64_t)(in->params.burst_pps * 120);
+    B.flood = (uint64_t)(in->params.burst_pps * (BURST_BIN_MS / 1000.0));
+    if (B.heavy < 1) B.heavy = 1;
+    if (B.flood < 1) B.flood = 1;
+    store_scan_spec spec = {.from_ms = d->from, .to_ms = d->to, .fields = PASS1_FIELDS};
+    int rc = -1;
+    if (cms_init(&B, d->records_hint) < 0) {
+        c2_fail(err, "out of memory");
+        goto out;
+    }
+    if (scan_day(&B, &spec, pass1_row, err) < 0) goto out;
+    if (mark_heavy(&B) < 0) {
+        c2_fail(err, "out of memory");
+        goto out;
+    }
+    free(B.cms);
+    B.cms = NULL;
+    B.probe = calloc(d->n_dest + 1, 1);
+    if (!B.probe || suspect_bits(&B) < 0) {
+        c2_fail(err, "out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < d->n_dest; i++) {
+        const dd_dest *s = &d->dest[i];
+        B.probe[i] = s->clients.n == 1 && s->syn_flows == s->flows && !(s->flags & DEST_INTEL);
+    }
+    spec.fields = PASS1_FIELDS & ~(FLOW_BIT(FLOW_BYTES) | FLOW_BIT(FLOW_SAMPLING));
+    spec.match = suspects_only;
+    spec.match_fields = FLOW_BIT(FLOW_SRC_ADDR) | FLOW_BIT(FLOW_DST_ADDR);
+    spec.match_arg = &B;
+    if (scan_day(&B, &spec, pass2_row, err) < 0) goto out;
+    if (find_bursts(&B) < 0 || compact(&B) < 0) {
+        c2_fail(err, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    builder_free(&B);
+    return rc;
+}
+
+void dday_free(dday *d)
+{
+    for (uint32_t i = 0; i < d->n_dest; i++) dsketch_free(&d->dest[i].clients);
+    dsketch_free(&d->active);
+    free(d->host);
+    free(d->dest);
+    free(d->edge);
+    memset(d, 0, sizeof *d);
+}

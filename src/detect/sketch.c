@@ -1,0 +1,85 @@
+/*
+ * sketch.c: distinct counting by the k smallest hashes (detect_impl.h).
+ *
+ * Why this and not HyperLogLog: a destination with a handful of clients
+ * (most of them) is counted exactly and costs a few words, sketches of
+ * different days merge into the sketch of the union, and the values kept
+ * are a uniform sample of the clients, so the share of infected ones among
+ * them estimates the share among all clients.
+ */
+#include "detect/detect_impl.h"
+
+#include <stdlib.h>
+
+uint32_t detect_addr_hash(const flow_addr *a)
+{
+    uint64_t h = c2_mix64(c2_get64(a->b) ^ 0x5c2f10e3a9d1b7c5ull);
+    return (uint32_t)(c2_mix64(h ^ c2_get64(a->b + 8)) >> 32);
+}
+
+static uint32_t *vals(dsketch *s)
+{
+    return s->cap > 2 ? s->u.p : s->u.inl;
+}
+
+static int grow(dsketch *s, uint32_t k)
+{
+    uint32_t cap = s->cap < 2 ? 2 : s->cap * 2;
+    if (cap > k) cap = k;
+    if (cap <= 2) {
+        s->cap = cap;
+        return 0;
+    }
+    uint32_t *p = malloc(cap * sizeof *p);
+    if (!p) return -1;
+    memcpy(p, vals(s), s->n * sizeof *p);
+    if (s->cap > 2) free(s->u.p);
+    s->u.p = p;
+    s->cap = cap;
+    return 0;
+}
+
+int dsketch_add(dsketch *s, uint32_t h, uint32_t k)
+{
+    uint32_t *v = vals(s);
+    if (s->n == k && h >= v[k - 1])
+        return 0;
+    uint32_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (v[mid] < h) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < s->n && v[lo] == h)
+        return 0;
+    if (s->n < k && s->n == s->cap) {
+        if (grow(s, k) < 0) return -1;
+        v = vals(s);
+    }
+    uint32_t n = s->n < k ? s->n : k - 1;
+    memmove(v + lo + 1, v + lo, (n - lo) * sizeof *v);
+    v[lo] = h;
+    if (s->n < k) s->n++;
+    return 0;
+}
+
+int dsketch_merge(dsketch *s, const uint32_t *in, uint32_t n, uint32_t k)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (dsketch_add(s, in[i], k) < 0) return -1;
+    return 0;
+}
+
+double dsketch_estimate(const dsketch *s, uint32_t k)
+{
+    if (s->n < k)
+        return s->n;
+    double kth = (double)dsketch_vals(s)[k - 1] + 1.0;
+    return (double)(k - 1) * 4294967296.0 / kth;
+}
+
+void dsketch_free(dsketch *s)
+{
+    if (s->cap > 2) free(s->u.p);
+    memset(s, 0, sizeof *s);
+}
