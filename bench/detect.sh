@@ -15,6 +15,7 @@
 # store and query benchmarks compare c2flow with nfdump.
 #
 #   DAYS=7 SUBSCRIBERS=1000000 SEED=1 bench/detect.sh
+#   KEEP=1 bench/detect.sh      # keep (and reuse) the simulated store in DATA
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -25,12 +26,18 @@ SEED=${SEED:-1}
 DATA=${DATA:-/var/tmp/c2flow-bench-detect}
 need_tools /usr/bin/time python3
 [ -x "$C2FLOW" ] || die "$C2FLOW not built (make build)"
-rm -rf "$DATA"
-mkdir -p "$DATA"
-say "simulating $((DAYS + 1)) days of $SUBSCRIBERS subscribers into $DATA/store"
-"$C2FLOW" simulate --scenario "$here/../scenarios/isp1m.ini" --days $((DAYS + 1)) \
-    --subscribers "$SUBSCRIBERS" --seed "$SEED" --store "$DATA/store" \
-    --truth "$DATA/truth.json" --feed "$DATA/feed.csv" --quiet
+KEEP=${KEEP:-0}
+if [ "$KEEP" = 1 ] && [ -f "$DATA/truth.json" ] && [ -d "$DATA/store" ]; then
+    say "reusing the simulated store in $DATA"
+    rm -rf "$DATA/store/summaries"
+else
+    rm -rf "$DATA"
+    mkdir -p "$DATA"
+    say "simulating $((DAYS + 1)) days of $SUBSCRIBERS subscribers into $DATA/store"
+    "$C2FLOW" simulate --scenario "$here/../scenarios/isp1m.ini" --days $((DAYS + 1)) \
+        --subscribers "$SUBSCRIBERS" --seed "$SEED" --store "$DATA/store" \
+        --truth "$DATA/truth.json" --feed "$DATA/feed.csv" --quiet
+fi
 internal=$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["internal"]))' \
     "$DATA/truth.json")
 start=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["start"][:10])' "$DATA/truth.json")
@@ -66,4 +73,4 @@ printf '| daily run: wall, peak memory | %s s, %s MiB (target < 20 s) |\n' "$wal
 printf '| summaries on disk | %s B for %s days |\n' "$(fsize_sum "$DATA/store/summaries")" "$((DAYS + 1))"
 printf '| listed | %s servers |\n' "$(($(wc -l < "$DATA/c2-1.csv") - 1))"
 printf '| C2 with >= 20 bots: precision, with infrastructure, recall | %s, %s, %s |\n' "$prec" "$preci" "$recall"
-rm -rf "$DATA"
+[ "$KEEP" = 1 ] || rm -rf "$DATA"

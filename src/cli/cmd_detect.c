@@ -40,7 +40,8 @@ static const char *const detect_help =
     "                        daily run reads only the newest day\n"
     "  --summaries DIR       where day summaries live ([detect] summaries,\n"
     "                        default STORE/summaries)\n"
-    "  --threads N           days read at once ([detect] threads, default: per CPU, <= 4)\n"
+    "  --threads N           threads reading days; a lone day is split between them\n"
+    "                        ([detect] threads, default: one per CPU, at most 4)\n"
     "  --set KEY=VALUE       a [detect] threshold (scan_pps=5, min_score=60, ...)\n"
     "  --quiet               no progress or summary on stderr\n"
     CLI_STORE_HELP

@@ -8,9 +8,13 @@
  * pass half the infection thresholds are the day's suspects.  Pass 2 reads
  * the day again, decoding only the address columns of rows that are not
  * theirs, and records the suspects' edges (host, server) and how many
- * packets each sent to each server in each 5-minute bin, from which
- * synchronised floods are found.  Servers seen only as the target of one
- * probe (the bulk of a scanner's traffic) are dropped at the end.
+ * packets each sent to each server in each minute, from which synchronised
+ * floods are found.  Servers seen only as the target of one probe (the
+ * bulk of a scanner's traffic) are dropped at the end.
+ *
+ * A day may be read by several threads, each taking a share of its time
+ * span with tables of its own; their hosts and servers are put together
+ * between the passes, and their edges at the end.
  *
  * Records are oriented first: the side inside the customer space is the
  * host, the other the server (its port the service port).  Records with
@@ -20,6 +24,7 @@
  */
 #include "detect/detect_impl.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #define TCP_FIN 0x01
@@ -42,21 +47,28 @@ typedef struct burst_cell {      /* packets of a suspect to a server in a bin */
 
 typedef struct heavy_key {       /* (host, server, bin) that crossed B->heavy */
     uint64_t  hash, sampling;
+    uint32_t  dest, pad;         /* the server's (ip, port, proto) */
     flow_addr host;
 } heavy_key;
 
 typedef struct builder {
-    dday               *d;
+    dday               *d;           /* pass 1's hosts and servers; edges */
+    dday               *hd;          /* the hosts pass 2 reads (all parts') */
+    const dtab         *hix;         /* ... their index, */
+    dday               *sd;          /* ... the servers (all parts'), */
+    const dtab         *six;         /* ... their index */
+    const uint8_t      *sprobe;      /* ... and which are lone probes */
     const detect_input *in;
     dtab                host_ix, dest_ix, edge_ix, cell_ix;
-    uint32_t           *cms;         /* in, then out: CMS_ROWS rows of cms_mask + 1 */
+    uint32_t           *cms;         /* CMS_ROWS rows of cms_mask + 1 */
     size_t              cms_mask;
     uint64_t            heavy;       /* packets to one server in 5 min that make
                                         a host heavy: 2 minutes at burst_pps */
     uint64_t            flood;       /* packets in a burst bin that flood */
-    uint8_t            *probe;       /* per dest: only ever one probe (pass 2) */
     uint64_t           *bloom;       /* suspects' address hashes (pass 2) */
     uint32_t            bloom_mask;
+    uint64_t           *dest_up;     /* per dest: packets its clients sent it */
+    uint32_t            cap_up;
     heavy_key          *crossed;
     uint32_t            n_crossed, cap_crossed;
     burst_cell         *cell;
@@ -167,18 +179,17 @@ static void port_count(dd_host *h, uint16_t port)
     for (int j = 0; j < 3; j++) h->port_n[j]--;
 }
 
-/* Count-min over (host, server address, 5-minute bin) of sampled packets,
- * one table per direction: is the host sending fast to one server that
- * hardly answers?  Large downloads make fast senders of acknowledgements,
- * but their server sends more than it gets; a flooded target does not.
- * Counting samples, not packets, keeps the noise of other keys in a
- * counter to a few samples. */
-static uint64_t cms_add(builder *B, int out, uint64_t h, uint64_t add)
+/* Count-min over (host, server address, 5-minute bin) of the sampled
+ * packets a host sends: is it sending fast to one server?  Counting
+ * samples, not packets, keeps the noise of other keys in a counter to a
+ * few samples.  Whether that server answered (large downloads make fast
+ * senders of acknowledgements, but their server sends more than it gets;
+ * a flooded target does not) is judged at the end of the day. */
+static uint64_t cms_add(builder *B, uint64_t h, uint64_t add)
 {
     uint64_t least = UINT64_MAX;
-    uint32_t *table = B->cms + (size_t)out * CMS_ROWS * (B->cms_mask + 1);
     for (int r = 0; r < CMS_ROWS; r++) {
-        uint32_t *c = &table[r * (B->cms_mask + 1) + ((h >> (21 * r)) & B->cms_mask)];
+        uint32_t *c = &B->cms[r * (B->cms_mask + 1) + ((h >> (21 * r)) & B->cms_mask)];
         uint64_t v = *c + add;
         *c = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
         if (*c < least) least = *c;
@@ -186,8 +197,6 @@ static uint64_t cms_add(builder *B, int out, uint64_t h, uint64_t add)
     return least;
 }
 
-/* Note the key when the host's packets to the server cross the threshold;
- * whether the server answered is known only after the whole day. */
 static uint64_t cms_hash(uint32_t hh, const flow_addr *server, int64_t t)
 {
     dkey k = dkey_ints((uint64_t)hh << 32 | detect_addr_hash(server),
@@ -195,23 +204,24 @@ static uint64_t cms_hash(uint32_t hh, const flow_addr *server, int64_t t)
     return dkey_hash(&k);
 }
 
-static void cms_prefetch(const builder *B, int out, uint64_t h)
+static void cms_prefetch(const builder *B, uint64_t h)
 {
-    const uint32_t *table = B->cms + (size_t)out * CMS_ROWS * (B->cms_mask + 1);
     for (int r = 0; r < CMS_ROWS; r++)
-        __builtin_prefetch(&table[r * (B->cms_mask + 1) + ((h >> (21 * r)) & B->cms_mask)]);
+        __builtin_prefetch(&B->cms[r * (B->cms_mask + 1) + ((h >> (21 * r)) & B->cms_mask)]);
 }
 
-static int cms_count(builder *B, const oriented *o, uint64_t h, uint64_t packets,
+/* Note the key when the host's packets to the server cross the threshold. */
+static int cms_count(builder *B, const oriented *o, uint32_t dest, uint64_t h, uint64_t packets,
                      uint32_t sampling)
 {
+    if (!o->out) return 0;
     uint64_t n = sampling ? sampling : 1, add = packets / n ? packets / n : 1;
-    uint64_t sent = cms_add(B, o->out, h, add);
-    if (!o->out || sent * n < B->heavy || (sent - add) * n >= B->heavy) return 0;
+    uint64_t sent = cms_add(B, h, add);
+    if (sent * n < B->heavy || (sent - add) * n >= B->heavy) return 0;
     if (detect_grow((void **)&B->crossed, &B->cap_crossed, B->n_crossed + 1,
                     sizeof *B->crossed) < 0)
         return -1;
-    B->crossed[B->n_crossed++] = (heavy_key){h, n, *o->host};
+    B->crossed[B->n_crossed++] = (heavy_key){h, n, dest, 0, *o->host};
     return 0;
 }
 
@@ -220,8 +230,9 @@ static int mark_heavy(builder *B)
 {
     for (uint32_t i = 0; i < B->n_crossed; i++) {
         const heavy_key *c = &B->crossed[i];
-        uint64_t sent = cms_add(B, 1, c->hash, 0), got = cms_add(B, 0, c->hash, 0);
-        if (sent * c->sampling < B->heavy || got * 2 > sent) continue;
+        const dd_dest *s = &B->d->dest[c->dest];
+        uint64_t up = B->dest_up[c->dest], got = s->packets - up;
+        if (cms_add(B, c->hash, 0) * c->sampling < B->heavy || got * 2 > up) continue;
         dd_host *h = host_get(B, &c->host);
         if (!h) return -1;
         h->heavy = 1;
@@ -251,10 +262,19 @@ static void pass1_hashes(builder *B, const flow_batch *b)
 static int pass1_row(builder *B, const flow_batch *b, size_t i)
 {
     dday *d = B->d;
-    size_t j = i + PREFETCH_AHEAD;
+    size_t j = i + PREFETCH_AHEAD, m = i + PREFETCH_AHEAD / 2;
     if (j < b->count && B->s_in[j] != B->d_in[j]) {
         dtab_prefetch(&B->dest_ix, B->dest_h[j]);
-        cms_prefetch(B, B->s_in[j], B->cms_h[j]);
+        if (B->s_in[j]) cms_prefetch(B, B->cms_h[j]);
+    }
+    if (m < b->count && B->s_in[m] != B->d_in[m]) {
+        /* its slot is in the cache by now: fetch the server's row too */
+        oriented p;
+        if (orient(b, m, B, &p)) {
+            dkey k = dkey_server(p.server, p.port, p.proto);
+            uint32_t v = dtab_peek(&B->dest_ix, &k, B->dest_h[m]);
+            if (v < d->n_dest) __builtin_prefetch(&d->dest[v]);
+        }
     }
     oriented o;
     if (!orient(b, i, B, &o)) return 0;
@@ -274,7 +294,11 @@ static int pass1_row(builder *B, const flow_batch *b, size_t i)
     if (t > s->last) s->last = t;
     int intel = s->flags & DEST_INTEL;
     int probe = o.out && syn && samples(b, i) <= 2;
-    if (cms_count(B, &o, B->cms_h[i], b->packets[i], b->sampling[i]) < 0) return -1;
+    uint32_t di = (uint32_t)(s - d->dest);
+    if (detect_grow((void **)&B->dest_up, &B->cap_up, di + 1, sizeof *B->dest_up) < 0)
+        return -1;
+    if (o.out) B->dest_up[di] += b->packets[i];
+    if (cms_count(B, &o, di, B->cms_h[i], b->packets[i], b->sampling[i]) < 0) return -1;
     if (!intel && !probe) return 0;
     dd_host *h = host_get(B, o.host);
     if (!h) return -1;
@@ -331,13 +355,13 @@ int dday_suspect(const dd_host *h, const detect_params *p)
 static int suspect_bits(builder *B)
 {
     uint32_t bits = 1u << 16;
-    while (bits < 16ull * B->d->n_host && bits < (1u << 30)) bits *= 2;
+    while (bits < 16ull * B->hd->n_host && bits < (1u << 30)) bits *= 2;
     B->bloom = calloc(bits / 64, sizeof *B->bloom);
     if (!B->bloom) return -1;
     B->bloom_mask = bits - 1;
-    for (uint32_t i = 0; i < B->d->n_host; i++) {
-        if (!dday_suspect(&B->d->host[i], &B->in->params)) continue;
-        uint32_t h = detect_addr_hash(&B->d->host[i].addr) & B->bloom_mask;
+    for (uint32_t i = 0; i < B->hd->n_host; i++) {
+        if (!dday_suspect(&B->hd->host[i], &B->in->params)) continue;
+        uint32_t h = detect_addr_hash(&B->hd->host[i].addr) & B->bloom_mask;
         B->bloom[h / 64] |= 1ull << (h % 64);
     }
     return 0;
@@ -353,8 +377,8 @@ static int is_suspect(const builder *B, const flow_addr *a)
 {
     if (!maybe_suspect(B, a) || !ipset_contains(B->in->internal, a)) return 0;
     dkey k = dkey_addr(a);
-    const uint32_t *v = dtab_get(&B->host_ix, &k);
-    return v && dday_suspect(&B->d->host[*v], &B->in->params);
+    const uint32_t *v = dtab_get(B->hix, &k);
+    return v && dday_suspect(&B->hd->host[*v], &B->in->params);
 }
 
 static void suspects_only(const flow_batch *b, uint8_t *keep, void *arg)
@@ -408,8 +432,8 @@ static int pass2_row(builder *B, const flow_batch *b, size_t i)
     oriented o;
     if (!orient(b, i, B, &o)) return 0;
     dkey hk = dkey_addr(o.host), sk = dkey_server(o.server, o.port, o.proto);
-    const uint32_t *hv = dtab_get(&B->host_ix, &hk), *sv = dtab_get(&B->dest_ix, &sk);
-    if (!hv || !sv || !dday_suspect(&B->d->host[*hv], &B->in->params) || B->probe[*sv])
+    const uint32_t *hv = dtab_get(B->hix, &hk), *sv = dtab_get(B->six, &sk);
+    if (!hv || !sv || !dday_suspect(&B->hd->host[*hv], &B->in->params) || B->sprobe[*sv])
         return 0;           /* the other side was the suspect, or a lone probe */
     if (add_edge(B, *hv, *sv, b, i) < 0) return -1;
     if (o.out && add_cell(B, *hv, *sv, b->start_ms[i] / BURST_BIN_MS, b->packets[i]) < 0)
@@ -423,7 +447,6 @@ static int pass2_row(builder *B, const flow_batch *b, size_t i)
  * least burst_pps, and that server has few other clients, is a flood. */
 static int find_bursts(builder *B)
 {
-    dday *d = B->d;
     dtab count = {0};
     uint32_t *n = NULL, n_n = 0, cap_n = 0;
     int rc = 0;
@@ -440,11 +463,11 @@ static int find_bursts(builder *B)
             }
             if (is_new) n_n++;
             if (pass == 0) { n[*v]++; continue; }
-            dd_dest *s = &d->dest[c->dest];
+            dd_dest *s = &B->sd->dest[c->dest];
             double clients = dsketch_estimate(&s->clients, DSKETCH_CLIENTS);
             if (n[*v] >= B->in->params.burst_hosts && clients <= 2.0 * n[*v]) {
                 s->flags |= DEST_BURST;
-                d->host[c->host].bursts++;
+                B->hd->host[c->host].bursts++;
             }
         }
     }
@@ -454,9 +477,8 @@ static int find_bursts(builder *B)
 }
 
 /* Drop lone probes' servers and non-suspect hosts; renumber the edges. */
-static int compact(builder *B)
+static int compact(dday *d, const uint8_t *probe, const detect_params *p)
 {
-    dday *d = B->d;
     uint32_t *dmap = malloc((d->n_dest + 1) * sizeof *dmap);
     uint32_t *hmap = malloc((d->n_host + 1) * sizeof *hmap);
     if (!dmap || !hmap) {
@@ -466,7 +488,7 @@ static int compact(builder *B)
     }
     uint32_t n = 0;
     for (uint32_t i = 0; i < d->n_dest; i++) {
-        if (B->probe[i] && !d->dest[i].flags) {
+        if (probe[i] && !d->dest[i].flags) {
             dsketch_free(&d->dest[i].clients);
             dmap[i] = UINT32_MAX;
             continue;
@@ -478,7 +500,7 @@ static int compact(builder *B)
     n = 0;
     for (uint32_t i = 0; i < d->n_host; i++) {
         hmap[i] = UINT32_MAX;
-        if (!dday_suspect(&d->host[i], &B->in->params)) continue;
+        if (!dday_suspect(&d->host[i], p)) continue;
         hmap[i] = n;
         d->host[n++] = d->host[i];
     }
@@ -504,9 +526,9 @@ static void builder_free(builder *B)
     dtab_free(&B->edge_ix);
     dtab_free(&B->cell_ix);
     free(B->cms);
-    free(B->probe);
     free(B->cell);
     free(B->crossed);
+    free(B->dest_up);
     free(B->bloom);
     free(B->s_in);
     free(B->d_in);
@@ -515,59 +537,261 @@ static void builder_free(builder *B)
     free(B->host_h);
 }
 
-/* The count-min tables are sized to the day: about one sample a counter
+/* The count-min table is sized to the day: about half a sample a counter
  * keeps a false "heavy" host (all three rows over the threshold) rare at
  * 1-in-10,000 sampling. */
 static int cms_init(builder *B, uint64_t records_hint)
 {
     size_t w = 1u << 12;
     while (w < records_hint / 8 && w < (1u << 24)) w *= 2;
-    B->cms = calloc(2 * CMS_ROWS * w, sizeof *B->cms);
+    B->cms = calloc(CMS_ROWS * w, sizeof *B->cms);
     B->cms_mask = w - 1;
     return B->cms ? 0 : -1;
 }
 
-int dday_build(dday *d, const detect_input *in, c2_err *err)
+/* ---- the passes, on as many threads as parts ---- */
+
+static int pass1(builder *B, c2_err *err)
 {
-    builder B = {.d = d, .in = in};
-    B.heavy = (uint64_t)(in->params.burst_pps * 120);
-    B.flood = (uint64_t)(in->params.burst_pps * (BURST_BIN_MS / 1000.0));
-    if (B.heavy < 1) B.heavy = 1;
-    if (B.flood < 1) B.flood = 1;
-    store_scan_spec spec = {.from_ms = d->from, .to_ms = d->to, .fields = PASS1_FIELDS};
-    int rc = -1;
-    if (cms_init(&B, d->records_hint) < 0) {
-        c2_fail(err, "out of memory");
-        goto out;
-    }
-    if (scan_day(&B, &spec, pass1_row, err) < 0) goto out;
-    if (mark_heavy(&B) < 0) {
-        c2_fail(err, "out of memory");
-        goto out;
-    }
-    free(B.cms);
-    B.cms = NULL;
-    B.probe = calloc(d->n_dest + 1, 1);
-    if (!B.probe || suspect_bits(&B) < 0) {
-        c2_fail(err, "out of memory");
-        goto out;
-    }
-    for (uint32_t i = 0; i < d->n_dest; i++) {
-        const dd_dest *s = &d->dest[i];
-        B.probe[i] = s->clients.n == 1 && s->syn_flows == s->flows && !(s->flags & DEST_INTEL);
-    }
+    store_scan_spec spec = {.from_ms = B->d->from, .to_ms = B->d->to, .fields = PASS1_FIELDS};
+    if (cms_init(B, B->d->records_hint) < 0) return c2_fail(err, "out of memory");
+    if (scan_day(B, &spec, pass1_row, err) < 0) return -1;
+    if (mark_heavy(B) < 0) return c2_fail(err, "out of memory");
+    free(B->cms);
+    B->cms = NULL;
+    return 0;
+}
+
+static int pass2(builder *B, c2_err *err)
+{
+    dday *d = B->d;
+    if (suspect_bits(B) < 0) return c2_fail(err, "out of memory");
+    store_scan_spec spec = {.from_ms = d->from, .to_ms = d->to};
     spec.fields = PASS1_FIELDS & ~(FLOW_BIT(FLOW_BYTES) | FLOW_BIT(FLOW_SAMPLING));
     spec.match = suspects_only;
     spec.match_fields = FLOW_BIT(FLOW_SRC_ADDR) | FLOW_BIT(FLOW_DST_ADDR);
-    spec.match_arg = &B;
-    if (scan_day(&B, &spec, pass2_row, err) < 0) goto out;
-    if (find_bursts(&B) < 0 || compact(&B) < 0) {
-        c2_fail(err, "out of memory");
-        goto out;
+    spec.match_arg = B;
+    return scan_day(B, &spec, pass2_row, err);
+}
+
+typedef struct part_run {
+    builder *B;
+    int    (*pass)(builder *, c2_err *);
+    int      rc;
+    c2_err   err;
+} part_run;
+
+static void *part_thread(void *arg)
+{
+    part_run *r = arg;
+    r->rc = r->pass(r->B, &r->err);
+    return NULL;
+}
+
+static int run_parts(builder *B, unsigned parts, int (*pass)(builder *, c2_err *), c2_err *err)
+{
+    part_run run[DETECT_MAX_PARTS];
+    pthread_t t[DETECT_MAX_PARTS];
+    int started[DETECT_MAX_PARTS] = {0};
+    for (unsigned p = 0; p < parts; p++) {
+        run[p] = (part_run){.B = &B[p], .pass = pass, .rc = -1};
+        if (p > 0) started[p] = pthread_create(&t[p], NULL, part_thread, &run[p]) == 0;
     }
-    rc = 0;
-out:
-    builder_free(&B);
+    part_thread(&run[0]);
+    for (unsigned p = 1; p < parts; p++) {
+        if (started[p]) pthread_join(t[p], NULL);
+        else part_thread(&run[p]);          /* no thread: do it here */
+    }
+    for (unsigned p = 0; p < parts; p++)
+        if (run[p].rc != 0) {
+            *err = run[p].err;
+            return -1;
+        }
+    return 0;
+}
+
+/* ---- the parts put together ---- */
+
+static void ports_merge(dd_host *h, const dd_host *o)
+{
+    for (int j = 0; j < 3; j++) {
+        if (!o->port_n[j]) continue;
+        int slot = -1, least = 0;
+        for (int k = 0; k < 3; k++) {
+            if (h->port_n[k] && h->port[k] == o->port[j]) slot = k;
+            if (h->port_n[k] < h->port_n[least]) least = k;
+        }
+        if (slot < 0 && h->port_n[least] < o->port_n[j]) {
+            slot = least;
+            h->port[slot] = o->port[j];
+            h->port_n[slot] = 0;
+        }
+        if (slot >= 0) h->port_n[slot] += o->port_n[j];
+    }
+}
+
+static void host_merge(dd_host *h, const dd_host *o)
+{
+    h->syn_samples += o->syn_samples;
+    h->syn_fresh += o->syn_fresh;
+    h->syn_packets += o->syn_packets;
+    h->syn_bytes += o->syn_bytes;
+    if (o->syn_first < h->syn_first) h->syn_first = o->syn_first;
+    if (o->syn_last > h->syn_last) h->syn_last = o->syn_last;
+    ports_merge(h, o);
+    h->intel_hits += o->intel_hits;
+    h->heavy |= o->heavy;
+}
+
+static void dest_merge(dd_dest *s, const dd_dest *o)
+{
+    s->flags |= o->flags;
+    s->flows += o->flows;
+    s->syn_flows += o->syn_flows;
+    s->packets += o->packets;
+    s->bytes += o->bytes;
+    if (o->first < s->first) s->first = o->first;
+    if (o->last > s->last) s->last = o->last;
+}
+
+/* The parts' pass-1 hosts into d and hix, one row per address. */
+static int merge_hosts(dday *d, dtab *hix, builder *B, unsigned parts)
+{
+    for (unsigned p = 0; p < parts; p++) {
+        const dday *o = B[p].d;
+        for (uint32_t i = 0; i < o->n_host; i++) {
+            dkey k = dkey_addr(&o->host[i].addr);
+            int is_new;
+            uint32_t *v = dtab_put(hix, &k, d->n_host, &is_new);
+            if (!v) return -1;
+            if (!is_new) {
+                host_merge(&d->host[*v], &o->host[i]);
+                continue;
+            }
+            if (detect_grow((void **)&d->host, &d->cap_host, d->n_host + 1, sizeof *d->host) < 0)
+                return -1;
+            d->host[d->n_host++] = o->host[i];
+        }
+        if (dsketch_merge(&d->active, dsketch_vals(&o->active), o->active.n, DSKETCH_ACTIVE) < 0)
+            return -1;
+        d->records += o->records;
+        d->oriented += o->oriented;
+        d->damaged += o->damaged;
+    }
+    return 0;
+}
+
+/* The parts' pass-1 servers into d and six; a server new to d takes its
+ * sketch along, one already there merges it. */
+static int merge_dests(dday *d, dtab *six, builder *B, unsigned parts)
+{
+    for (unsigned p = 0; p < parts; p++) {
+        dday *o = B[p].d;
+        for (uint32_t i = 0; i < o->n_dest; i++) {
+            dd_dest *x = &o->dest[i];
+            dkey k = dkey_server(&x->ip, x->port, x->proto);
+            int is_new;
+            uint32_t *v = dtab_put(six, &k, d->n_dest, &is_new);
+            if (!v) return -1;
+            if (is_new) {
+                if (detect_grow((void **)&d->dest, &d->cap_dest, d->n_dest + 1,
+                                sizeof *d->dest) < 0)
+                    return -1;
+                d->dest[d->n_dest++] = *x;
+                memset(&x->clients, 0, sizeof x->clients);     /* d's now */
+                continue;
+            }
+            dd_dest *s = &d->dest[*v];
+            dest_merge(s, x);
+            if (dsketch_merge(&s->clients, dsketch_vals(&x->clients), x->clients.n,
+                              DSKETCH_CLIENTS) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Servers seen only as the target of one probe (a scanner's): dropped at
+ * the end, and their records skipped by pass 2. */
+static uint8_t *lone_probes(const dday *d)
+{
+    uint8_t *probe = calloc(d->n_dest + 1, 1);
+    for (uint32_t i = 0; probe && i < d->n_dest; i++) {
+        const dd_dest *s = &d->dest[i];
+        probe[i] = s->clients.n == 1 && s->syn_flows == s->flows && !(s->flags & DEST_INTEL);
+    }
+    return probe;
+}
+
+/* The parts' edges after each other (a pair seen in two parts is two
+ * edges; the window merges them). */
+static int concat_edges(dday *d, builder *B, unsigned parts)
+{
+    uint64_t ne = 0;
+    for (unsigned p = 0; p < parts; p++) ne += B[p].d->n_edge;
+    if (ne >= UINT32_MAX || !(d->edge = calloc(ne + 1, sizeof *d->edge))) return -1;
+    d->cap_edge = (uint32_t)ne + 1;
+    for (unsigned p = 0; p < parts; p++) {
+        if (!B[p].d->n_edge) continue;          /* its array may not exist */
+        memcpy(d->edge + d->n_edge, B[p].d->edge, B[p].d->n_edge * sizeof *d->edge);
+        d->n_edge += B[p].d->n_edge;
+    }
+    return 0;
+}
+
+static int build_parts(dday *d, builder *B, unsigned parts, dtab *hix, dtab *six, c2_err *err)
+{
+    if (run_parts(B, parts, pass1, err) < 0) return -1;
+    if (merge_hosts(d, hix, B, parts) < 0 || merge_dests(d, six, B, parts) < 0)
+        return c2_fail(err, "out of memory");
+    uint8_t *probe = lone_probes(d);
+    if (!probe) return c2_fail(err, "out of memory");
+    for (unsigned p = 0; p < parts; p++) {
+        dday *o = B[p].d;               /* pass 1's servers are d's now */
+        for (uint32_t i = 0; i < o->n_dest; i++) dsketch_free(&o->dest[i].clients);
+        free(o->dest);
+        o->dest = NULL;
+        o->n_dest = o->cap_dest = 0;
+        dtab_free(&B[p].dest_ix);
+        B[p].hd = d;
+        B[p].hix = hix;
+        B[p].sd = d;
+        B[p].six = six;
+        B[p].sprobe = probe;
+    }
+    int rc = run_parts(B, parts, pass2, err);
+    for (unsigned p = 0; rc == 0 && p < parts; p++)
+        if (find_bursts(&B[p]) < 0) rc = c2_fail(err, "out of memory");
+    if (rc == 0 && (concat_edges(d, B, parts) < 0 || compact(d, probe, &B->in->params) < 0))
+        rc = c2_fail(err, "out of memory");
+    free(probe);
+    return rc;
+}
+
+int dday_build(dday *d, const detect_input *in, unsigned parts, c2_err *err)
+{
+    builder B[DETECT_MAX_PARTS];
+    dday own[DETECT_MAX_PARTS];
+    dtab hix = {0}, six = {0};
+    if (parts < 1) parts = 1;
+    if (parts > DETECT_MAX_PARTS) parts = DETECT_MAX_PARTS;
+    int64_t span = d->to - d->from;
+    for (unsigned p = 0; p < parts; p++) {
+        own[p] = (dday){.from = d->from + span * p / parts, .to = d->from + span * (p + 1) / parts,
+                        .records_hint = d->records_hint / parts};
+        B[p] = (builder){.d = &own[p], .in = in};
+        B[p].heavy = (uint64_t)(in->params.burst_pps * 120);
+        B[p].flood = (uint64_t)(in->params.burst_pps * (BURST_BIN_MS / 1000.0));
+        if (B[p].heavy < 1) B[p].heavy = 1;
+        if (B[p].flood < 1) B[p].flood = 1;
+    }
+    int rc = build_parts(d, B, parts, &hix, &six, err);
+    for (unsigned p = 0; p < parts; p++) {
+        builder_free(&B[p]);
+        dday_free(&own[p]);
+    }
+    dtab_free(&hix);
+    dtab_free(&six);
     return rc;
 }
 

@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define SUMMARY_VERSION 1
+#define SUMMARY_VERSION 2          /* part of every fingerprint */
 
 /* ---- thresholds ---- */
 
@@ -80,6 +80,7 @@ typedef struct piece {
     dday     day;
     uint64_t store_records, store_segments;
     int      whole;              /* a whole UTC day */
+    unsigned parts;              /* threads reading it */
     int      cached;             /* loaded from a summary */
 } piece;
 
@@ -186,27 +187,31 @@ static int keepable(const runner *R, const piece *p)
            (keep <= 0 || p->day.to > now - keep);
 }
 
+/* Phase 1: the pieces whose summary is kept and still valid. */
+static void load_cached(runner *R)
+{
+    for (uint32_t i = 0; i < R->n_piece; i++) {
+        piece *p = &R->piece[i];
+        if (!keepable(R, p)) continue;
+        double t0 = (double)c2_now_ms();
+        dday keep = p->day;
+        c2_err err;
+        if (summary_load(R->in->summary_dir, p->day.from, p->day.fingerprint, &p->day,
+                         &err) == 1) {
+            p->cached = 1;
+            say(R, p, ((double)c2_now_ms() - t0) / 1000);
+        } else {
+            p->day = keep;      /* absent, stale or damaged: computed again below */
+        }
+    }
+}
+
+/* Phase 2: one piece from the store (and kept, when it may be). */
 static int do_piece(runner *R, piece *p, c2_err *err)
 {
     double t0 = (double)c2_now_ms();
-    uint64_t fp = p->day.fingerprint;
-    int64_t from = p->day.from, to = p->day.to;
-    if (keepable(R, p)) {
-        c2_err lerr;
-        int rc = summary_load(R->in->summary_dir, from, fp, &p->day, &lerr);
-        if (rc == 1) {
-            p->cached = 1;
-            say(R, p, ((double)c2_now_ms() - t0) / 1000);
-            return 0;
-        }
-        /* absent, stale or damaged: computed again (and replaced) below */
-        p->day.from = from;
-        p->day.to = to;
-        p->day.fingerprint = fp;
-        p->day.records_hint = p->store_records;
-    }
-    if (dday_build(&p->day, R->in, err) < 0) return -1;
-    if (keepable(R, p) && summary_save(R->in->summary_dir, from, &p->day, err) < 0)
+    if (dday_build(&p->day, R->in, p->parts, err) < 0) return -1;
+    if (keepable(R, p) && summary_save(R->in->summary_dir, p->day.from, &p->day, err) < 0)
         return -1;
     say(R, p, ((double)c2_now_ms() - t0) / 1000);
     return 0;
@@ -218,6 +223,7 @@ static void *worker(void *arg)
     for (;;) {
         unsigned i = atomic_fetch_add(&R->next, 1);
         if (i >= R->n_piece || atomic_load(&R->failed)) break;
+        if (R->piece[i].cached) continue;
         c2_err err = {0};
         if (do_piece(R, &R->piece[i], &err) < 0) {
             pthread_mutex_lock(&R->lock);
@@ -229,10 +235,28 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* Days on separate threads while there are enough of them; the days left
+ * over when they do not divide evenly (a lone day: the daily run) are each
+ * split between the threads by time, so that no core waits. */
+static void plan_parts(runner *R, unsigned threads, unsigned todo)
+{
+    unsigned rest = todo % threads, seen = 0;
+    for (uint32_t i = 0; i < R->n_piece; i++) {
+        piece *p = &R->piece[i];
+        if (p->cached) continue;
+        p->parts = seen++ < todo - rest ? 1 : threads / rest;
+        if (p->parts > DETECT_MAX_PARTS) p->parts = DETECT_MAX_PARTS;
+    }
+}
+
 static int run_pieces(runner *R, c2_err *err)
 {
-    unsigned n = R->in->threads ? R->in->threads : 1;
-    if (n > R->n_piece) n = R->n_piece;
+    unsigned threads = R->in->threads ? R->in->threads : 1, todo = 0;
+    load_cached(R);
+    for (uint32_t i = 0; i < R->n_piece; i++) todo += !R->piece[i].cached;
+    if (!todo) return 0;
+    plan_parts(R, threads, todo);
+    unsigned n = threads < todo ? threads : todo;
     pthread_t *t = calloc(n, sizeof *t);
     if (!t) return c2_fail(err, "out of memory");
     unsigned started = 0;

@@ -62,6 +62,9 @@ const uint32_t *dtab_get(const dtab *t, const dkey *k);
 uint32_t *dtab_put_hashed(dtab *t, const dkey *k, uint64_t h, uint32_t val_if_new,
                           int *is_new);
 void     dtab_prefetch(const dtab *t, uint64_t h);
+/* The value of key when it sits in its first slot (most do), else
+ * UINT32_MAX: a cheap look ahead, never a substitute for dtab_get. */
+uint32_t dtab_peek(const dtab *t, const dkey *k, uint64_t h);
 void     dtab_free(dtab *t);
 /* Make *arr (of *cap elements of size) hold need; new room zeroed. */
 int      detect_grow(void **arr, uint32_t *cap, uint32_t need, size_t size);
@@ -141,9 +144,12 @@ typedef struct dday {
 /* Whether a day's host is worth keeping edges of: evidence at half the
  * infection thresholds (so later runs may lower them a little). */
 int  dday_suspect(const dd_host *h, const detect_params *p);
-/* Read [d->from, d->to) of the store into d (d->from, to and fingerprint
- * set by the caller). */
-int  dday_build(dday *d, const detect_input *in, c2_err *err);
+/* Read [d->from, d->to) of the store into d (d->from, to, fingerprint and
+ * records_hint set by the caller), on `parts` threads, each reading its
+ * share of the time span; the hosts and servers of the parts are put
+ * together before the second pass, which reads the suspects' edges. */
+#define DETECT_MAX_PARTS 8
+int  dday_build(dday *d, const detect_input *in, unsigned parts, c2_err *err);
 void dday_free(dday *d);
 
 /* ---- summaries ---- */

@@ -48,6 +48,13 @@ uint32_t *dtab_put(dtab *t, const dkey *k, uint32_t val_if_new, int *is_new)
     return dtab_put_hashed(t, k, dkey_hash(k), val_if_new, is_new);
 }
 
+uint32_t dtab_peek(const dtab *t, const dkey *k, uint64_t h)
+{
+    if (!t->cap) return UINT32_MAX;
+    const dslot *s = &t->slot[(size_t)h & (t->cap - 1)];
+    return s->tag == tag_of(h) && same(&s->key, k) ? s->val : UINT32_MAX;
+}
+
 void dtab_prefetch(const dtab *t, uint64_t h)
 {
     if (t->cap) __builtin_prefetch(&t->slot[(size_t)h & (t->cap - 1)]);

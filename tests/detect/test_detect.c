@@ -361,7 +361,7 @@ static void test_summary_round_trip_and_damage(void **state)
     build_botnet(w);
     dday d = {.from = DAY0, .to = DAY0 + DAY_MS, .fingerprint = 42, .records_hint = 1000};
     c2_err err;
-    if (dday_build(&d, &w->in, &err) != 0) fail_msg("%s", err.msg);
+    if (dday_build(&d, &w->in, 1, &err) != 0) fail_msg("%s", err.msg);
     assert_true(d.n_host >= 4 && d.n_dest >= 2 && d.n_edge >= 8);
     uint8_t *buf;
     size_t len;
