@@ -273,7 +273,10 @@ static int pass1_row(builder *B, const flow_batch *b, size_t i)
         if (orient(b, m, B, &p)) {
             dkey k = dkey_server(p.server, p.port, p.proto);
             uint32_t v = dtab_peek(&B->dest_ix, &k, B->dest_h[m]);
-            if (v < d->n_dest) __builtin_prefetch(&d->dest[v]);
+            if (v < d->n_dest) {        /* a row spans two cache lines */
+                __builtin_prefetch(&d->dest[v]);
+                __builtin_prefetch(&d->dest[v].clients);
+            }
         }
     }
     oriented o;

@@ -15,8 +15,10 @@ uint32_t detect_addr_hash(const flow_addr *a)
 {
     /* a multiply-xorshift of the two halves: hashed twice per record, so
      * cheaper than two full finalisers, and mixed enough for sketches */
-    uint64_t h = (c2_get64(a->b) ^ 0x5c2f10e3a9d1b7c5ull) * 0x9e3779b97f4a7c15ull;
-    h ^= c2_get64(a->b + 8) * 0xc2b2ae3d27d4eb4full;
+    uint64_t w[2];
+    memcpy(w, a->b, 16);                /* byte order does not matter here */
+    uint64_t h = (w[0] ^ 0x5c2f10e3a9d1b7c5ull) * 0x9e3779b97f4a7c15ull;
+    h ^= w[1] * 0xc2b2ae3d27d4eb4full;
     h ^= h >> 32;
     h *= 0xd6e8feb86659fd93ull;
     return (uint32_t)(h ^ (h >> 32));
