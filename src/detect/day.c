@@ -216,8 +216,8 @@ static int cms_count(builder *B, const oriented *o, uint32_t dest, uint64_t h, u
 {
     if (!o->out) return 0;
     uint64_t n = sampling ? sampling : 1, add = packets / n ? packets / n : 1;
-    uint64_t sent = cms_add(B, h, add);
-    if (sent * n < B->heavy || (sent - add) * n >= B->heavy) return 0;
+    uint64_t sent = cms_add(B, h, add), before = sent > add ? sent - add : 0;
+    if (sent * n < B->heavy || before * n >= B->heavy) return 0;    /* not crossing now */
     if (detect_grow((void **)&B->crossed, &B->cap_crossed, B->n_crossed + 1,
                     sizeof *B->crossed) < 0)
         return -1;

@@ -63,14 +63,18 @@ static int build(const window *w, const detect_params *p, const ipset *allow, bu
         if (!dest_node[e->dest]) continue;
         if (add_edge(B, dest_node[e->dest] - 1, host_node(B, e->host), 1.0)) return -1;
     }
-    uint32_t port_node[65536] = {0};
+    uint32_t *port_node = calloc(65536, sizeof *port_node);    /* node + 1 per port */
+    if (!port_node) return -1;
     for (uint32_t h = 0; h < w->n_host; h++) {
         const w_host *x = &w->host[h];
         if (!B->host_node[h] || !(x->cause & CAUSE_SCAN) || !x->scan_port) continue;
         if (!port_node[x->scan_port]) port_node[x->scan_port] = ++B->n_nodes;
-        if (add_edge(B, B->host_node[h] - 1, port_node[x->scan_port] - 1, SCAN_EDGE_WEIGHT))
+        if (add_edge(B, B->host_node[h] - 1, port_node[x->scan_port] - 1, SCAN_EDGE_WEIGHT)) {
+            free(port_node);
             return -1;
+        }
     }
+    free(port_node);
     g->edges = (uint32_t)igraph_vector_size(&B->weights);
     for (uint32_t h = 0; h < w->n_host; h++) g->nodes_host += B->host_node[h] != 0;
     return 0;
