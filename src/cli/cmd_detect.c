@@ -232,7 +232,7 @@ static void print_report(const detect_report *r, size_t rows)
             "c2flow detect: infected hosts %u (scanning %u, known bad servers %u, floods %u); "
             "flood targets %u\n"
             "c2flow detect: graph %u hosts, %u servers, %u edges; modularity %.3f\n"
-            "c2flow detect: %u candidates scored, %zu listed in %u groups\n",
+            "c2flow detect: %u candidates scored, %zu listed; %u groups\n",
             r->days, r->days_cached, (unsigned long long)r->records,
             (unsigned long long)r->active_hosts, r->infected, r->infected_scan,
             r->infected_intel, r->infected_burst, r->burst_targets, r->graph_hosts,

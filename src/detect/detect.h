@@ -43,7 +43,7 @@ typedef struct detect_params {
     double   scan_port_share;    /* share of probes on the top 3 ports; 0.5 */
     uint32_t scan_packet_bytes;  /* mean probe size at most; 100 */
     /* a synchronised flood: hosts each sending fast to one target at once */
-    double   burst_pps;          /* per host to the target in a 5-min bin; 500 */
+    double   burst_pps;          /* per host to the target in a minute; 500 */
     uint32_t burst_hosts;        /* hosts in the same bin, at least; 3 */
     /* the graph */
     double   rare_share;         /* healthy clients of a rare destination, as a
@@ -88,7 +88,7 @@ typedef struct detect_report {
     uint32_t burst_targets;      /* flood targets (never listed) */
     uint64_t destinations;       /* distinct servers in the window */
     uint32_t graph_hosts, graph_dests, graph_edges;
-    uint32_t groups;             /* communities holding a candidate */
+    uint32_t groups;             /* communities found */
     double   modularity;
     uint32_t candidates;         /* scored destinations */
     uint32_t listed;             /* of those, at or above min_score */

@@ -2,7 +2,8 @@
  * summary.c: a day summary as bytes, and the summary files (detect_impl.h).
  *
  * A file is "C2FGSUMZ", the length of the raw form (u64), then the raw form
- * compressed as one zstd frame.  The raw form, all little-endian:
+ * compressed as one zstd frame with its content checksum.  The raw form,
+ * all little-endian:
  *
  *   "C2FGSUM1" fingerprint:u64 from:i64 to:i64 records:u64 oriented:u64
  *   damaged:u64 n_active:u32 active[n_active]:u32
@@ -16,7 +17,9 @@
  *
  * The files are ours, but they sit on disk, so the reader trusts nothing:
  * every count is checked against the bytes left before anything is
- * allocated, every index against its table, every sketch for order.
+ * allocated, every index against its table, every sketch for order, and
+ * the checksum catches the damage those checks cannot see (a flipped
+ * counter or address, which would otherwise load as another day).
  */
 #include "detect/detect_impl.h"
 
@@ -26,6 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define ZSTD_STATIC_LINKING_ONLY    /* ZSTD_d_forceIgnoreChecksum */
+#endif
 #include <zstd.h>
 
 #define RAW_MAGIC "C2FGSUM1"
@@ -137,7 +143,14 @@ int summary_encode(const dday *d, uint8_t **buf, size_t *len, c2_err *err)
     }
     memcpy(out, FILE_MAGIC, 8);
     c2_put64(out + 8, w.n);
-    size_t z = ZSTD_compress(out + 16, bound, w.p, w.n, 3);
+    ZSTD_CCtx *zc = ZSTD_createCCtx();
+    size_t z = (size_t)-1;
+    if (zc) {
+        ZSTD_CCtx_setParameter(zc, ZSTD_c_compressionLevel, 3);
+        ZSTD_CCtx_setParameter(zc, ZSTD_c_checksumFlag, 1);
+        z = ZSTD_compress2(zc, out + 16, bound, w.p, w.n);
+        ZSTD_freeCCtx(zc);
+    }
     free(w.p);
     if (ZSTD_isError(z)) {
         free(out);
@@ -149,6 +162,22 @@ int summary_encode(const dday *d, uint8_t **buf, size_t *len, c2_err *err)
 }
 
 /* ---- reading ---- */
+
+/* Fuzzing builds skip the checksum so that mutated inputs reach the parser
+ * behind it (as the store's readers do); every other check still runs. */
+static size_t decompress(void *dst, size_t cap, const void *src, size_t len)
+{
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    ZSTD_DCtx *z = ZSTD_createDCtx();
+    if (z) {
+        ZSTD_DCtx_setParameter(z, ZSTD_d_forceIgnoreChecksum, ZSTD_d_ignoreChecksum);
+        size_t got = ZSTD_decompressDCtx(z, dst, cap, src, len);
+        ZSTD_freeDCtx(z);
+        return got;
+    }
+#endif
+    return ZSTD_decompress(dst, cap, src, len);
+}
 
 typedef struct rbuf { const uint8_t *p; size_t n, at; } rbuf;
 
@@ -285,11 +314,14 @@ int summary_decode(const uint8_t *buf, size_t len, dday *d, c2_err *err)
         return c2_fail(err, "not a c2flow day summary");
     uint64_t raw = c2_get64(buf + 8);
     unsigned long long frame = ZSTD_getFrameContentSize(buf + 16, len - 16);
-    if (raw > SUMMARY_MAX_BYTES || frame != raw)
+    /* every block of the frame takes 3 bytes at least and holds at most
+     * ZSTD_BLOCKSIZE_MAX: a few damaged bytes cannot make us allocate 4 GB */
+    uint64_t most = (uint64_t)(len - 16) / 3 * ZSTD_BLOCKSIZE_MAX;
+    if (raw > SUMMARY_MAX_BYTES || raw > most || frame != raw)
         return c2_fail(err, "bad length %llu", (unsigned long long)raw);
     uint8_t *p = malloc(raw ? raw : 1);
     if (!p) return c2_fail(err, "out of memory");
-    size_t got = ZSTD_decompress(p, raw, buf + 16, len - 16);
+    size_t got = decompress(p, raw, buf + 16, len - 16);
     if (ZSTD_isError(got) || got != raw) {
         free(p);
         return c2_fail(err, "damaged: %s",
