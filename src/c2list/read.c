@@ -135,44 +135,10 @@ typedef struct reader {
     int          col[MAX_CSV_FIELDS]; /* CSV: field index -> col */
 } reader;
 
-/* Split line in place into at most MAX_CSV_FIELDS fields: RFC 4180 quotes
- * ("" inside for a quote), blanks around a field dropped.  Returns the
- * field count or -1 with err. */
-static int csv_split(char *line, char **f, c2_err *err)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n == MAX_CSV_FIELDS) return c2_fail(err, "more than %d fields", MAX_CSV_FIELDS);
-        while (*p == ' ' || *p == '\t') p++;
-        char *out = p;
-        f[n++] = out;
-        if (*p == '"') {
-            for (p++;; p++) {
-                if (!*p) return c2_fail(err, "unterminated quoted field");
-                if (*p == '"' && p[1] != '"') break;
-                if (*p == '"') p++;
-                *out++ = *p;
-            }
-            p++;
-            while (*p == ' ' || *p == '\t') p++;
-            if (*p && *p != ',') return c2_fail(err, "text after a closing quote");
-        } else {
-            while (*p && *p != ',') p++;
-            out = p;
-            while (out > f[n - 1] && (out[-1] == ' ' || out[-1] == '\t')) out--;
-        }
-        char sep = *p;
-        *out = '\0';
-        if (sep != ',') return n;
-        p++;
-    }
-}
-
 static int csv_header(reader *rd, c2_err *err)
 {
     char *f[MAX_CSV_FIELDS];
-    int n = csv_split(rd->lr->line, f, err), seen[NCOLS] = {0};
+    int n = c2_csv_split(rd->lr->line, f, MAX_CSV_FIELDS, err), seen[NCOLS] = {0};
     if (n < 0) return -1;
     for (int i = 0; i < n; i++) {
         int c = col_lookup(f[i]);
@@ -196,7 +162,7 @@ static int add_row(reader *rd, const c2_entry *e, c2_err *err)
 static int csv_row(reader *rd, c2_err *err)
 {
     char *f[MAX_CSV_FIELDS];
-    int n = csv_split(rd->lr->line, f, err);
+    int n = c2_csv_split(rd->lr->line, f, MAX_CSV_FIELDS, err);
     if (n < 0) return -1;
     if (n != rd->ncols) return c2_fail(err, "%d fields, the header has %d", n, rd->ncols);
     c2_entry e;

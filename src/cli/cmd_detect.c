@@ -306,6 +306,9 @@ static int run(detect_run *r)
         return CLI_FAIL;
     }
     if (!r->a.quiet) print_report(&rep, c2list_count(r->list));
+    if (rep.days_unsaved)           /* a warning, printed even with --quiet */
+        fprintf(stderr, "c2flow detect: warning: %u day summaries not kept (%s); the next "
+                "run reads those days again\n", rep.days_unsaved, rep.unsaved_reason);
     return write_list(r, fmt);
 }
 

@@ -58,6 +58,7 @@ typedef struct builder {
     dday               *sd;          /* ... the servers (all parts'), */
     const dtab         *six;         /* ... their index */
     const uint8_t      *sprobe;      /* ... and which are lone probes */
+    int64_t             intel_at;    /* intel as of the end of the whole day */
     const detect_input *in;
     dtab                host_ix, dest_ix, edge_ix, cell_ix;
     uint32_t           *cms;         /* CMS_ROWS rows of cms_mask + 1 */
@@ -156,7 +157,8 @@ static dd_dest *dest_get(builder *B, const oriented *o, uint64_t hash, int *is_n
     uint32_t *v = dtab_put_hashed(&B->dest_ix, &k, hash, d->n_dest, is_new);
     if (!v) return NULL;
     if (*is_new) {
-        if (detect_grow((void **)&d->dest, &d->cap_dest, d->n_dest + 1, sizeof *d->dest) < 0)
+        if (detect_grow((void **)&d->dest, &d->cap_dest, d->n_dest + 1, sizeof *d->dest) < 0 ||
+            detect_grow((void **)&B->dest_up, &B->cap_up, d->n_dest + 1, sizeof *B->dest_up) < 0)
             return NULL;
         dd_dest *s = &d->dest[d->n_dest++];
         s->ip = *o->server;
@@ -164,7 +166,7 @@ static dd_dest *dest_get(builder *B, const oriented *o, uint64_t hash, int *is_n
         s->proto = o->proto;
         s->first = INT64_MAX;
         s->last = INT64_MIN;
-        if (B->in->intel && intel_match(B->in->intel, o->server, o->port, o->proto, d->to - 1))
+        if (B->in->intel && intel_match(B->in->intel, o->server, o->port, o->proto, B->intel_at))
             s->flags |= DEST_INTEL;
     }
     return &d->dest[*v];
@@ -298,8 +300,6 @@ static int pass1_row(builder *B, const flow_batch *b, size_t i)
     int intel = s->flags & DEST_INTEL;
     int probe = o.out && syn && samples(b, i) <= 2;
     uint32_t di = (uint32_t)(s - d->dest);
-    if (detect_grow((void **)&B->dest_up, &B->cap_up, di + 1, sizeof *B->dest_up) < 0)
-        return -1;
     if (o.out) B->dest_up[di] += b->packets[i];
     if (cms_count(B, &o, di, B->cms_h[i], b->packets[i], b->sampling[i]) < 0) return -1;
     if (!intel && !probe) return 0;
@@ -330,7 +330,7 @@ static int scan_day(builder *B, const store_scan_spec *spec,
             B->d->damaged++;
             continue;
         }
-        if (rows_room(B, b->count) < 0) { rc = -1; break; }
+        if (rows_room(B, b->count) < 0) { rc = -2; break; }
         ipset_contains_batch(B->in->internal, b->src_addr, b->count, B->s_in);
         ipset_contains_batch(B->in->internal, b->dst_addr, b->count, B->d_in);
         if (row == pass1_row) pass1_hashes(B, b);
@@ -340,8 +340,7 @@ static int scan_day(builder *B, const store_scan_spec *spec,
         if (row == pass1_row) B->d->records += b->count;
     }
     store_scan_close(sc);
-    if (rc == -1 && !err->msg[0]) c2_fail(err, "out of memory");
-    if (rc == -2) c2_fail(err, "out of memory");
+    if (rc == -2) c2_fail(err, "out of memory");     /* not a damaged block's message */
     return rc < 0 ? -1 : 0;
 }
 
@@ -782,7 +781,7 @@ int dday_build(dday *d, const detect_input *in, unsigned parts, c2_err *err)
     for (unsigned p = 0; p < parts; p++) {
         own[p] = (dday){.from = d->from + span * p / parts, .to = d->from + span * (p + 1) / parts,
                         .records_hint = d->records_hint / parts};
-        B[p] = (builder){.d = &own[p], .in = in};
+        B[p] = (builder){.d = &own[p], .in = in, .intel_at = d->to - 1};
         B[p].heavy = (uint64_t)(in->params.burst_pps * 120);
         B[p].flood = (uint64_t)(in->params.burst_pps * (BURST_BIN_MS / 1000.0));
         if (B[p].heavy < 1) B[p].heavy = 1;

@@ -90,8 +90,10 @@ typedef struct runner {
     uint32_t            n_piece;
     atomic_uint         next;
     atomic_int          failed;
-    pthread_mutex_t     lock;    /* err and progress */
+    pthread_mutex_t     lock;    /* err, unsaved and progress */
     c2_err              err;
+    uint32_t            unsaved;     /* summaries that could not be kept */
+    c2_err              unsaved_msg; /* the first one's reason */
 } runner;
 
 static void count_segment(const char *path, const store_zone *z, uint64_t bytes, void *arg)
@@ -206,13 +208,19 @@ static void load_cached(runner *R)
     }
 }
 
-/* Phase 2: one piece from the store (and kept, when it may be). */
+/* Phase 2: one piece from the store (and kept, when it may be).  A
+ * summary that cannot be written (a full disk) costs the next run time,
+ * not this run its list: it is reported, not fatal. */
 static int do_piece(runner *R, piece *p, c2_err *err)
 {
     double t0 = (double)c2_now_ms();
     if (dday_build(&p->day, R->in, p->parts, err) < 0) return -1;
-    if (keepable(R, p) && summary_save(R->in->summary_dir, p->day.from, &p->day, err) < 0)
-        return -1;
+    c2_err serr;
+    if (keepable(R, p) && summary_save(R->in->summary_dir, p->day.from, &p->day, &serr) < 0) {
+        pthread_mutex_lock(&R->lock);
+        if (!R->unsaved++) R->unsaved_msg = serr;
+        pthread_mutex_unlock(&R->lock);
+    }
     say(R, p, ((double)c2_now_ms() - t0) / 1000);
     return 0;
 }
@@ -277,6 +285,9 @@ static int run_pieces(runner *R, c2_err *err)
 static void report_days(const runner *R, detect_report *rep)
 {
     rep->days = R->n_piece;
+    rep->days_unsaved = R->unsaved;
+    if (R->unsaved)
+        snprintf(rep->unsaved_reason, sizeof rep->unsaved_reason, "%.159s", R->unsaved_msg.msg);
     for (uint32_t i = 0; i < R->n_piece; i++) {
         rep->days_cached += R->piece[i].cached;
         rep->days_computed += !R->piece[i].cached;

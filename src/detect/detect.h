@@ -81,6 +81,8 @@ typedef struct detect_report {
     uint64_t oriented;           /* of those, one side customer, one outside */
     uint64_t damaged;            /* damaged store blocks skipped */
     uint32_t days, days_cached, days_computed;
+    uint32_t days_unsaved;       /* summaries that could not be kept */
+    char     unsaved_reason[160];/* the first one's reason */
     uint64_t active_hosts;       /* customer hosts seen (estimate) */
     uint32_t suspects;           /* hosts with any evidence on some day */
     uint32_t infected;           /* hosts judged infected */

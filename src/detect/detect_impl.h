@@ -176,15 +176,13 @@ typedef struct w_host {
     uint32_t  hash;              /* detect_addr_hash(addr) */
     uint8_t   cause;             /* 0: suspect only */
     uint16_t  scan_port;         /* most probed port (0 none) */
-    int64_t   since;             /* first day with evidence */
 } w_host;
 
 typedef struct w_dest {
     flow_addr ip;
     uint16_t  port;
     uint8_t   proto, flags;
-    uint32_t  flows, days;
-    uint64_t  packets, bytes;
+    uint32_t  days;              /* days with a client */
     int64_t   first, last;
     dsketch   clients;
     uint32_t  infected;          /* distinct infected clients (exact) */
@@ -192,7 +190,7 @@ typedef struct w_dest {
     double    infected_share;    /* of the clients */
 } w_dest;
 
-typedef struct w_edge { uint32_t host, dest, flows; } w_edge;
+typedef struct w_edge { uint32_t host, dest; } w_edge;
 
 typedef struct window {
     int64_t   from, to;

@@ -60,11 +60,9 @@ static int merge_hosts(merger *M, const dday *d, uint32_t *hmap, const detect_pa
             w_host *x = &w->host[w->n_host++];
             x->addr = h->addr;
             x->hash = detect_addr_hash(&h->addr);
-            x->since = INT64_MAX;
         }
         w_host *x = &w->host[*v];
         uint8_t cause = day_cause(h, p);
-        if (cause && d->from < x->since) x->since = d->from;
         if ((cause & CAUSE_SCAN) && !x->scan_port) x->scan_port = top_port(h);
         x->cause |= cause;
         hmap[i] = *v;
@@ -93,10 +91,7 @@ static int merge_dests(merger *M, const dday *d, uint32_t *dmap)
         }
         w_dest *x = &w->dest[*v];
         x->flags |= s->flags;
-        x->flows += s->flows;
         x->days++;
-        x->packets += s->packets;
-        x->bytes += s->bytes;
         if (s->first < x->first) x->first = s->first;
         if (s->last > x->last) x->last = s->last;
         if (dsketch_merge(&x->clients, dsketch_vals(&s->clients), s->clients.n,
@@ -123,10 +118,9 @@ static int merge_edges(merger *M, const dday *d, const uint32_t *hmap, const uin
         if (is_new) {
             if (detect_grow((void **)&w->edge, &M->cap_edge, w->n_edge + 1, sizeof *w->edge) < 0)
                 return -1;
-            w->edge[w->n_edge++] = (w_edge){h, s, 0};
+            w->edge[w->n_edge++] = (w_edge){h, s};
             w->dest[s].infected++;
         }
-        w->edge[*v].flows += e->flows;
     }
     return 0;
 }

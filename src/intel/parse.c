@@ -29,38 +29,6 @@
 
 /* ---- fields ---- */
 
-/* Split line in place at commas outside quotes; blanks around fields are
- * dropped.  The field count, or -1 (too many fields, a broken quote). */
-static int csv_split(char *line, char **f)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n == MAX_FIELDS) return -1;
-        while (*p == ' ' || *p == '\t') p++;
-        char *out = p;
-        f[n++] = out;
-        if (*p == '"') {
-            for (p++;; p++) {
-                if (!*p) return -1;
-                if (*p == '"' && p[1] != '"') break;
-                if (*p == '"') p++;
-                *out++ = *p;
-            }
-            for (p++; *p == ' ' || *p == '\t'; p++) {}
-            if (*p && *p != ',') return -1;
-        } else {
-            while (*p && *p != ',') p++;
-            out = p;
-            while (out > f[n - 1] && (out[-1] == ' ' || out[-1] == '\t')) out--;
-        }
-        char sep = *p;
-        *out = '\0';
-        if (sep != ',') return n;
-        p++;
-    }
-}
-
 static char *trim(char *s)
 {
     while (*s == ' ' || *s == '\t') s++;
@@ -217,7 +185,7 @@ static int try_header(parser *p, const char *text, c2_err *err)
         return 0;
     char copy[INTEL_LINE_MAX + 1], *f[MAX_FIELDS];
     snprintf(copy, sizeof copy, "%s", t);
-    int n = csv_split(copy, f), named = 0;
+    int n = c2_csv_split(copy, f, MAX_FIELDS, NULL), named = 0;
     if (n < 0) return 0;
     for (int i = 0; i < n; i++)
         named |= !strcmp(f[i], "dst_ip") || !strcmp(f[i], "ioc_value");
@@ -242,7 +210,7 @@ static const char *field(parser *p, char **f, int n, key k)
 static int csv_row(parser *p, char *line, c2_err *err)
 {
     char *f[MAX_FIELDS];
-    int n = csv_split(line, f);
+    int n = c2_csv_split(line, f, MAX_FIELDS, NULL);
     if (n < 0) return bad_row(p, "broken quotes or over %d fields", MAX_FIELDS);
     if (p->nfields && n != p->nfields) return bad_row(p, "%d fields, the header has %d", n, p->nfields);
     int need = p->col[p->fmt == INTEL_FEODO ? K_PORT : K_TYPE];

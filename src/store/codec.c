@@ -1429,19 +1429,29 @@ static int encoding_fits(uint8_t enc, flow_field f)
     }
 }
 
-int codec_decode(codec_ctx *c, const uint8_t *stored, const segment_column *col,
-                 flow_field f, size_t n, flow_batch *b, c2_err *err)
+/* What both decoders do first: the destination column, the column's bytes
+ * unpacked into c->raw (*got of them), and an encoding that suits f. */
+static int decode_begin(codec_ctx *c, const uint8_t *stored, const segment_column *col,
+                        flow_field f, size_t n, flow_batch *b, void **dst, size_t *got,
+                        c2_err *err)
 {
-    size_t w = flow_type_size(flow_field_type(f));
-    void *dst = flow_batch_column(b, f);
-    if (!dst) return c2_fail(err, "column %s not requested", flow_field_name(f));
-    size_t got;
-    if (unpack(c, stored, col, n, &got, err) != 0) return -1;
+    *dst = flow_batch_column(b, f);
+    if (!*dst) return c2_fail(err, "column %s not requested", flow_field_name(f));
+    if (unpack(c, stored, col, n, got, err) != 0) return -1;
     if (!encoding_fits(col->encoding, f)) {
         if (col->encoding < ENC_TIME_DELTA || col->encoding > ENC_TIME_BEFORE)
             return c2_fail(err, "unknown encoding %u", col->encoding);
         return malformed(err, f, col);
     }
+    return 0;
+}
+
+int codec_decode(codec_ctx *c, const uint8_t *stored, const segment_column *col,
+                 flow_field f, size_t n, flow_batch *b, c2_err *err)
+{
+    size_t w = flow_type_size(flow_field_type(f)), got;
+    void *dst;
+    if (decode_begin(c, stored, col, f, n, b, &dst, &got, err) != 0) return -1;
     int rc = -1;
     const uint8_t *raw = c->raw;
     switch (col->encoding) {
@@ -1470,16 +1480,10 @@ int codec_decode_rows(codec_ctx *c, const uint8_t *stored, const segment_column 
                       flow_field f, size_t n, const uint32_t *idx, size_t k,
                       flow_batch *b, c2_err *err)
 {
-    size_t w = flow_type_size(flow_field_type(f));
-    uint8_t *dst = flow_batch_column(b, f);
-    if (!dst) return c2_fail(err, "column %s not requested", flow_field_name(f));
-    size_t got;
-    if (unpack(c, stored, col, n, &got, err) != 0) return -1;
-    if (!encoding_fits(col->encoding, f)) {
-        if (col->encoding < ENC_TIME_DELTA || col->encoding > ENC_TIME_BEFORE)
-            return c2_fail(err, "unknown encoding %u", col->encoding);
-        return malformed(err, f, col);
-    }
+    size_t w = flow_type_size(flow_field_type(f)), got;
+    void *out;
+    if (decode_begin(c, stored, col, f, n, b, &out, &got, err) != 0) return -1;
+    uint8_t *dst = out;
     if (ensure_u64(c, n) != 0) return c2_fail(err, "out of memory");
     uint64_t *v = c->vals;
     const uint8_t *raw = c->raw;

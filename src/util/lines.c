@@ -83,3 +83,34 @@ int c2_lines_next(c2_lines *r, c2_err *err)
     }
     return 1;
 }
+
+int c2_csv_split(char *line, char **f, int max, c2_err *err)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == max) return c2_fail(err, "more than %d fields", max);
+        while (*p == ' ' || *p == '\t') p++;
+        char *out = p;
+        f[n++] = out;
+        if (*p == '"') {
+            for (p++;; p++) {
+                if (!*p) return c2_fail(err, "unterminated quoted field");
+                if (*p == '"' && p[1] != '"') break;
+                if (*p == '"') p++;
+                *out++ = *p;
+            }
+            p++;
+            while (*p == ' ' || *p == '\t') p++;
+            if (*p && *p != ',') return c2_fail(err, "text after a closing quote");
+        } else {
+            while (*p && *p != ',') p++;
+            out = p;
+            while (out > f[n - 1] && (out[-1] == ' ' || out[-1] == '\t')) out--;
+        }
+        char sep = *p;
+        *out = '\0';
+        if (sep != ',') return n;
+        p++;
+    }
+}

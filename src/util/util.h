@@ -171,6 +171,10 @@ c2_lines *c2_lines_new(FILE *f, const void *mem, size_t mem_len, size_t max_line
 /* Next line: 1, 0 at the end of input, -1 on a read error (err). */
 int  c2_lines_next(c2_lines *r, c2_err *err);
 void c2_lines_free(c2_lines *r);
+/* Split a CSV line in place into at most max fields: RFC 4180 quotes (""
+ * inside for a quote), blanks around a field dropped.  The field count,
+ * or -1 with err (too many fields, a broken quote; err may be NULL). */
+int  c2_csv_split(char *line, char **f, int max, c2_err *err);
 
 /* A 64-bit finaliser (splitmix64's): a well-mixed hash of one word, for
  * hash tables and for deterministic "random" choices derived from ids. */

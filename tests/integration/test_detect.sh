@@ -77,6 +77,14 @@ printf 'garbage' > "$sums/graph-2026-01-05.sum"
 detect --retention 0 --incremental --summaries "$sums" --out "$WORK/inc3.csv" --quiet || fail "damaged summary not recomputed"
 cmp -s "$WORK/c2.csv" "$WORK/inc3.csv" || fail "the list after a damaged summary differs"
 
+# a summary that cannot be kept (here its directory cannot be made) is a
+# warning, even with --quiet; the list is written all the same
+touch "$WORK/notadir"
+detect --retention 0 --incremental --summaries "$WORK/notadir/sums" --out "$WORK/inc4.csv" \
+    --quiet 2> "$WORK/inc4.log" || fail "an unkept summary failed the run"
+grep -q 'warning: 1 day summaries not kept' "$WORK/inc4.log" || { cat "$WORK/inc4.log"; fail "no warning"; }
+cmp -s "$WORK/c2.csv" "$WORK/inc4.csv" || fail "the list without a kept summary differs"
+
 # JSON Lines, read back by eval the same way
 detect -o jsonl --quiet > "$WORK/c2.jsonl" || fail "jsonl output failed"
 head -c1 "$WORK/c2.jsonl" | grep -q '{' || fail "not JSON Lines"
