@@ -84,9 +84,11 @@ NET6=$(echo "$ADDR_V6" | awk -F: '{ print $1 ":" $2 "::" }')
 for v in ADDR_V4 ADDR_V6 ADDR_V4B ADDR_V4C SRC_V4 SPORT; do
     [ -n "${!v}" ] || fail "no address for $v in the capture"
 done
-LIST="$ADDR_V4 $ADDR_V4B/24 $ADDR_V6 $NET6/32"
-printf '# addresses from the capture\n%s\n%s/24\n%s\n%s/32\n' "$ADDR_V4" "$ADDR_V4B" \
-    "$ADDR_V6" "$NET6" > "$WORK/list.txt"
+# the busiest destinations need not occur as sources; SRC_V4 is a source
+# that does, so that "src ip in" selects something whatever the capture lost
+LIST="$ADDR_V4 $ADDR_V4B/24 $ADDR_V6 $NET6/32 $SRC_V4"
+printf '# addresses from the capture\n%s\n%s/24\n%s\n%s/32\n%s\n' "$ADDR_V4" "$ADDR_V4B" \
+    "$ADDR_V6" "$NET6" "$SRC_V4" > "$WORK/list.txt"
 
 FILTERS=$(cat <<EOF
 any
