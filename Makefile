@@ -7,6 +7,7 @@
 #   make bench-collect  only bench/collect.sh (c2flow collect against nfcapd)
 #   make bench-simulate  only bench/simulate.sh (one day of a 1 M-subscriber ISP)
 #   make bench-detect  only bench/detect.sh (graph detection over 7 days of a 1 M-subscriber ISP)
+#   make bench-ml  only bench/ml.sh (features and training over 14 days of a 1 M-subscriber ISP)
 #   make fuzz     build the libFuzzer targets and grow the corpus (FUZZ_SECONDS each)
 #   make install  install (PREFIX=/usr/local, DESTDIR honoured)
 PREFIX ?= /usr/local
@@ -14,7 +15,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 CMAKE ?= cmake
 
-.PHONY: all build demo test test-only deps bench bench-query bench-collect bench-simulate bench-detect fuzz install clean
+.PHONY: all build demo test test-only deps bench bench-query bench-collect bench-simulate bench-detect bench-ml fuzz install clean
 
 all: build
 
@@ -38,7 +39,7 @@ test-only:
 	  ctest --output-on-failure -j $(JOBS)
 
 bench: deps build
-	@bench/store.sh && bench/query.sh && bench/collect.sh && bench/simulate.sh && bench/detect.sh
+	@bench/store.sh && bench/query.sh && bench/collect.sh && bench/simulate.sh && bench/detect.sh && bench/ml.sh
 
 bench-collect: deps build
 	@bench/collect.sh
@@ -48,6 +49,9 @@ bench-simulate: deps build
 
 bench-detect: deps build
 	@bench/detect.sh
+
+bench-ml: deps build
+	@bench/ml.sh
 
 bench-query: deps build
 	@bench/query.sh

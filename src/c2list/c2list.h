@@ -89,6 +89,13 @@ int     c2list_read_mem(const void *buf, size_t len, size_t max_rows,
 int     c2list_read_stream(FILE *f, const char *name, size_t max_rows,
                            c2list **out, c2_err *err);
 
+/* Whether a text is a C2 list, told from its first non-blank line: a JSON
+ * object, or a CSV header naming ip, port and proto (no threat feed opens
+ * so: a Feodo header says dst_ip, a plain list starts with an address or
+ * '#').  Reads f (not closed), or len bytes at mem when f is NULL.  1 yes,
+ * 0 no (an empty text too), -1 on a read error. */
+int     c2list_sniff(FILE *f, const void *mem, size_t len, c2_err *err);
+
 /* ---- text forms the readers and writers share ---- */
 /* "tcp", "udp", "icmp", ... (lower case) or the number: buf >= 8 bytes. */
 char   *c2list_proto_format(uint8_t proto, char *buf, size_t len);

@@ -319,3 +319,39 @@ int c2list_read_file(const char *path, size_t max_rows, c2list **out, c2_err *er
     fclose(f);
     return rc;
 }
+
+/* ---- telling a list from other files ---- */
+
+#define SNIFF_FIELDS 64
+
+/* 1 if a C2 list's header: a JSON object, or CSV fields naming ip, port
+ * and proto.  line is changed. */
+static int list_header(char *line)
+{
+    if (*line == '{') return 1;
+    char *f[SNIFF_FIELDS];
+    int n = c2_csv_split(line, f, SNIFF_FIELDS, NULL), seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (!strcmp(f[i], "ip")) seen |= 1;
+        else if (!strcmp(f[i], "port")) seen |= 2;
+        else if (!strcmp(f[i], "proto")) seen |= 4;
+    }
+    return seen == 7;
+}
+
+int c2list_sniff(FILE *f, const void *mem, size_t len, c2_err *err)
+{
+    c2_lines *lr = c2_lines_new(f, mem, len, C2LIST_LINE_MAX);
+    if (!lr) return c2_fail(err, "out of memory");
+    int rc;
+    while ((rc = c2_lines_next(lr, err)) == 1) {
+        char *s = lr->line;
+        while (isspace((unsigned char)*s)) s++;
+        if (*s || lr->too_long) {
+            rc = list_header(s);
+            break;
+        }
+    }
+    c2_lines_free(lr);
+    return rc;
+}

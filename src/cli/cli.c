@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "intel/intel.h"
 #include "store/store.h"
 
 void cli_error(const char *cmd, const char *fmt, ...)
@@ -17,6 +18,14 @@ void cli_error(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+void cli_warn_bad_rows(const char *cmd, const char *path, const intel_stats *st)
+{
+    if (st->bad)
+        cli_error(cmd, "%s: %llu bad rows skipped, the first: line %llu: %s", path,
+                  (unsigned long long)st->bad, (unsigned long long)st->first_bad_line,
+                  st->first_bad);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)

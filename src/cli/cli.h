@@ -23,10 +23,16 @@ int cmd_synth(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 /* "c2flow CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* "c2flow CMD: PATH: N bad rows skipped, the first: line L: reason" when
+ * loading a threat-intelligence file skipped rows; nothing otherwise. */
+struct intel_stats;
+void cli_warn_bad_rows(const char *cmd, const char *path, const struct intel_stats *st);
 /* Print a usage error and the --help hint; returns CLI_USAGE. */
 int  cli_usage(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

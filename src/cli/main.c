@@ -22,7 +22,9 @@ static const subcommand subcommands[] = {
     {"check", cmd_check, "verify every segment of a store"},
     {"simulate", cmd_simulate, "simulate an ISP with botnets: records, truth and feed"},
     {"synth", cmd_synth, "write synthetic flow records (demo, benchmarks)"},
-    {"detect", cmd_detect, "find C2 servers in the stored flows (graph mining)"},
+    {"detect", cmd_detect, "find C2 servers in the stored flows (graph mining, a model, both)"},
+    {"features", cmd_features, "per-server daily features that the model learns from"},
+    {"train", cmd_train, "learn a model of C2 servers from features and known C2 labels"},
     {"eval", cmd_eval, "score a C2 list against a simulation's truth file"},
 };
 

@@ -354,6 +354,15 @@ static int set_detect_summaries(c2_config *cfg, const char *value, c2_err *err)
     return 0;
 }
 
+static int set_detect_model(c2_config *cfg, const char *value, c2_err *err)
+{
+    char b[SHOWN_VALUE_MAX + 4];
+    if (!value[0] || strlen(value) >= sizeof cfg->detect.model)
+        return c2_fail(err, "expected a file, got '%s'", shown(value, b, sizeof b));
+    strcpy(cfg->detect.model, value);
+    return 0;
+}
+
 static int set_detect_threads(c2_config *cfg, const char *value, c2_err *err)
 {
     uint64_t v;
@@ -382,6 +391,8 @@ DETECT_PARAM(rare_share)
 DETECT_PARAM(rare_min)
 DETECT_PARAM(min_infected)
 DETECT_PARAM(min_score)
+DETECT_PARAM(ml_min_clients)
+DETECT_PARAM(ml_min_score)
 
 static const option_desc options[] = {
     {"store", "dir", set_store_dir, 0},
@@ -416,6 +427,9 @@ static const option_desc options[] = {
     {"detect", "rare_min", set_detect_rare_min, 0},
     {"detect", "min_infected", set_detect_min_infected, 0},
     {"detect", "min_score", set_detect_min_score, 0},
+    {"detect", "model", set_detect_model, 0},
+    {"detect", "ml_min_clients", set_detect_ml_min_clients, 0},
+    {"detect", "ml_min_score", set_detect_ml_min_score, 0},
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 

@@ -60,6 +60,7 @@ typedef struct config_detect {
     config_files  intel;                /* threat-intelligence files */
     char          summaries[CONFIG_PATH_LEN]; /* "" = STORE/summaries */
     unsigned      threads;              /* days read at once; 0 = per CPU */
+    char          model[CONFIG_PATH_LEN]; /* trained model (--method ml); "" none */
     detect_params params;               /* the thresholds */
 } config_detect;
 

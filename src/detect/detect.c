@@ -35,6 +35,8 @@ void detect_params_default(detect_params *p)
     p->rare_min = 5;
     p->min_infected = 3;
     p->min_score = 50;
+    p->ml_min_clients = 3;
+    p->ml_min_score = 50;
 }
 
 typedef struct param_desc {
@@ -51,6 +53,7 @@ static const param_desc params[] = {
     P_DBL(scan_port_share, 0, 1), P_U32(scan_packet_bytes, 20, 65535),
     P_DBL(burst_pps, 1, 1e9), P_U32(burst_hosts, 2, 1e6), P_DBL(rare_share, 0, 1),
     P_U32(rare_min, 0, 1e9), P_U32(min_infected, 2, 1e6), P_DBL(min_score, 0, 100),
+    P_U32(ml_min_clients, 1, 1e6), P_DBL(ml_min_score, 0, 100),
 };
 
 int detect_params_set(detect_params *p, const char *key, const char *value, int *known,
@@ -295,7 +298,32 @@ static void report_days(const runner *R, detect_report *rep)
     }
 }
 
-static int analyse(runner *R, c2list *out, detect_report *rep, c2_err *err)
+static int addr_order(const void *a, const void *b)
+{
+    return flow_addr_cmp(a, b);
+}
+
+static int infected_hosts(const window *w, detect_hosts *h, c2_err *err)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < w->n_host; i++) n += w->host[i].cause != 0;
+    h->addr = malloc((n ? n : 1) * sizeof *h->addr);
+    if (!h->addr) return c2_fail(err, "out of memory");
+    for (uint32_t i = 0; i < w->n_host; i++)
+        if (w->host[i].cause) h->addr[h->n++] = w->host[i].addr;
+    qsort(h->addr, h->n, sizeof *h->addr, addr_order);
+    return 0;
+}
+
+void detect_hosts_free(detect_hosts *h)
+{
+    free(h->addr);
+    h->addr = NULL;
+    h->n = 0;
+}
+
+static int analyse(runner *R, c2list *out, detect_hosts *infected, detect_report *rep,
+                   c2_err *err)
 {
     const detect_input *in = R->in;
     dday *days = malloc((R->n_piece + 1) * sizeof *days);
@@ -305,15 +333,17 @@ static int analyse(runner *R, c2list *out, detect_report *rep, c2_err *err)
     graph_result g = {0};
     int rc = window_build(&w, days, R->n_piece, &in->params, err);
     free(days);
-    if (rc == 0) rc = graph_communities(&w, &in->params, in->allow, &g, err);
-    if (rc == 0) {
+    if (rc == 0 && infected) rc = infected_hosts(&w, infected, err);
+    if (rc == 0 && !out) *rep = w.rep;
+    if (rc == 0 && out) rc = graph_communities(&w, &in->params, in->allow, &g, err);
+    if (rc == 0 && out) {
         *rep = w.rep;
         rep->graph_hosts = g.nodes_host;
         rep->graph_dests = g.nodes_dest;
         rep->graph_edges = g.edges;
         rep->modularity = g.modularity;
         rc = candidates_list(&w, &g, &in->params, in->allow, out, rep, err);
-        for (uint32_t i = 0; rc == 0 && i < w.n_dest; i++) rep->groups = g.groups;
+        if (rc == 0) rep->groups = g.groups;
     }
     graph_result_free(&g);
     window_free(&w);
@@ -322,7 +352,14 @@ static int analyse(runner *R, c2list *out, detect_report *rep, c2_err *err)
 
 int detect_graph(const detect_input *in, c2list *out, detect_report *rep, c2_err *err)
 {
+    return detect_run(in, out, NULL, rep, err);
+}
+
+int detect_run(const detect_input *in, c2list *out, detect_hosts *infected,
+               detect_report *rep, c2_err *err)
+{
     memset(rep, 0, sizeof *rep);
+    if (infected) memset(infected, 0, sizeof *infected);
     if (!in->store || !in->internal)
         return c2_fail(err, "no store or no customer address space");
     runner R = {.in = in};
@@ -334,7 +371,7 @@ int detect_graph(const detect_input *in, c2list *out, detect_report *rep, c2_err
             rc = summary_expire(in->summary_dir, c2_now_ms() - o->retention_ms, err);
     }
     if (rc == 0) rc = run_pieces(&R, err);
-    if (rc == 0) rc = analyse(&R, out, rep, err);
+    if (rc == 0) rc = analyse(&R, out, infected, rep, err);
     report_days(&R, rep);
     for (uint32_t i = 0; i < R.n_piece; i++) dday_free(&R.piece[i].day);
     free(R.piece);

@@ -52,6 +52,11 @@ typedef struct detect_params {
     /* candidates */
     uint32_t min_infected;       /* infected clients, at least; 3 */
     double   min_score;          /* listed from this score up; 50 */
+    /* method 2, supervised learning (docs/features.md, docs/train.md) */
+    uint32_t ml_min_clients;     /* a server-day gets features from this many
+                                    distinct clients; 3 */
+    double   ml_min_score;       /* listed from this score (100 x the model's
+                                    probability) up; 50 */
 } detect_params;
 
 void detect_params_default(detect_params *p);
@@ -100,5 +105,19 @@ typedef struct detect_report {
  * (method "graph").  On error out may hold some rows; the caller drops it. */
 int detect_graph(const detect_input *in, c2list *out, detect_report *rep,
                  c2_err *err);
+
+/* The customer hosts judged infected in the window: method 1's first step,
+ * which method 2 (src/features/) uses for its "share of clients infected".
+ * Customer addresses: they never leave the ISP. */
+typedef struct detect_hosts {
+    flow_addr *addr;             /* n addresses, ascending */
+    size_t     n;
+} detect_hosts;
+void detect_hosts_free(detect_hosts *h);
+
+/* detect_graph with both outputs optional: out NULL skips the graph and
+ * the scoring; infected (NULL: not wanted) gets the infected hosts. */
+int detect_run(const detect_input *in, c2list *out, detect_hosts *infected,
+               detect_report *rep, c2_err *err);
 
 #endif

@@ -10,6 +10,12 @@
  * "infra" when it is other malicious infrastructure, else an FP.  The same
  * reasoning runs once on keys (ip, port, proto) and once on addresses.
  *
+ * A C2 that eval_options.exclude lists (known before, whatever the date)
+ * is not counted either: its rows are "ignored", it is no FN, and every
+ * figure below forgets it.  Rows count once per key: c2list keys are unique,
+ * so a TP row is one detected C2.  The per-server count takes a minimum
+ * score, so that the curve is the same counting at stricter cut-offs.
+ *
  * Keys of the truth are sorted once and searched; the list's own index
  * (c2list_find) answers the other direction.  All work is O(n log n).
  */
@@ -23,7 +29,7 @@ typedef struct scorer {
     const eval_truth   *t;
     const c2list       *list;
     const eval_options *opt;
-    int64_t             at;
+    int64_t             from, at;       /* the question's span */
     uint8_t            *counted;        /* per truth C2 */
     const c2_entry    **row;            /* per truth C2: its considered row or NULL */
     const eval_c2     **c2_by_key;
@@ -124,34 +130,84 @@ static int considered(const c2_entry *e, int64_t at)
     return e && (e->first_seen == 0 || e->first_seen <= at);
 }
 
-static void score_servers(scorer *s, eval_result *r)
+/* Alive at some time in [from, at] (an empty span counts nothing) and
+ * behind enough bots: the question asked of this C2. */
+static int in_question(const scorer *s, const eval_c2 *c)
+{
+    return s->at >= s->from && c->born <= s->at &&
+           (c->died == EVAL_NEVER || c->died >= s->from) && c->bots >= s->opt->min_bots;
+}
+
+/* A server already known (the training labels of a time-split run), by any
+ * date: finding it again proves nothing, so it is not counted. */
+static int excluded(const scorer *s, const eval_c2 *c)
+{
+    return s->opt->exclude && intel_match(s->opt->exclude, &c->ip, c->port, c->proto, 0);
+}
+
+/* Which truth C2 are counted, and each one's considered row; the totals
+ * that do not depend on a row's score. */
+static void mark_counted(scorer *s, eval_result *r)
 {
     const eval_truth *t = s->t;
     for (size_t i = 0; i < t->n_c2; i++) {
         const eval_c2 *c = &t->c2[i];
-        /* alive at some time in [start, at]: an empty window counts nothing */
-        s->counted[i] = s->at >= t->start && c->born <= s->at &&
-                        (c->died == EVAL_NEVER || c->died >= t->start) &&
-                        c->bots >= s->opt->min_bots;
+        int asked = in_question(s, c), known = asked && excluded(s, c);
+        s->counted[i] = asked && !known;
+        r->counted += s->counted[i];
+        r->excluded += known;
         const c2_entry *e = c2list_find(s->list, &c->ip, c->port, c->proto);
         s->row[i] = considered(e, s->at) ? e : NULL;
+    }
+    for (size_t i = 0; i < c2list_count(s->list); i++)
+        r->rows_after_at += !considered(c2list_get(s->list, i), s->at);
+}
+
+/* The per-server figures over the considered rows scored at least
+ * min_score; *rows gets how many rows that is.  The main figures are the
+ * case min_score 0 (a row's score is 0-100), the curve the others. */
+static void count_servers(const scorer *s, double min_score, eval_counts *n, uint64_t *rows)
+{
+    const eval_truth *t = s->t;
+    memset(n, 0, sizeof *n);
+    *rows = 0;
+    for (size_t i = 0; i < t->n_c2; i++) {
         if (!s->counted[i]) continue;
-        r->counted++;
-        if (s->row[i]) r->server.tp++;
-        else r->server.fn++;
+        if (s->row[i] && s->row[i]->score >= min_score) n->tp++;
+        else n->fn++;
     }
     for (size_t i = 0; i < c2list_count(s->list); i++) {
         const c2_entry *e = c2list_get(s->list, i);
-        if (!considered(e, s->at)) {
-            r->rows_after_at++;
-            continue;
-        }
+        if (!considered(e, s->at) || e->score < min_score) continue;
+        (*rows)++;
         const eval_c2 *c = find_c2(s, e);
-        if (c) r->server.ignored += !s->counted[c - t->c2];
-        else if (find_infra(s, e)) r->server.infra++;
-        else r->server.fp++;
+        if (c) n->ignored += !s->counted[c - t->c2];
+        else if (find_infra(s, e)) n->infra++;
+        else n->fp++;
     }
-    fill_ratios(&r->server);
+    fill_ratios(n);
+}
+
+/* The per-server figures: every considered row (scores are 0-100). */
+static void score_servers(const scorer *s, eval_result *r)
+{
+    uint64_t rows;                      /* r->rows - r->rows_after_at */
+    count_servers(s, 0.0, &r->server, &rows);
+}
+
+/* The server figures again at each minimum score 0, 5, ..., 100. */
+static int score_curve(const scorer *s, eval_result *r)
+{
+    if (!s->opt->curve) return 0;
+    r->curve = calloc(EVAL_CURVE_POINTS, sizeof *r->curve);
+    if (!r->curve) return -1;
+    for (size_t i = 0; i < EVAL_CURVE_POINTS; i++) {
+        eval_curve_point *p = &r->curve[i];
+        p->min_score = (unsigned)(i * EVAL_CURVE_STEP);
+        count_servers(s, p->min_score, &p->server, &p->rows);
+    }
+    r->n_curve = EVAL_CURVE_POINTS;
+    return 0;
 }
 
 typedef struct addr_sets {
@@ -288,7 +344,7 @@ static int score_lead(const scorer *s, eval_result *r)
     for (size_t i = 0; i < t->n_c2; i++) {
         const c2_entry *e = s->row[i];
         if (!s->counted[i] || !e) continue;
-        if (t->c2[i].born < t->start) { l->born_before_start++; continue; }
+        if (t->c2[i].born < s->from) { l->born_before_start++; continue; }
         if (!e->first_seen) { l->first_seen_unknown++; continue; }
         double x = days(e->first_seen - t->c2[i].born);
         d[l->c2++] = x;
@@ -361,19 +417,23 @@ int eval_run(const eval_truth *truth, const c2list *list, const eval_options *op
     memset(out, 0, sizeof *out);
     scorer s = {.t = truth, .list = list, .opt = opt};
     s.at = opt->at == EVAL_AT_END ? truth->end : opt->at;
-    out->start = truth->start;
+    s.from = opt->from > truth->start ? opt->from : truth->start;
+    out->start = s.from;
     out->end = truth->end;
     out->at = s.at;
     out->min_bots = opt->min_bots;
     out->truth_c2 = truth->n_c2;
     out->truth_infra = truth->n_infra;
     out->rows = c2list_count(list);
+    out->excluding = opt->exclude != NULL;
     int rc = sort_keys(&s);
     if (rc == 0) {
+        mark_counted(&s, out);
         score_servers(&s, out);
         score_bots(&s, out);
         score_feed(&s, out);
-        rc = score_addrs(&s, out) | score_families(&s, out) | score_lead(&s, out);
+        rc = score_addrs(&s, out) | score_families(&s, out) | score_lead(&s, out) |
+             score_curve(&s, out);
     }
     free(s.counted);
     free(s.row);
@@ -389,6 +449,9 @@ int eval_run(const eval_truth *truth, const c2list *list, const eval_options *op
 void eval_result_free(eval_result *r)
 {
     free(r->families);
+    free(r->curve);
     r->families = NULL;
     r->n_families = 0;
+    r->curve = NULL;
+    r->n_curve = 0;
 }

@@ -6,6 +6,12 @@
  * server's birth it was listed, and how much earlier than a threat feed.
  * docs/eval.md defines every figure; `c2flow eval` prints them.
  *
+ * For a time-split evaluation (train on some days with known servers as
+ * labels, detect on later days), servers already known can be excluded:
+ * they are then neither found nor missed, so the figures say how well the
+ * list finds servers nobody knew.  A precision/recall curve by minimum
+ * score shows what a stricter cut-off of the list would give.
+ *
  * The truth reader takes only what scoring needs (window, C2 servers,
  * other malicious infrastructure), checks every type, ignores keys it does
  * not know and refuses any other "format".
@@ -27,6 +33,9 @@
 #define EVAL_NEVER INT64_MAX            /* died / feed_listed: null in the truth */
 #define EVAL_AT_END INT64_MIN           /* eval_options.at: the truth's end */
 #define EVAL_BUCKETS 6                  /* bots: 0, 1, 2-4, 5-19, 20-99, 100+ */
+#define EVAL_CURVE_STEP 5               /* curve: minimum scores 0, 5, ..., 100 */
+#define EVAL_CURVE_POINTS (100 / EVAL_CURVE_STEP + 1)
+#define EVAL_EXCLUDE_PIPE_MAX (1u << 30) /* largest exclude file read from a pipe */
 
 /* ---- the truth ---- */
 
@@ -66,9 +75,15 @@ void eval_truth_free(eval_truth *t);
 /* ---- scoring ---- */
 
 typedef struct eval_options {
+    int64_t          from;              /* count C2 alive from this time on (the
+                                           detection window's start); 0 or before
+                                           the truth's start: its start */
     int64_t          at;                /* score as of this time; EVAL_AT_END */
     uint32_t         min_bots;          /* count only C2 with this many bots */
     const intel_set *feed;              /* listing dates; NULL: truth's feed_listed */
+    const intel_set *exclude;           /* known servers not to count, whatever
+                                           their dates; NULL: none */
+    int              curve;             /* 1: fill eval_result.curve */
 } eval_options;
 
 /* Ratios are NAN when their denominator is 0 (null in JSON). */
@@ -83,6 +98,12 @@ typedef struct eval_counts {
     double   recall;                    /* tp / (tp + fn) */
     double   f1;                        /* of precision and recall */
 } eval_counts;
+
+typedef struct eval_curve_point {      /* the server figures at one cut-off */
+    unsigned    min_score;              /* rows with score >= this: 0, 5, ..., 100 */
+    uint64_t    rows;                   /* considered rows with such a score */
+    eval_counts server;                 /* tp, fp, fn, ... over those rows */
+} eval_curve_point;
 
 typedef struct eval_group {             /* a family or a bots bucket */
     char     name[EVAL_NAME_MAX];       /* "mirai"; "20-99" */
@@ -113,7 +134,10 @@ typedef struct eval_result {
     int64_t     start, end, at;
     uint32_t    min_bots;
     uint64_t    truth_c2;               /* C2 in the truth file */
-    uint64_t    counted;                /* alive in [start, at] with >= min_bots bots */
+    uint64_t    counted;                /* alive in [start, at] with >= min_bots bots,
+                                           not excluded */
+    uint64_t    excluded;               /* would be counted, but opt->exclude has them */
+    int         excluding;              /* 1: opt->exclude was given */
     uint64_t    truth_infra;
     uint64_t    rows;                   /* list rows */
     uint64_t    rows_after_at;          /* first_seen > at: not counted */
@@ -125,12 +149,26 @@ typedef struct eval_result {
     eval_group  bots20;                 /* counted C2 with >= 20 bots */
     eval_lead   lead;
     eval_feed   feed;
+    eval_curve_point *curve;            /* by rising min_score; eval_result_free frees */
+    size_t      n_curve;                /* EVAL_CURVE_POINTS, or 0 without opt->curve */
 } eval_result;
 
 /* Score list against truth.  Caller frees *out with eval_result_free. */
 int  eval_run(const eval_truth *truth, const c2list *list, const eval_options *opt,
               eval_result *out, c2_err *err);
 void eval_result_free(eval_result *r);
+
+/* Add the servers of a file ("-" = stdin) to set, for eval_options.exclude.
+ * A C2 list (its first non-blank line a JSON object, or a CSV header naming
+ * ip, port and proto) adds each row's ip and port, any protocol; any other
+ * file goes to intel_load_file (Feodo Tracker, ThreatFox, plain lists).  st
+ * (may be NULL) as intel_load_file fills it.  -1 with "PATH: reason" and
+ * the set unchanged on a bad or unreadable file. */
+int  eval_exclude_load_file(intel_set *set, const char *path, intel_stats *st,
+                            c2_err *err);
+/* The same from len bytes in memory (borrowed), named name in errors. */
+int  eval_exclude_load_mem(intel_set *set, const void *buf, size_t len, const char *name,
+                           intel_stats *st, c2_err *err);
 
 typedef enum eval_format { EVAL_TABLE, EVAL_JSON, EVAL_CSV } eval_format;
 

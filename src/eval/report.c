@@ -6,7 +6,8 @@
  * docs/eval.md and stay stable.  The CSV rows are made by flattening that
  * same object (nested keys joined with '.', the family and bots lists keyed
  * by their name: "families.mirai.recall", "bots.20-99.c2"), so the two
- * forms cannot drift apart.  Ratios are fractions (0.75) in JSON and CSV,
+ * forms cannot drift apart; the curve's points are keyed by their minimum
+ * score the same way ("curve.50.precision").  Ratios are fractions (0.75) in JSON and CSV,
  * percentages in the table; undefined ones (0 of 0) are null / empty / "-".
  */
 #include <jansson.h>
@@ -82,22 +83,53 @@ static json_t *feed_json(const eval_feed *f)
                      "first_seen_unknown", u64(f->first_seen_unknown));
 }
 
+/* A curve point: min_score first, so that CSV names it "curve.50.tp". */
+static json_t *point_json(const eval_curve_point *p)
+{
+    json_t *o = json_pack("{s:I, s:o}", "min_score", (json_int_t)p->min_score,
+                          "rows", u64(p->rows));
+    json_t *c = counts_json(&p->server);
+    if (!o || !c || json_object_update(o, c) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    json_decref(c);
+    return o;
+}
+
+static json_t *curve_json(const eval_result *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < r->n_curve; i++)
+        if (json_array_append_new(a, point_json(&r->curve[i])) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
 static json_t *result_json(const eval_result *r)
 {
     eval_group b20 = r->bots20;
-    return json_pack("{s:o, s:o, s:o, s:I, s:{s:o, s:o, s:o}, s:{s:o, s:o}, s:o, s:o, "
-                     "s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:o}",
-                     "start", time_str(r->start), "end", time_str(r->end),
-                     "at", time_str(r->at), "min_bots", (json_int_t)r->min_bots,
-                     "truth", "c2", u64(r->truth_c2), "counted", u64(r->counted),
-                     "infra", u64(r->truth_infra),
-                     "list", "rows", u64(r->rows), "after_at", u64(r->rows_after_at),
-                     "server", counts_json(&r->server), "ip", counts_json(&r->ip),
-                     "families", groups_json(r->families, r->n_families, "family"),
-                     "bots", groups_json(r->bots, EVAL_BUCKETS, "bucket"),
-                     "bots_20plus", "c2", u64(b20.c2), "detected", u64(b20.detected),
-                     "recall", num(b20.recall),
-                     "lead_time", lead_json(&r->lead), "feed", feed_json(&r->feed));
+    json_t *o = json_pack("{s:o, s:o, s:o, s:I, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o}, "
+                          "s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:o}",
+                          "start", time_str(r->start), "end", time_str(r->end),
+                          "at", time_str(r->at), "min_bots", (json_int_t)r->min_bots,
+                          "truth", "c2", u64(r->truth_c2), "counted", u64(r->counted),
+                          "excluded", u64(r->excluded), "infra", u64(r->truth_infra),
+                          "list", "rows", u64(r->rows), "after_at", u64(r->rows_after_at),
+                          "server", counts_json(&r->server), "ip", counts_json(&r->ip),
+                          "families", groups_json(r->families, r->n_families, "family"),
+                          "bots", groups_json(r->bots, EVAL_BUCKETS, "bucket"),
+                          "bots_20plus", "c2", u64(b20.c2), "detected", u64(b20.detected),
+                          "recall", num(b20.recall),
+                          "lead_time", lead_json(&r->lead), "feed", feed_json(&r->feed));
+    /* only when asked for: a run without --curve prints what it always did */
+    if (o && r->n_curve && json_object_set_new(o, "curve", curve_json(r)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 /* ---- CSV ---- */
@@ -141,8 +173,12 @@ static void csv_walk(FILE *f, const char *prefix, json_t *v)
         json_array_foreach(v, i, sub) {
             void *it = json_object_iter(sub);
             json_t *label = it ? json_object_iter_value(it) : NULL;
-            snprintf(name, sizeof name, "%s.%s", prefix,
-                     json_is_string(label) ? json_string_value(label) : "?");
+            if (json_is_integer(label))
+                snprintf(name, sizeof name, "%s.%lld", prefix,
+                         (long long)json_integer_value(label));
+            else
+                snprintf(name, sizeof name, "%s.%s", prefix,
+                         json_is_string(label) ? json_string_value(label) : "?");
             json_t *rest = json_deep_copy(sub);
             if (rest && it) json_object_del(rest, json_object_iter_key(it));
             csv_walk(f, name, rest);
@@ -169,14 +205,33 @@ static const char *dayfmt(double x, char *buf, size_t len)
     return buf;
 }
 
-static void table_counts(FILE *f, const char *unit, const eval_counts *c)
+/* TP FP FN infra ignored precision prec+infra recall F1, and the line end. */
+static void table_figures(FILE *f, const eval_counts *c)
 {
     char p[16], pi[16], r[16], f1[16];
-    fprintf(f, "%-12s %8llu %8llu %8llu %8llu %8llu %10s %10s %10s %10s\n", unit,
+    fprintf(f, " %8llu %8llu %8llu %8llu %8llu %10s %10s %10s %10s\n",
             (unsigned long long)c->tp, (unsigned long long)c->fp, (unsigned long long)c->fn,
             (unsigned long long)c->infra, (unsigned long long)c->ignored,
             pct(c->precision, p, sizeof p), pct(c->precision_infra, pi, sizeof pi),
             pct(c->recall, r, sizeof r), pct(c->f1, f1, sizeof f1));
+}
+
+static void table_counts(FILE *f, const char *unit, const eval_counts *c)
+{
+    fprintf(f, "%-12s", unit);
+    table_figures(f, c);
+}
+
+static void table_curve(FILE *f, const eval_result *r)
+{
+    if (!r->n_curve) return;
+    fprintf(f, "\nprecision/recall by minimum score (per server)\n");
+    fprintf(f, "%-9s %8s %8s %8s %8s %8s %8s %10s %10s %10s %10s\n", "min score", "rows", "TP",
+            "FP", "FN", "infra", "ignored", "precision", "prec+infra", "recall", "F1");
+    for (size_t i = 0; i < r->n_curve; i++) {
+        fprintf(f, ">= %-6u %8llu", r->curve[i].min_score, (unsigned long long)r->curve[i].rows);
+        table_figures(f, &r->curve[i].server);
+    }
 }
 
 static void table_groups(FILE *f, const char *title, const eval_group *g, size_t n)
@@ -215,8 +270,11 @@ static void write_table(const eval_result *r, FILE *f)
     if (r->min_bots) snprintf(bots, sizeof bots, "at least %u bots", r->min_bots);
     fprintf(f, "truth %s .. %s, scored at %s\n", c2list_time_format(r->start, s, sizeof s),
             c2list_time_format(r->end, e, sizeof e), c2list_time_format(r->at, at, sizeof at));
-    fprintf(f, "C2 servers: %llu in the truth, %llu counted (alive in [start, at], %s)\n",
+    fprintf(f, "C2 servers: %llu in the truth, %llu counted (alive in [start, at], %s)",
             (unsigned long long)r->truth_c2, (unsigned long long)r->counted, bots);
+    if (r->excluding)
+        fprintf(f, ", %llu more excluded as known", (unsigned long long)r->excluded);
+    fputc('\n', f);
     fprintf(f, "other malicious infrastructure: %llu; list rows: %llu, %llu first seen after at"
             " (not counted)\n\n", (unsigned long long)r->truth_infra,
             (unsigned long long)r->rows, (unsigned long long)r->rows_after_at);
@@ -230,6 +288,7 @@ static void write_table(const eval_result *r, FILE *f)
             pct(r->bots20.recall, b20, sizeof b20), (unsigned long long)r->bots20.detected,
             (unsigned long long)r->bots20.c2);
     table_times(f, r);
+    table_curve(f, r);
 }
 
 /* ---- entry ---- */

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/eval.h"
+#include "eval/eval_impl.h"
 
 #define TRUTH_FORMAT "c2flow-truth/1"
 
@@ -203,8 +203,7 @@ int eval_truth_read_mem(const void *buf, size_t len, eval_truth *out, c2_err *er
     return rc;
 }
 
-/* The whole of f, at most EVAL_TRUTH_MAX_BYTES (caller frees *buf). */
-static int slurp(FILE *f, char **buf, size_t *len, c2_err *err)
+int eval_slurp(FILE *f, size_t max, char **buf, size_t *len, c2_err *err)
 {
     size_t cap = 1 << 16, n = 0;
     char *b = malloc(cap);
@@ -212,9 +211,9 @@ static int slurp(FILE *f, char **buf, size_t *len, c2_err *err)
         if (!b) return c2_fail(err, "out of memory");
         n += fread(b + n, 1, cap - n, f);
         if (n < cap) break;
-        if (cap > EVAL_TRUTH_MAX_BYTES) {
+        if (cap > max) {
             free(b);
-            return c2_fail(err, "larger than %u MiB", EVAL_TRUTH_MAX_BYTES >> 20);
+            return c2_fail(err, "larger than %zu MiB", max >> 20);
         }
         char *nb = realloc(b, cap * 2);
         if (!nb) free(b);
@@ -238,7 +237,7 @@ int eval_truth_read_file(const char *path, eval_truth *out, c2_err *err)
     if (!f) return c2_fail_errno(err, "%s", path);
     char *buf = NULL;
     size_t len = 0;
-    int rc = slurp(f, &buf, &len, err);
+    int rc = eval_slurp(f, EVAL_TRUTH_MAX_BYTES, &buf, &len, err);
     if (!is_stdin) fclose(f);
     if (rc == 0) rc = eval_truth_read_mem(buf, len, out, err);
     free(buf);

@@ -111,6 +111,9 @@ int  flow_addr_cmp(const flow_addr *a, const flow_addr *b);
 /* "TCP", "UDP", "ICMP", ... or NULL; and the reverse (-1 if unknown). */
 const char *flow_proto_name(uint8_t proto);
 int flow_proto_lookup(const char *name);
+/* TCP flag bits of flow_record.tcp_flags. */
+enum { FLOW_TCP_FIN = 0x01, FLOW_TCP_SYN = 0x02, FLOW_TCP_RST = 0x04, FLOW_TCP_PSH = 0x08,
+       FLOW_TCP_ACK = 0x10 };
 /* nfdump-style flags: "...AP.SF" (CWR ECE URG ACK PSH RST SYN FIN). */
 char *flow_tcp_flags_format(uint8_t flags, char *buf /* >= 9 */);
 

@@ -91,7 +91,8 @@ static void copy_name(char *dst, const char *src)
 
 /* ---- the parser ---- */
 
-typedef enum key { K_FIRST, K_IP, K_PORT, K_TYPE, K_LAST, K_MALWARE, K_FKMAL, NKEYS } key;
+typedef enum key { K_FIRST, K_IP, K_PORT, K_TYPE, K_LAST, K_MALWARE, K_FKMAL, K_STATUS,
+                   NKEYS } key;
 
 typedef struct parser {
     intel_format fmt;               /* INTEL_AUTO until decided */
@@ -111,6 +112,7 @@ static const colname colnames[] = {
     {INTEL_FEODO, "first_seen_utc", K_FIRST}, {INTEL_FEODO, "first_seen", K_FIRST},
     {INTEL_FEODO, "dst_ip", K_IP}, {INTEL_FEODO, "dst_port", K_PORT},
     {INTEL_FEODO, "last_online", K_LAST}, {INTEL_FEODO, "malware", K_MALWARE},
+    {INTEL_FEODO, "c2_status", K_STATUS},
     {INTEL_THREATFOX, "first_seen_utc", K_FIRST}, {INTEL_THREATFOX, "ioc_value", K_IP},
     {INTEL_THREATFOX, "ioc_type", K_TYPE}, {INTEL_THREATFOX, "last_seen_utc", K_LAST},
     {INTEL_THREATFOX, "malware_printable", K_MALWARE}, {INTEL_THREATFOX, "fk_malware", K_FKMAL},
@@ -119,8 +121,8 @@ static const colname colnames[] = {
 /* The columns of the published files, for files without a header. */
 static void default_columns(parser *p)
 {
-    static const int feodo[NKEYS] = {0, 1, 2, -1, 4, 5, -1};
-    static const int tfox[NKEYS] = {0, 2, -1, 3, 8, 7, 5};
+    static const int feodo[NKEYS] = {0, 1, 2, -1, 4, 5, -1, 3};
+    static const int tfox[NKEYS] = {0, 2, -1, 3, 8, 7, 5, -1};
     memcpy(p->col, p->fmt == INTEL_FEODO ? feodo : tfox, sizeof p->col);
     p->nfields = 0;
 }
@@ -233,6 +235,9 @@ static int csv_row(parser *p, char *line, c2_err *err)
         return bad_row(p, "bad first seen time '%.40s'", field(p, f, n, K_FIRST));
     if (parse_date(field(p, f, n, K_LAST), &e.last_seen) != 0)
         return bad_row(p, "bad last seen time '%.40s'", field(p, f, n, K_LAST));
+    /* "online": last_online is only the day the feed was written, and the
+     * server was still up then, so it has no last day yet */
+    if (!strcmp(field(p, f, n, K_STATUS), "online")) e.last_seen = 0;
     const char *mal = field(p, f, n, K_MALWARE);
     copy_name(e.malware, *mal ? mal : field(p, f, n, K_FKMAL));
     return add_entry(p, &e, err);

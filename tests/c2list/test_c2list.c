@@ -434,6 +434,26 @@ static void test_text_forms(void **state)
     assert_int_equal(c2list_format_lookup("xml"), -1);
 }
 
+/* A list is told from threat feeds by its first non-blank line. */
+static void test_sniff(void **state)
+{
+    (void)state;
+    c2_err err;
+    struct { const char *text; int want; } cases[] = {
+        {"ip,port,proto,first_seen\n198.51.100.1,443,tcp,\n", 1},
+        {"\n  \n{\"ip\": \"198.51.100.1\", \"port\": 443, \"proto\": \"tcp\"}\n", 1},
+        {"score,proto,port,ip\n", 1},                /* columns in any order */
+        {"\"first_seen_utc\",\"dst_ip\",\"dst_port\",\"c2_status\"\n", 0},   /* Feodo */
+        {"# a plain list\n198.51.100.1:443\n", 0},
+        {"198.51.100.1\n", 0},
+        {"ip,port\n", 0},                             /* no proto: not a list */
+        {"", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(c2list_sniff(NULL, cases[i].text, strlen(cases[i].text), &err),
+                         cases[i].want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_read_bounds),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_text_forms),
+        cmocka_unit_test(test_sniff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

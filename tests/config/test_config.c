@@ -55,6 +55,7 @@ static void assert_defaults(const c2_config *cfg)
     assert_memory_equal(&cfg->detect.params, &dp, sizeof dp);
     assert_string_equal(cfg->detect.internal, "");
     assert_string_equal(cfg->detect.summaries, "");
+    assert_string_equal(cfg->detect.model, "");
     assert_int_equal(cfg->detect.intel.n + cfg->detect.allowlists.n +
                      cfg->detect.internal_files.n, 0);
     assert_int_equal(cfg->detect.threads, 0);
@@ -445,7 +446,7 @@ static void test_shipped_file_is_defaults(void **state)
         len += l;
     }
     fclose(f);
-    assert_int_equal(options, 15 + 17);
+    assert_int_equal(options, 15 + 20);
     if (config_load_buffer(text, len, "uncommented", &cfg, &err) != 0)
         fail_msg("%s", err.msg);
     assert_string_equal(cfg.store_dir, "/var/lib/c2flow/store");
@@ -458,6 +459,7 @@ static void test_shipped_file_is_defaults(void **state)
     assert_int_equal(cfg.detect.intel.n, 1);
     assert_int_equal(cfg.detect.allowlists.n, 1);
     assert_int_equal(cfg.detect.internal_files.n, 1);
+    assert_string_equal(cfg.detect.model, "/var/lib/c2flow/model.json");
     detect_params dp = cfg.detect.params;
     memset(&cfg.detect, 0, sizeof cfg.detect);
     cfg.detect.params = dp;
@@ -587,6 +589,15 @@ static void test_detect(void **state)
     assert_int_equal(config_set(&cfg, "detect", "burst_hosts", "2.5", &err), -1);
     assert_non_null(strstr(err.msg, "whole number"));
     assert_int_equal(config_set(&cfg, "detect", "rare_share", "x", &err), -1);
+    /* method 2's keys */
+    assert_int_equal(config_set(&cfg, "detect", "model", "/var/lib/c2flow/m.json", &err), 0);
+    assert_string_equal(cfg.detect.model, "/var/lib/c2flow/m.json");
+    assert_int_equal(config_set(&cfg, "detect", "ml_min_clients", "1", &err), 0);
+    assert_int_equal(cfg.detect.params.ml_min_clients, 1);
+    assert_int_equal(config_set(&cfg, "detect", "ml_min_clients", "0", &err), -1);
+    assert_int_equal(config_set(&cfg, "detect", "ml_min_score", "80", &err), 0);
+    assert_true(cfg.detect.params.ml_min_score == 80);
+    assert_int_equal(config_set(&cfg, "detect", "ml_min_score", "101", &err), -1);
 
     expect_error("[detect]\ninternal = 100.64.0.0/33\n",
                  "t.conf:2: internal: bad address '100.64.0.0/33': prefix length above 32");

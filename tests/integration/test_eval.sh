@@ -1,8 +1,9 @@
 #!/bin/bash
 # c2flow eval: a small truth and list written here, scored in the three
 # output forms (the JSON parsed by python3, figures checked against values
-# worked out by hand), --at, --min-bots, --feed, lists in both forms and
-# from stdin, and the exit statuses: 0 scored, 1 bad input file, 2 usage.
+# worked out by hand), --at, --min-bots, --feed, --exclude (feeds, plain
+# lists and C2 lists), --curve, lists in both forms and from stdin, and the
+# exit statuses: 0 scored, 1 bad input file, 2 usage.
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || skip "python3 not installed"
@@ -38,7 +39,9 @@ EOF
 
 # ---- usage and bad input ----
 expect_status 0 "$C2FLOW" eval --help >/dev/null
-"$C2FLOW" eval --help | grep -q -- '--min-bots' || fail "--help does not list --min-bots"
+for opt in --min-bots --exclude --curve; do
+    "$C2FLOW" eval --help | grep -q -- "$opt" || fail "--help does not list $opt"
+done
 exec 3>&2 2>/dev/null
 expect_status 2 "$C2FLOW" eval --truth "$WORK/truth.json"
 expect_status 2 "$C2FLOW" eval --list "$WORK/list.csv"
@@ -48,6 +51,8 @@ expect_status 2 "$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv
 expect_status 2 "$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" --bogus
 expect_status 2 "$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" extra
 expect_status 2 "$C2FLOW" eval --truth - --list -
+expect_status 2 "$C2FLOW" eval --truth "$WORK/truth.json" --list - --exclude -
+expect_status 2 "$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" --exclude
 expect_status 1 "$C2FLOW" eval --truth "$WORK/missing.json" --list "$WORK/list.csv"
 exec 2>&3 3>&-
 
@@ -87,7 +92,8 @@ def eq(got, want, what):
     if not ok:
         sys.exit(f"{what}: got {got!r}, want {want!r}")
 eq(r["at"], "2026-01-08T00:00:00Z", "at")
-eq(r["truth"], {"c2": 3, "counted": 3, "infra": 1}, "truth")
+eq(r["truth"], {"c2": 3, "counted": 3, "excluded": 0, "infra": 1}, "truth")
+eq("curve" in r, False, "curve without --curve")
 eq(r["list"], {"rows": 4, "after_at": 0}, "list")
 s = r["server"]
 eq([s[k] for k in ("tp", "fp", "fn", "infra", "ignored")], [2, 1, 1, 1, 0], "server counts")
@@ -117,7 +123,9 @@ for row in server.tp,2 server.fp,1 server.precision,0.5 families.mirai.c2,2 \
            bots.20-99.detected,1 lead_time.median_days,0.625 feed.mean_days_earlier,26.25; do
     grep -qx "$row" "$WORK/out.csv" || fail "no row $row in the CSV"
 done
-python3 - "$WORK/out.csv" "$WORK/out.json" <<'EOF' || fail "CSV and JSON disagree"
+# csv_is_json CSV JSON: the CSV rows are the JSON object flattened, no more, no less
+csv_is_json() {
+    python3 - "$1" "$2" <<'EOF'
 import csv, json, sys
 rows = dict(csv.reader(open(sys.argv[1])))
 def flat(prefix, v, out):
@@ -126,7 +134,7 @@ def flat(prefix, v, out):
             flat(f"{prefix}.{k}" if prefix else k, x, out)
     elif isinstance(v, list):
         for x in v:
-            first = next(iter(x))          # "family" or "bucket" names the element
+            first = next(iter(x))          # "family", "bucket", "min_score" name it
             flat(f"{prefix}.{x[first]}", {k: y for k, y in x.items() if k != first}, out)
     else:
         out[prefix] = v
@@ -142,6 +150,8 @@ for k, v in want.items():
         assert got == str(v), (k, got, v)
 assert len(rows) == len(want) + 1, (len(rows), len(want))
 EOF
+}
+csv_is_json "$WORK/out.csv" "$WORK/out.json" || fail "CSV and JSON disagree"
 
 # ---- the list as JSON Lines, and from stdin, gives the same figures ----
 python3 - "$WORK/list.csv" > "$WORK/list.jsonl" <<'EOF'
@@ -189,4 +199,99 @@ for row in feed.source,file feed.listed,1 feed.earlier,1 feed.mean_days_earlier,
            feed.never_listed,1; do
     grep -qx "$row" "$WORK/feed.out" || fail "--feed: no row $row"
 done
+# ---- --exclude: servers already known are neither found nor missed ----
+# A from a Feodo Tracker file: its row is ignored, C is the only TP, B the FN
+cat > "$WORK/known-feodo.csv" <<'EOF'
+"first_seen_utc","dst_ip","dst_port","c2_status","last_online","malware"
+"2026-01-01 00:00:00","10.0.0.1","23","offline","2026-01-02","Mirai"
+EOF
+"$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" -o csv \
+    --exclude "$WORK/known-feodo.csv" > "$WORK/ex1.csv" || fail "eval --exclude (Feodo) failed"
+for row in truth.excluded,1 truth.counted,2 server.tp,1 server.fn,1 server.ignored,1 \
+           server.fp,1 server.infra,1 server.recall,0.5 ip.ignored,1 families.mirai.c2,1; do
+    grep -qx "$row" "$WORK/ex1.csv" || fail "--exclude Feodo: no row $row"
+done
+"$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" \
+    --exclude "$WORK/known-feodo.csv" > "$WORK/ex1.table" || fail "eval --exclude table"
+grep -q '2 counted (alive in \[start, at\], any number of bots), 1 more excluded as known' \
+    "$WORK/ex1.table" || fail "table without the excluded count: $(head -n3 "$WORK/ex1.table")"
+
+# plain lists, repeated: C's address (any port), and the loader (stays infra)
+printf '# known\n2001:db8::3\n' > "$WORK/known1.txt"
+printf '10.9.9.9:80\n' > "$WORK/known2.txt"
+"$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" -o csv \
+    --exclude "$WORK/known1.txt" --exclude "$WORK/known2.txt" > "$WORK/ex2.csv" ||
+    fail "eval --exclude (plain) failed"
+for row in truth.excluded,1 truth.counted,2 server.tp,1 server.fn,1 server.ignored,1 \
+           server.infra,1 server.fp,1; do
+    grep -qx "$row" "$WORK/ex2.csv" || fail "--exclude plain: no row $row"
+done
+! grep -q '^families\.emotet' "$WORK/ex2.csv" || fail "--exclude plain: emotet (C) still counted"
+# the same from stdin
+"$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" -o csv \
+    --exclude - --exclude "$WORK/known2.txt" < "$WORK/known1.txt" > "$WORK/ex3.csv" ||
+    fail "eval --exclude - failed"
+cmp -s "$WORK/ex2.csv" "$WORK/ex3.csv" || fail "--exclude from stdin scored differently"
+
+# a C2 list (the list itself, as JSON Lines): every C2 it finds is known
+"$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" -o csv \
+    --exclude "$WORK/list.jsonl" > "$WORK/ex4.csv" || fail "eval --exclude (C2 list) failed"
+for row in truth.excluded,2 truth.counted,1 server.tp,0 server.fn,1 server.ignored,2 \
+           server.infra,1 server.fp,1; do
+    grep -qx "$row" "$WORK/ex4.csv" || fail "--exclude C2 list: no row $row"
+done
+
+# bad exclude files: exit 1, the message names the file
+expect_status 1 "$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" \
+    --exclude "$WORK/no-such-known.txt" 2>"$WORK/err"
+grep -q "no-such-known.txt: No such file" "$WORK/err" || fail "missing exclude: $(cat "$WORK/err")"
+printf 'not an address\n' > "$WORK/bad-known.txt"
+expect_status 1 "$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" \
+    --exclude "$WORK/known1.txt" --exclude "$WORK/bad-known.txt" 2>"$WORK/err"
+grep -q "bad-known.txt: no usable entry" "$WORK/err" || fail "bad exclude: $(cat "$WORK/err")"
+printf 'ip,port,proto\n10.0.0.1,70000,tcp\n' > "$WORK/bad-known.csv"
+expect_status 1 "$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" \
+    --exclude "$WORK/bad-known.csv" 2>"$WORK/err"
+grep -q "bad-known.csv: line 2: port '70000' out of range" "$WORK/err" ||
+    fail "bad exclude list: $(cat "$WORK/err")"
+
+# ---- --curve: precision and recall by minimum score ----
+"$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" -o json --curve \
+    > "$WORK/curve.json" || fail "eval --curve -o json failed"
+python3 - "$WORK/curve.json" <<'EOF' || fail "curve figures"
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = r["curve"]
+assert [p["min_score"] for p in c] == list(range(0, 101, 5)), [p["min_score"] for p in c]
+s = r["server"]
+for k in ("tp", "fp", "fn", "infra", "ignored", "precision", "precision_infra", "recall"):
+    assert c[0][k] == s[k], (k, c[0][k], s[k])
+assert c[0]["rows"] == 4
+by = {p["min_score"]: p for p in c}
+# rows scored 95 (A), 80 (C), 60 (the loader), 40.5 (benign)
+assert [by[t]["rows"] for t in (40, 45, 60, 65, 80, 85, 95, 100)] == [4, 3, 3, 2, 2, 1, 1, 0]
+p = by[50]
+assert (p["tp"], p["fp"], p["fn"], p["infra"]) == (2, 0, 1, 1), p
+assert abs(p["precision"] - 2 / 3) < 1e-5 and p["precision_infra"] == 1.0, p
+assert by[85]["tp"] == 1 and abs(by[85]["recall"] - 1 / 3) < 1e-5, by[85]
+assert by[100]["precision"] is None and by[100]["recall"] == 0.0, by[100]
+rec = [p["recall"] for p in c]
+assert all(a >= b for a, b in zip(rec, rec[1:])), rec
+EOF
+"$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" -o csv --curve \
+    --exclude "$WORK/known-feodo.csv" > "$WORK/curve.csv" || fail "eval --curve -o csv failed"
+for row in curve.0.rows,4 curve.0.tp,1 curve.0.ignored,1 curve.50.rows,3 curve.50.tp,1 \
+           curve.50.precision,0.5 curve.50.precision_infra,1 curve.50.recall,0.5 \
+           curve.85.tp,0 curve.85.ignored,1 curve.85.precision, curve.100.rows,0; do
+    grep -qx "$row" "$WORK/curve.csv" || fail "--curve: no row $row"
+done
+"$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" -o json --curve \
+    --exclude "$WORK/known-feodo.csv" > "$WORK/curve2.json" || fail "eval --curve --exclude json"
+csv_is_json "$WORK/curve.csv" "$WORK/curve2.json" || fail "CSV and JSON disagree with --curve"
+"$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/list.csv" --curve > "$WORK/curve.table" ||
+    fail "eval --curve table failed"
+grep -q '^precision/recall by minimum score (per server)$' "$WORK/curve.table" ||
+    fail "no curve in the table"
+grep -Eq '^>= 50 +3 +2 +0 +1 +1 +0 +66\.7 % +100\.0 % +66\.7 % +66\.7 %$' "$WORK/curve.table" ||
+    fail "curve line 50: $(grep -- '>= 50' "$WORK/curve.table")"
 echo "eval: ok"

@@ -116,6 +116,8 @@ static void test_feodo(void **state)
              INTEL_AUTO, &st);
     assert_int_equal(st.format, INTEL_FEODO);
     assert_string_equal(match(s, "192.0.2.9", 447, 6, 0)->malware, "Dridex");
+    /* "online": last_online is the day the feed was written, not an end */
+    assert_int_equal(match(s, "192.0.2.9", 447, 6, 0)->last_seen, 0);
     intel_free(s);
 }
 

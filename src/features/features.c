@@ -1,0 +1,611 @@
+/*
+ * features.c: one day of flows -> one feature row per busy server
+ * (features.h, docs/features.md).
+ *
+ * Each UTC day is read once, every server's figures gathered in one
+ * table (a few hundred bytes a server: a day of a 300,000-subscriber ISP
+ * has about 230,000 servers), and the servers at least min_clients
+ * customer hosts reached become rows.  The slot of each record's server
+ * is fetched into the cache a few records ahead, as the table is far
+ * larger than the cache.  Days run on separate threads; the rows are
+ * sorted by server and day at the end, when the days-active count over
+ * the last week is filled in.
+ *
+ * Servers are told apart in the tables by a 64-bit hash of their key: two
+ * servers of one day sharing a hash (odds about n^2 / 2^65, so 1 in 10^5
+ * for ten million servers) would be counted as one.
+ */
+#include "features/features.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const names[FEATURE_COUNT] = {
+    "clients", "infected", "infected_share", "records", "flows_per_client",
+    "out_share", "bytes_out_share", "bpp_mean", "bpp_sd", "bpp_p10", "bpp_p50",
+    "bpp_p90", "pkts_per_flow", "duration_mean", "duration_zero", "syn_only",
+    "hour_entropy", "hour_peak", "dispersion", "active_bins", "port_class",
+    "port_service", "ip_proto", "days_active", "client_spread",
+};
+
+const char *feature_name(size_t i)
+{
+    return i < FEATURE_COUNT ? names[i] : NULL;
+}
+
+const char *const *feature_names(void)
+{
+    return names;
+}
+
+void feature_table_free(feature_table *t)
+{
+    free(t->row);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- small pieces ---- */
+
+#define KMV_K 16                 /* distinct counting: exact below 16 */
+#define BPP_BINS 24              /* bytes per packet in 64-byte bins */
+#define DAY_BINS 48              /* half hours */
+
+typedef struct kmv {             /* the KMV_K smallest hashes, ascending */
+    uint32_t n;
+    uint32_t v[KMV_K];
+} kmv;
+
+static void kmv_add(kmv *s, uint32_t h)
+{
+    if (s->n == KMV_K && h >= s->v[KMV_K - 1]) return;
+    uint32_t i = 0;
+    while (i < s->n && s->v[i] < h) i++;
+    if (i < s->n && s->v[i] == h) return;
+    uint32_t n = s->n < KMV_K ? s->n : KMV_K - 1;
+    memmove(s->v + i + 1, s->v + i, (n - i) * sizeof *s->v);
+    s->v[i] = h;
+    if (s->n < KMV_K) s->n++;
+}
+
+static double kmv_estimate(const kmv *s)
+{
+    if (s->n < KMV_K) return s->n;
+    return (double)(KMV_K - 1) * 4294967296.0 / ((double)s->v[KMV_K - 1] + 1.0);
+}
+
+static uint64_t addr_hash(const flow_addr *a)
+{
+    return c2_mix64(c2_get64(a->b) ^ c2_mix64(c2_get64(a->b + 8) + 0x9e3779b97f4a7c15ull));
+}
+
+static uint64_t server_hash(const flow_addr *ip, uint16_t port, uint8_t proto)
+{
+    uint64_t h = addr_hash(ip) ^ ((uint64_t)port << 8 | proto);
+    h = c2_mix64(h);
+    return h ? h : 1;            /* 0 marks an empty slot */
+}
+
+/* The client's network: /16 of IPv4, /40 of IPv6 (a customer's allocation
+ * is longer), hashed. */
+static uint32_t prefix_hash(const flow_addr *a)
+{
+    flow_addr p = {{0}};
+    if (flow_addr_is_v4(a)) memcpy(p.b, a->b, 14);
+    else memcpy(p.b, a->b, 5);
+    return (uint32_t)addr_hash(&p);
+}
+
+static int port_service(uint16_t port)
+{
+    static const uint16_t common[] = {
+        20, 21, 22, 25, 53, 80, 110, 123, 143, 443, 465, 587, 853, 993, 995, 1935,
+        3478, 5222, 5223, 5228, 8080, 8443,
+    };
+    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+        if (common[i] == port) return 1;
+    return 0;
+}
+
+/* ---- the day's servers ---- */
+
+typedef struct acc {             /* one server's figures of the day */
+    flow_addr ip;
+    uint16_t  port;
+    uint8_t   proto, pad;
+    uint32_t  records, out_records, tcp, syn_only, zero_dur;
+    uint32_t  sized;             /* records with packets: bytes per packet known */
+    uint64_t  bytes, bytes_out;
+    double    bpp_sum, bpp_sq, samples, dur_sum;
+    int64_t   first, last;
+    uint16_t  bpp_hist[BPP_BINS];
+    uint16_t  bins[DAY_BINS];
+    kmv       clients, infected, prefixes;
+} acc;
+
+typedef struct slot {
+    uint64_t key;                /* server hash, 0 empty */
+    uint32_t idx;                /* into day_run.acc */
+    uint32_t pad;
+} slot;
+
+#define PREFETCH_AHEAD 8         /* rows whose slot is fetched ahead */
+
+typedef struct day_run {
+    const features_input *in;
+    int64_t   day, from, to;
+    slot     *slot;
+    size_t    cap_slot;
+    acc      *acc;
+    uint32_t  n_acc, cap_acc;
+    uint8_t  *s_in, *d_in, *inf;
+    uint64_t *key;               /* per row of the batch: its server's hash */
+    size_t    cap_rows;
+    uint64_t  records, oriented, damaged;
+    feature_table out;
+} day_run;
+
+static int slots_grow(day_run *R)
+{
+    size_t cap = R->cap_slot ? R->cap_slot * 2 : 1u << 16;
+    slot *t = calloc(cap, sizeof *t);
+    if (!t) return -1;
+    for (size_t i = 0; i < R->cap_slot; i++) {
+        if (!R->slot[i].key) continue;
+        size_t j = R->slot[i].key & (cap - 1);
+        while (t[j].key) j = (j + 1) & (cap - 1);
+        t[j] = R->slot[i];
+    }
+    free(R->slot);
+    R->slot = t;
+    R->cap_slot = cap;
+    return 0;
+}
+
+/* The figures of server key, a new zeroed row the first time. */
+static acc *acc_get(day_run *R, uint64_t key)
+{
+    size_t j = key & (R->cap_slot - 1);
+    while (R->slot[j].key && R->slot[j].key != key) j = (j + 1) & (R->cap_slot - 1);
+    if (R->slot[j].key) return &R->acc[R->slot[j].idx];
+    if (R->n_acc == R->cap_acc) {
+        uint32_t cap = R->cap_acc ? R->cap_acc * 2 : 4096;
+        acc *p = realloc(R->acc, (size_t)cap * sizeof *p);
+        if (!p) return NULL;
+        R->acc = p;
+        R->cap_acc = cap;
+    }
+    if (2 * (R->n_acc + 1) > R->cap_slot) {
+        if (slots_grow(R) < 0) return NULL;
+        j = key & (R->cap_slot - 1);
+        while (R->slot[j].key) j = (j + 1) & (R->cap_slot - 1);
+    }
+    R->slot[j].key = key;
+    R->slot[j].idx = R->n_acc;
+    acc *a = &R->acc[R->n_acc++];
+    memset(a, 0, sizeof *a);
+    a->first = INT64_MAX;
+    a->last = INT64_MIN;
+    return a;
+}
+
+/* ---- reading a day ---- */
+
+#define DAY_FIELDS (FLOW_BIT(FLOW_START) | FLOW_BIT(FLOW_END) | FLOW_BIT(FLOW_SRC_ADDR) |   \
+                    FLOW_BIT(FLOW_DST_ADDR) | FLOW_BIT(FLOW_SRC_PORT) |                    \
+                    FLOW_BIT(FLOW_DST_PORT) | FLOW_BIT(FLOW_PROTO) |                       \
+                    FLOW_BIT(FLOW_TCP_FLAGS) | FLOW_BIT(FLOW_PACKETS) |                    \
+                    FLOW_BIT(FLOW_BYTES) | FLOW_BIT(FLOW_SAMPLING))
+
+typedef struct oriented {
+    const flow_addr *host, *server;
+    uint16_t port;
+    uint8_t  proto, out;         /* out: the customer sent it */
+} oriented;
+
+/* Which side is the customer's, as method 1 sees it: one side inside, the
+ * other outside, and no outside scanner's SYN to a customer. */
+static int orient(const flow_batch *b, size_t i, const day_run *R, oriented *o)
+{
+    if (R->s_in[i] == R->d_in[i]) return 0;
+    o->out = R->s_in[i];
+    o->host = o->out ? &b->src_addr[i] : &b->dst_addr[i];
+    o->server = o->out ? &b->dst_addr[i] : &b->src_addr[i];
+    o->proto = b->proto[i];
+    o->port = o->out ? b->dst_port[i] : b->src_port[i];
+    if (o->proto == 1 || o->proto == 58) o->port = 0;
+    if (!o->out && o->proto == 6 &&
+        (b->tcp_flags[i] & (FLOW_TCP_SYN | FLOW_TCP_ACK)) == FLOW_TCP_SYN)
+        return 0;
+    return 1;
+}
+
+/* Count one into a histogram of 16-bit counters; a full counter halves
+ * them all, which keeps the shape (all the figures taken from a histogram
+ * are shares) for the few servers with more than 65,535 records a day. */
+static void hist_count(uint16_t *h, size_t n, size_t i)
+{
+    if (++h[i] < UINT16_MAX) return;
+    for (size_t j = 0; j < n; j++) h[j] = (uint16_t)((h[j] + 1) / 2);
+}
+
+static void add_record(day_run *R, acc *a, const flow_batch *b, size_t i, const oriented *o)
+{
+    if (!a->records) {
+        a->ip = *o->server;
+        a->port = o->port;
+        a->proto = o->proto;
+    }
+    uint64_t pk = b->packets[i], by = b->bytes[i];
+    uint32_t n = b->sampling[i] ? b->sampling[i] : 1;
+    a->records++;
+    a->out_records += o->out;
+    a->bytes += by;
+    if (o->out) a->bytes_out += by;
+    if (pk) {
+        double bpp = (double)by / (double)pk;
+        a->bpp_sum += bpp;
+        a->bpp_sq += bpp * bpp;
+        uint32_t bin = bpp >= 64.0 * (BPP_BINS - 1) ? BPP_BINS - 1 : (uint32_t)(bpp / 64);
+        hist_count(a->bpp_hist, BPP_BINS, bin);
+        a->sized++;
+    }
+    a->samples += pk / n ? (double)(pk / n) : 1.0;
+    int64_t s = b->start_ms[i], e = b->end_ms[i];
+    a->dur_sum += e > s ? (double)(e - s) / 1000.0 : 0.0;
+    a->zero_dur += e <= s;
+    if (o->proto == 6) {
+        a->tcp++;
+        a->syn_only += (b->tcp_flags[i] & (FLOW_TCP_SYN | FLOW_TCP_ACK | FLOW_TCP_RST |
+                                           FLOW_TCP_FIN)) == FLOW_TCP_SYN;
+    }
+    int64_t k = (s - R->day) / (C2_MS_PER_DAY / DAY_BINS);
+    if (k >= 0 && k < DAY_BINS) hist_count(a->bins, DAY_BINS, (size_t)k);
+    if (s < a->first) a->first = s;
+    if (s > a->last) a->last = s;
+    uint32_t h = (uint32_t)addr_hash(o->host);
+    kmv_add(&a->clients, h);
+    kmv_add(&a->prefixes, prefix_hash(o->host));
+    if (R->inf[i]) kmv_add(&a->infected, h);
+}
+
+static int rows_room(day_run *R, size_t n)
+{
+    if (n <= R->cap_rows) return 0;
+    free(R->s_in);
+    free(R->d_in);
+    free(R->inf);
+    free(R->key);
+    R->s_in = malloc(n);
+    R->d_in = malloc(n);
+    R->inf = malloc(n);
+    R->key = malloc(n * sizeof *R->key);
+    R->cap_rows = R->s_in && R->d_in && R->inf && R->key ? n : 0;
+    return R->cap_rows ? 0 : -1;
+}
+
+/* Per row: its server's hash (0: not looked at) and whether its customer
+ * is an infected host, so that the main loop can fetch slots ahead. */
+static void prepare(day_run *R, const flow_batch *b)
+{
+    const ipset *inf = R->in->infected;
+    for (size_t i = 0; i < b->count; i++) {
+        oriented o;
+        R->inf[i] = 0;
+        if (!orient(b, i, R, &o)) {
+            R->key[i] = 0;
+            continue;
+        }
+        R->key[i] = server_hash(o.server, o.port, o.proto);
+        if (inf) R->inf[i] = (uint8_t)ipset_contains(inf, o.host);
+    }
+}
+
+static int batch(day_run *R, const flow_batch *b)
+{
+    ipset_contains_batch(R->in->internal, b->src_addr, b->count, R->s_in);
+    ipset_contains_batch(R->in->internal, b->dst_addr, b->count, R->d_in);
+    prepare(R, b);
+    for (size_t i = 0; i < b->count; i++) {
+        if (i + PREFETCH_AHEAD < b->count && R->key[i + PREFETCH_AHEAD] && R->cap_slot)
+            __builtin_prefetch(&R->slot[R->key[i + PREFETCH_AHEAD] & (R->cap_slot - 1)]);
+        if (!R->key[i]) continue;
+        oriented o;
+        orient(b, i, R, &o);
+        acc *a = acc_get(R, R->key[i]);
+        if (!a) return -1;
+        add_record(R, a, b, i, &o);
+        R->oriented++;
+    }
+    R->records += b->count;
+    return 0;
+}
+
+static int scan_day(day_run *R, c2_err *err)
+{
+    store_scan_spec spec = {.from_ms = R->from, .to_ms = R->to, .fields = DAY_FIELDS};
+    store_scan *sc;
+    flow_batch *b;
+    int rc;
+    if (slots_grow(R) < 0) return c2_fail(err, "out of memory");
+    if (store_scan_open(R->in->store, &spec, &sc, err) != 0) return -1;
+    while ((rc = store_scan_next(sc, &b, err)) != 0) {
+        if (rc < 0) {           /* a damaged block: store_check names it */
+            R->damaged++;
+            continue;
+        }
+        if (rows_room(R, b->count) < 0 || batch(R, b) < 0) {
+            rc = -2;
+            break;
+        }
+    }
+    store_scan_close(sc);
+    if (rc == -2) c2_fail(err, "out of memory");
+    return rc < 0 ? -1 : 0;
+}
+
+/* ---- figures of a server ---- */
+
+static float quantile(const uint16_t *hist, uint32_t total, double q)
+{
+    if (!total) return NAN;
+    double want = q * total, run = 0;
+    for (int i = 0; i < BPP_BINS; i++) {
+        if (run + hist[i] >= want && hist[i]) {
+            double part = (want - run) / hist[i];
+            return (float)(64.0 * (i + part));
+        }
+        run += hist[i];
+    }
+    return 64.0f * BPP_BINS;
+}
+
+static void time_profile(const acc *a, float *v)
+{
+    double hour[24] = {0}, n = 0, sq = 0;
+    uint32_t active = 0;
+    for (int i = 0; i < DAY_BINS; i++) {
+        hour[i / 2] += a->bins[i];
+        n += a->bins[i];
+        sq += (double)a->bins[i] * a->bins[i];
+        active += a->bins[i] != 0;
+    }
+    double ent = 0, peak = 0;
+    for (int h = 0; h < 24 && n > 0; h++) {
+        if (hour[h] > 0) ent -= hour[h] / n * log(hour[h] / n);
+        if (hour[h] > peak) peak = hour[h];
+    }
+    double mean = n / DAY_BINS, var = sq / DAY_BINS - mean * mean;
+    v[F_HOUR_ENTROPY] = (float)(ent / log(24.0));
+    v[F_HOUR_PEAK] = n > 0 ? (float)(peak / (n / 24)) : 0;
+    v[F_DISPERSION] = mean > 0 ? (float)((var - mean) / (mean * mean)) : 0;
+    v[F_ACTIVE_BINS] = (float)active / DAY_BINS;
+}
+
+static void row_of(const acc *a, int64_t day, feature_row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->ip = a->ip;
+    r->port = a->port;
+    r->proto = a->proto;
+    r->day = day;
+    r->first = a->first;
+    r->last = a->last;
+    double clients = kmv_estimate(&a->clients), infected = kmv_estimate(&a->infected);
+    if (infected > clients) infected = clients;
+    r->clients = (uint32_t)(clients + 0.5);
+    r->infected = (uint32_t)(infected + 0.5);
+    float *v = r->v;
+    double n = a->records;
+    v[F_CLIENTS] = (float)log2(1 + clients);
+    v[F_INFECTED] = (float)log2(1 + infected);
+    v[F_INFECTED_SHARE] = clients > 0 ? (float)(infected / clients) : 0;
+    v[F_RECORDS] = (float)log2(1 + n);
+    v[F_FLOWS_PER_CLIENT] = clients > 0 ? (float)(n / clients) : 0;
+    v[F_OUT_SHARE] = (float)(a->out_records / n);
+    v[F_BYTES_OUT_SHARE] = a->bytes ? (float)((double)a->bytes_out / (double)a->bytes) : 0;
+    double sized = a->sized, mean = a->bpp_sum / sized, var = a->bpp_sq / sized - mean * mean;
+    v[F_BPP_MEAN] = a->sized ? (float)mean : NAN;
+    v[F_BPP_SD] = a->sized ? (float)(var > 0 ? sqrt(var) : 0) : NAN;
+    uint32_t hist_n = 0;
+    for (int i = 0; i < BPP_BINS; i++) hist_n += a->bpp_hist[i];
+    v[F_BPP_P10] = quantile(a->bpp_hist, hist_n, 0.1);
+    v[F_BPP_P50] = quantile(a->bpp_hist, hist_n, 0.5);
+    v[F_BPP_P90] = quantile(a->bpp_hist, hist_n, 0.9);
+    v[F_PKTS_PER_FLOW] = (float)(a->samples / n);
+    v[F_DURATION_MEAN] = (float)(a->dur_sum / n);
+    v[F_DURATION_ZERO] = (float)(a->zero_dur / n);
+    v[F_SYN_ONLY] = a->tcp ? (float)a->syn_only / (float)a->tcp : NAN;
+    time_profile(a, v);
+    v[F_PORT_CLASS] = a->port < 1024 ? 0.0f : a->port < 49152 ? 1.0f : 2.0f;
+    v[F_PORT_SERVICE] = (float)port_service(a->port);
+    v[F_PROTO] = a->proto;
+    v[F_DAYS_ACTIVE] = 1;                /* filled in over the window */
+    v[F_CLIENT_SPREAD] = clients > 0 ? (float)(kmv_estimate(&a->prefixes) / clients) : 0;
+}
+
+static int day_rows(day_run *R, c2_err *err)
+{
+    uint32_t min = R->in->min_clients ? R->in->min_clients : 3;
+    for (uint32_t i = 0; i < R->n_acc; i++) {
+        const acc *a = &R->acc[i];
+        if (kmv_estimate(&a->clients) + 0.5 < min) continue;
+        if (R->out.n == R->out.cap) {
+            size_t cap = R->out.cap ? R->out.cap * 2 : 1024;
+            feature_row *p = realloc(R->out.row, cap * sizeof *p);
+            if (!p) return c2_fail(err, "out of memory");
+            R->out.row = p;
+            R->out.cap = cap;
+        }
+        row_of(a, R->day, &R->out.row[R->out.n++]);
+    }
+    return 0;
+}
+
+static void day_free(day_run *R)
+{
+    free(R->slot);
+    free(R->acc);
+    free(R->s_in);
+    free(R->d_in);
+    free(R->inf);
+    free(R->key);
+    R->slot = NULL;
+    R->acc = NULL;
+    R->s_in = R->d_in = R->inf = NULL;
+    R->key = NULL;
+    R->cap_rows = R->cap_slot = 0;
+    R->n_acc = R->cap_acc = 0;
+}
+
+static int run_day(day_run *R, c2_err *err)
+{
+    int rc = scan_day(R, err);
+    if (rc == 0) rc = day_rows(R, err);
+    day_free(R);
+    return rc;
+}
+
+/* ---- the window ---- */
+
+typedef struct runner {
+    day_run        *day;
+    uint32_t        n_day;
+    atomic_uint     next;
+    atomic_int      failed;
+    pthread_mutex_t lock;
+    c2_err          err;
+} runner;
+
+static void say(const day_run *R, double secs)
+{
+    if (!R->in->progress) return;
+    char when[32], line[160];
+    c2_time_format(R->day, when, sizeof when);
+    snprintf(line, sizeof line, "day %.10s: %llu records, %zu servers with features (%.1f s)",
+             when, (unsigned long long)R->records, R->out.n, secs);
+    R->in->progress(line, R->in->progress_arg);
+}
+
+static void *worker(void *arg)
+{
+    runner *W = arg;
+    for (;;) {
+        unsigned i = atomic_fetch_add(&W->next, 1);
+        if (i >= W->n_day || atomic_load(&W->failed)) break;
+        c2_err err = {0};
+        double t0 = (double)c2_now_ms();
+        int rc = run_day(&W->day[i], &err);
+        pthread_mutex_lock(&W->lock);
+        if (rc < 0 && !atomic_exchange(&W->failed, 1)) W->err = err;
+        if (rc == 0) say(&W->day[i], ((double)c2_now_ms() - t0) / 1000);
+        pthread_mutex_unlock(&W->lock);
+        if (rc < 0) break;
+    }
+    return NULL;
+}
+
+static int run_days(runner *W, unsigned threads, c2_err *err)
+{
+    unsigned n = threads ? threads : 1;
+    if (n > W->n_day) n = W->n_day;
+    pthread_t *t = calloc(n, sizeof *t);
+    if (!t) return c2_fail(err, "out of memory");
+    unsigned started = 0;
+    for (; started + 1 < n; started++)
+        if (pthread_create(&t[started], NULL, worker, W) != 0) break;
+    worker(W);
+    for (unsigned i = 0; i < started; i++) pthread_join(t[i], NULL);
+    free(t);
+    if (atomic_load(&W->failed)) {
+        *err = W->err;
+        return -1;
+    }
+    return 0;
+}
+
+static int row_order(const void *pa, const void *pb)
+{
+    const feature_row *a = pa, *b = pb;
+    int c = flow_addr_cmp(&a->ip, &b->ip);
+    if (c) return c;
+    if (a->port != b->port) return a->port < b->port ? -1 : 1;
+    if (a->proto != b->proto) return a->proto < b->proto ? -1 : 1;
+    return a->day < b->day ? -1 : a->day > b->day;
+}
+
+static int same_server(const feature_row *a, const feature_row *b)
+{
+    return a->port == b->port && a->proto == b->proto && flow_addr_cmp(&a->ip, &b->ip) == 0;
+}
+
+/* Days of the last week (this one too) on which the server had a row. */
+static void days_active(feature_table *t)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (i > 0 && !same_server(&t->row[i - 1], &t->row[i])) start = i;
+        uint32_t n = 0;
+        for (size_t j = start; j <= i; j++)
+            n += t->row[i].day - t->row[j].day < 7 * C2_MS_PER_DAY;
+        t->row[i].v[F_DAYS_ACTIVE] = (float)n;
+    }
+}
+
+static int gather(runner *W, feature_table *out, features_report *rep, c2_err *err)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < W->n_day; i++) n += W->day[i].out.n;
+    out->row = malloc((n ? n : 1) * sizeof *out->row);
+    if (!out->row) return c2_fail(err, "out of memory");
+    out->cap = n ? n : 1;
+    for (uint32_t i = 0; i < W->n_day; i++) {
+        const day_run *R = &W->day[i];
+        if (R->out.n) memcpy(out->row + out->n, R->out.row, R->out.n * sizeof *out->row);
+        out->n += R->out.n;
+        rep->records += R->records;
+        rep->oriented += R->oriented;
+        rep->damaged += R->damaged;
+    }
+    qsort(out->row, out->n, sizeof *out->row, row_order);
+    days_active(out);
+    rep->rows = out->n;
+    return 0;
+}
+
+int features_compute(const features_input *in, feature_table *out, features_report *rep,
+                     c2_err *err)
+{
+    memset(out, 0, sizeof *out);
+    memset(rep, 0, sizeof *rep);
+    if (!in->store || !in->internal)
+        return c2_fail(err, "no store or no customer address space");
+    if (in->from_ms < 0 || in->to_ms <= in->from_ms)
+        return c2_fail(err, "the window is empty (--from must be before --to)");
+    int64_t first = in->from_ms - in->from_ms % C2_MS_PER_DAY;
+    int64_t n = (in->to_ms - first + C2_MS_PER_DAY - 1) / C2_MS_PER_DAY;
+    if (n > 3660) return c2_fail(err, "the window is longer than ten years");
+    runner W = {.n_day = (uint32_t)n};
+    W.day = calloc((size_t)n, sizeof *W.day);
+    if (!W.day) return c2_fail(err, "out of memory");
+    pthread_mutex_init(&W.lock, NULL);
+    for (uint32_t i = 0; i < W.n_day; i++) {
+        day_run *R = &W.day[i];
+        R->in = in;
+        R->day = first + (int64_t)i * C2_MS_PER_DAY;
+        R->from = R->day > in->from_ms ? R->day : in->from_ms;
+        R->to = R->day + C2_MS_PER_DAY < in->to_ms ? R->day + C2_MS_PER_DAY : in->to_ms;
+    }
+    rep->days = W.n_day;
+    int rc = run_days(&W, in->threads, err);
+    if (rc == 0) rc = gather(&W, out, rep, err);
+    for (uint32_t i = 0; i < W.n_day; i++) {
+        day_free(&W.day[i]);
+        feature_table_free(&W.day[i].out);
+    }
+    free(W.day);
+    pthread_mutex_destroy(&W.lock);
+    return rc;
+}

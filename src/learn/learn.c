@@ -1,0 +1,219 @@
+/*
+ * learn.c: training on labelled feature rows, listing by a model, and the
+ * merge of the two methods (learn.h, docs/train.md).
+ *
+ * Known C2 servers are a few hundred rows among millions, so training
+ * takes every positive row and a uniform sample of the negatives (chosen
+ * by a hash of server and day: the same rows in every run), each sampled
+ * negative weighted by the inverse of the sampling rate so the classes
+ * keep their true proportion, which the model's own class weight then
+ * balances (model.h, scale_pos_weight).
+ */
+#include "learn/learn.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void learn_options_default(learn_options *o)
+{
+    model_params_default(&o->model);
+    o->max_negatives = 1000000;
+}
+
+static uint64_t row_hash(const feature_row *r)
+{
+    uint64_t h = c2_mix64(c2_get64(r->ip.b) ^ (uint64_t)r->day);
+    h = c2_mix64(h ^ c2_get64(r->ip.b + 8));
+    return c2_mix64(h ^ ((uint64_t)r->port << 8 | r->proto));
+}
+
+static int same_server(const feature_row *a, const feature_row *b)
+{
+    return a->port == b->port && a->proto == b->proto && flow_addr_cmp(&a->ip, &b->ip) == 0;
+}
+
+/* Each row's label, counted into rep (rows are ordered by server). */
+static uint8_t *label_rows(const feature_table *t, const feature_labels *labels,
+                           learn_report *rep)
+{
+    uint8_t *lab = malloc(t->n ? t->n : 1);
+    if (!lab) return NULL;
+    int server_counted = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (i == 0 || !same_server(&t->row[i - 1], &t->row[i])) server_counted = 0;
+        lab[i] = (uint8_t)feature_labels_of(labels, &t->row[i]);
+        rep->positive += lab[i] == LABEL_POSITIVE;
+        rep->unknown += lab[i] == LABEL_UNKNOWN;
+        rep->negative += lab[i] == LABEL_NEGATIVE;
+        if (lab[i] == LABEL_POSITIVE && !server_counted) {
+            rep->servers_positive++;
+            server_counted = 1;
+        }
+    }
+    return lab;
+}
+
+typedef struct matrix {
+    float *x, *y, *w;
+    size_t rows;
+} matrix;
+
+static void matrix_free(matrix *m)
+{
+    free(m->x);
+    free(m->y);
+    free(m->w);
+}
+
+/* The rows trained on: positives, and negatives kept at rate keep. */
+static int build_matrix(const feature_table *t, const uint8_t *lab, double keep,
+                        matrix *m, learn_report *rep, c2_err *err)
+{
+    uint64_t cut = keep >= 1 ? UINT64_MAX : (uint64_t)(keep * 18446744073709551615.0);
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++)
+        n += lab[i] == LABEL_POSITIVE || (lab[i] == LABEL_NEGATIVE && row_hash(&t->row[i]) <= cut);
+    m->x = malloc((n ? n : 1) * FEATURE_COUNT * sizeof *m->x);
+    m->y = malloc((n ? n : 1) * sizeof *m->y);
+    m->w = malloc((n ? n : 1) * sizeof *m->w);
+    if (!m->x || !m->y || !m->w) return c2_fail(err, "out of memory");
+    for (size_t i = 0; i < t->n; i++) {
+        int pos = lab[i] == LABEL_POSITIVE;
+        if (!pos && (lab[i] != LABEL_NEGATIVE || row_hash(&t->row[i]) > cut)) continue;
+        memcpy(m->x + m->rows * FEATURE_COUNT, t->row[i].v, sizeof t->row[i].v);
+        m->y[m->rows] = (float)pos;
+        m->w[m->rows] = pos ? 1.0f : (float)(1.0 / keep);
+        rep->negative_used += !pos;
+        m->rows++;
+    }
+    return 0;
+}
+
+int learn_train(const feature_table *t, const feature_labels *labels, const learn_options *o,
+                c2_model **out, learn_report *rep, c2_err *err)
+{
+    memset(rep, 0, sizeof *rep);
+    *out = NULL;
+    rep->rows = t->n;
+    uint8_t *lab = label_rows(t, labels, rep);
+    if (!lab) return c2_fail(err, "out of memory");
+    if (!rep->positive || !rep->negative) {
+        free(lab);
+        return c2_fail(err, "%s: %llu rows, %llu of them on a day a label is valid for, "
+                       "%llu negative; training needs both",
+                       !rep->positive ? "no known C2 server in the window's rows"
+                                      : "no row that is not a known C2 server",
+                       (unsigned long long)t->n, (unsigned long long)rep->positive,
+                       (unsigned long long)rep->negative);
+    }
+    double keep = o->max_negatives && rep->negative > o->max_negatives
+                      ? (double)o->max_negatives / (double)rep->negative : 1.0;
+    matrix m = {0};
+    int rc = build_matrix(t, lab, keep, &m, rep, err);
+    free(lab);
+    if (rc == 0)
+        rc = model_train(m.x, m.rows, FEATURE_COUNT, m.y, m.w, feature_names(), &o->model,
+                         out, err);
+    matrix_free(&m);
+    return rc;
+}
+
+int learn_predict(const c2_model *m, const feature_table *t, float *prob, c2_err *err)
+{
+    size_t n = model_feature_count(m);
+    for (size_t i = 0; i < n || i < FEATURE_COUNT; i++) {
+        const char *have = i < n ? model_feature_name(m, i) : "(none)";
+        const char *want = i < FEATURE_COUNT ? feature_name(i) : "(none)";
+        if (strcmp(have, want) != 0)
+            return c2_fail(err, "the model was trained on other features (its feature %zu is "
+                           "'%s', this c2flow computes '%s'): train it again", i + 1, have,
+                           want);
+    }
+    if (!t->n) return 0;
+    float *x = malloc(t->n * FEATURE_COUNT * sizeof *x);
+    if (!x) return c2_fail(err, "out of memory");
+    for (size_t i = 0; i < t->n; i++)
+        memcpy(x + i * FEATURE_COUNT, t->row[i].v, sizeof t->row[i].v);
+    int rc = model_predict(m, x, t->n, FEATURE_COUNT, prob, err);
+    free(x);
+    return rc;
+}
+
+/* ---- listing ---- */
+
+static void server_entry(const feature_table *t, size_t from, size_t to, const float *prob,
+                         double min_score, c2_entry *e)
+{
+    c2_entry_init(e);
+    const feature_row *r = &t->row[from];
+    e->ip = r->ip;
+    e->port = r->port;
+    e->proto = r->proto;
+    double best = 0;
+    for (size_t i = from; i < to; i++) {
+        const feature_row *x = &t->row[i];
+        double s = 100.0 * prob[i];
+        if (s > best) best = s;
+        if (s >= min_score && !e->first_seen) e->first_seen = x->first;
+        if (x->last > e->last_seen) e->last_seen = x->last;
+        if (x->clients > e->clients) e->clients = x->clients;
+        if (x->infected > e->infected_clients) e->infected_clients = x->infected;
+    }
+    if (!e->first_seen) e->first_seen = r->first;
+    if (e->last_seen < e->first_seen) e->last_seen = e->first_seen;
+    e->score = best > 100 ? 100 : best;
+    e->days_seen = (uint32_t)(to - from);
+    strcpy(e->method, "ml");
+}
+
+int learn_list(const feature_table *t, const float *prob, const ipset *allow,
+               double min_score, c2list *out, c2_err *err)
+{
+    size_t from = 0;
+    for (size_t i = 1; i <= t->n; i++) {
+        if (i < t->n && same_server(&t->row[i - 1], &t->row[i])) continue;
+        c2_entry e;
+        server_entry(t, from, i, prob, min_score, &e);
+        from = i;
+        if (e.score < min_score || (allow && ipset_contains(allow, &e.ip))) continue;
+        if (c2list_add(out, &e, err) < 0) return -1;
+    }
+    return 0;
+}
+
+/* ---- the two methods together ---- */
+
+static int add_merged(const c2_entry *g, const c2_entry *m, double min_score, c2list *out,
+                      c2_err *err)
+{
+    c2_entry e = g ? *g : *m;
+    if (g && m) {
+        e.score = sqrt(g->score * m->score);
+        if (m->first_seen && m->first_seen < e.first_seen) e.first_seen = m->first_seen;
+        if (m->last_seen > e.last_seen) e.last_seen = m->last_seen;
+        if (m->clients > e.clients) e.clients = m->clients;
+        if (m->infected_clients > e.infected_clients) e.infected_clients = m->infected_clients;
+        if (m->days_seen > e.days_seen) e.days_seen = m->days_seen;
+        strcpy(e.method, "both");
+    }
+    if (e.score > 100) e.score = 100;
+    if (e.score < min_score) return 0;
+    return c2list_add(out, &e, err);
+}
+
+int learn_merge(const c2list *graph, const c2list *ml, double min_score, c2list *out,
+                c2_err *err)
+{
+    for (size_t i = 0; i < c2list_count(graph); i++) {
+        const c2_entry *g = c2list_get(graph, i);
+        const c2_entry *m = c2list_find(ml, &g->ip, g->port, g->proto);
+        if (add_merged(g, m, min_score, out, err) < 0) return -1;
+    }
+    for (size_t i = 0; i < c2list_count(ml); i++) {
+        const c2_entry *m = c2list_get(ml, i);
+        if (c2list_find(graph, &m->ip, m->port, m->proto)) continue;
+        if (add_merged(NULL, m, min_score, out, err) < 0) return -1;
+    }
+    return 0;
+}
