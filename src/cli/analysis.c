@@ -180,20 +180,10 @@ void analysis_close(analysis *r)
     r->store = NULL;
 }
 
-int analysis_infected(analysis *r, ipset **out, detect_report *rep)
+int analysis_infected(analysis *r, detect_hosts *out, detect_report *rep)
 {
     c2_err err;
-    detect_hosts h;
-    *out = NULL;
-    if (detect_run(&r->in, NULL, &h, rep, &err) != 0) {
-        cli_error(r->cmd, "%s", err.msg);
-        return CLI_FAIL;
-    }
-    int rc = ipset_new(out, &err);
-    for (size_t i = 0; rc == 0 && i < h.n; i++) rc = ipset_add(*out, &h.addr[i], 128, &err);
-    if (rc == 0) rc = ipset_build(*out, &err);
-    detect_hosts_free(&h);
-    if (rc != 0) {
+    if (detect_run(&r->in, NULL, out, rep, &err) != 0) {
         cli_error(r->cmd, "%s", err.msg);
         return CLI_FAIL;
     }
@@ -203,13 +193,15 @@ int analysis_infected(analysis *r, ipset **out, detect_report *rep)
     return CLI_OK;
 }
 
-int analysis_features(analysis *r, const ipset *infected, feature_table *t)
+int analysis_features(analysis *r, const detect_hosts *infected, feature_table *t)
 {
     c2_err err;
     features_input fi = {
-        .store = r->store, .internal = r->internal, .infected = infected,
+        .store = r->store, .internal = r->internal,
+        .infected = infected->addr, .n_infected = infected->n,
         .from_ms = r->in.from_ms, .to_ms = r->in.to_ms,
         .min_clients = r->in.params.ml_min_clients, .threads = r->in.threads,
+        .cache_dir = r->summaries, .incremental = r->a.incremental,
         .progress = r->in.progress, .progress_arg = r->in.progress_arg,
     };
     features_report rep;
@@ -218,12 +210,15 @@ int analysis_features(analysis *r, const ipset *infected, feature_table *t)
         return CLI_FAIL;
     }
     if (!r->a.quiet)
-        fprintf(stderr, "c2flow %s: %u days, %llu records, %llu server-days with features\n",
-                r->cmd, rep.days, (unsigned long long)rep.records,
-                (unsigned long long)rep.rows);
+        fprintf(stderr, "c2flow %s: %u days (%u from the cache), %llu records read, "
+                "%llu server-days with features\n", r->cmd, rep.days, rep.days_cached,
+                (unsigned long long)rep.records, (unsigned long long)rep.rows);
     if (rep.damaged)
         fprintf(stderr, "c2flow %s: %llu damaged blocks skipped (c2flow check names them)\n",
                 r->cmd, (unsigned long long)rep.damaged);
+    if (rep.days_unsaved)
+        fprintf(stderr, "c2flow %s: warning: the features of %u days not kept (%s); the next "
+                "run reads those days again\n", r->cmd, rep.days_unsaved, rep.unsaved_reason);
     return CLI_OK;
 }
 

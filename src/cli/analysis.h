@@ -43,8 +43,8 @@ enum {
     "  --allowlist FILE      addresses and prefixes never listed ([detect] allowlist)\n" \
     "  --intel FILE          known bad servers: Feodo CSV, ThreatFox CSV, plain\n"     \
     "                        ip[:port] lines ([detect] intel); repeatable\n"           \
-    "  --incremental         keep day summaries and reuse those still valid, so a\n"   \
-    "                        daily run reads only the newest day\n"                    \
+    "  --incremental         keep day summaries (and feature rows) and reuse those\n"  \
+    "                        still valid, so a daily run reads only the newest day\n"  \
     "  --summaries DIR       where day summaries live ([detect] summaries,\n"          \
     "                        default STORE/summaries)\n"                               \
     "  --threads N           threads reading days; a lone day is split between them\n" \
@@ -84,10 +84,12 @@ typedef struct analysis {
 int  analysis_open(analysis *r);
 void analysis_close(analysis *r);
 
-/* Method 1's infected hosts of the window as a set (*out, caller frees). */
-int  analysis_infected(analysis *r, ipset **out, detect_report *rep);
-/* The feature rows of the window; infected from analysis_infected. */
-int  analysis_features(analysis *r, const ipset *infected, feature_table *t);
+/* Method 1's infected hosts of the window (caller frees with
+ * detect_hosts_free). */
+int  analysis_infected(analysis *r, detect_hosts *out, detect_report *rep);
+/* The feature rows of the window; infected from analysis_infected.  With
+ * --incremental, whole days' rows are kept beside the day summaries. */
+int  analysis_features(analysis *r, const detect_hosts *infected, feature_table *t);
 
 /* Write through fn into memory, then replace path (or stdout for NULL or
  * "-"): a failed run leaves the old file in place. */

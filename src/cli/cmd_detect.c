@@ -134,11 +134,11 @@ static int run_ml(detect_cmd *d, const c2_model *m, double min_score, c2list *ou
 {
     c2_err err;
     detect_report rep;
-    ipset *infected = NULL;
+    detect_hosts infected = {0};
     feature_table t = {0};
     float *prob = NULL;
     int rc = analysis_infected(&d->an, &infected, &rep);
-    if (rc == CLI_OK) rc = analysis_features(&d->an, infected, &t);
+    if (rc == CLI_OK) rc = analysis_features(&d->an, &infected, &t);
     if (rc == CLI_OK && !(prob = malloc((t.n ? t.n : 1) * sizeof *prob)))
         rc = CLI_FAIL, cli_error("detect", "out of memory");
     if (rc == CLI_OK && (learn_predict(m, &t, prob, &err) != 0 ||
@@ -149,7 +149,7 @@ static int run_ml(detect_cmd *d, const c2_model *m, double min_score, c2list *ou
                 "%g\n", rep.infected, c2list_count(out), min_score);
     free(prob);
     feature_table_free(&t);
-    ipset_free(infected);
+    detect_hosts_free(&infected);
     return rc;
 }
 

@@ -86,12 +86,12 @@ static int write_rows(FILE *out, void *arg, c2_err *err)
 static int run(features_cmd *f)
 {
     detect_report rep;
-    ipset *infected = NULL;
+    detect_hosts infected = {0};
     int rc = analysis_infected(&f->an, &infected, &rep);
     if (rc == CLI_OK && !f->an.a.quiet)
         fprintf(stderr, "c2flow features: %u infected hosts (method 1)\n", rep.infected);
-    if (rc == CLI_OK) rc = analysis_features(&f->an, infected, &f->t);
-    ipset_free(infected);
+    if (rc == CLI_OK) rc = analysis_features(&f->an, &infected, &f->t);
+    detect_hosts_free(&infected);
     if (rc == CLI_OK) rc = analysis_write("features", f->out, write_rows, f);
     return rc;
 }

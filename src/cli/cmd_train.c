@@ -201,12 +201,12 @@ static int run(train_cmd *t)
     c2_err err;
     detect_report drep;
     learn_report rep;
-    ipset *infected = NULL;
+    detect_hosts infected = {0};
     feature_table ft = {0};
     int rc = load_labels(t);
     t->opt.model.threads = t->an.in.threads;   /* not XGBoost's all cores */
     if (rc == CLI_OK) rc = analysis_infected(&t->an, &infected, &drep);
-    if (rc == CLI_OK) rc = analysis_features(&t->an, infected, &ft);
+    if (rc == CLI_OK) rc = analysis_features(&t->an, &infected, &ft);
     if (rc == CLI_OK && learn_train(&ft, t->lab, &t->opt, &t->model, &rep, &err) != 0)
         rc = CLI_FAIL, cli_error("train", "%s", err.msg);
     if (rc == CLI_OK && model_save(t->model, t->model_path, &err) != 0)
@@ -221,7 +221,7 @@ static int run(train_cmd *t)
                 t->model_path);
     if (rc == CLI_OK) rc = print_importance(t->model);
     feature_table_free(&ft);
-    ipset_free(infected);
+    detect_hosts_free(&infected);
     return rc;
 }
 

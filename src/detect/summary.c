@@ -2,7 +2,7 @@
  * summary.c: a day summary as bytes, and the summary files (detect_impl.h).
  *
  * A file is "C2FGSUMZ", the length of the raw form (u64), then the raw form
- * compressed as one zstd frame with its content checksum.  The raw form,
+ * compressed as one zstd frame with its content checksum (c2_zframe_pack).  The raw form,
  * all little-endian:
  *
  *   "C2FGSUM1" fingerprint:u64 from:i64 to:i64 records:u64 oriented:u64
@@ -23,16 +23,9 @@
  */
 #include "detect/detect_impl.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-#define ZSTD_STATIC_LINKING_ONLY    /* ZSTD_d_forceIgnoreChecksum */
-#endif
-#include <zstd.h>
 
 #define RAW_MAGIC "C2FGSUM1"
 #define FILE_MAGIC "C2FGSUMZ"
@@ -131,53 +124,13 @@ int summary_encode(const dday *d, uint8_t **buf, size_t *len, c2_err *err)
 {
     wbuf w = {0};
     put_day(&w, d);
-    if (w.failed) {
-        free(w.p);
-        return c2_fail(err, "out of memory");
-    }
-    size_t bound = ZSTD_compressBound(w.n);
-    uint8_t *out = malloc(16 + bound);
-    if (!out) {
-        free(w.p);
-        return c2_fail(err, "out of memory");
-    }
-    memcpy(out, FILE_MAGIC, 8);
-    c2_put64(out + 8, w.n);
-    ZSTD_CCtx *zc = ZSTD_createCCtx();
-    size_t z = (size_t)-1;
-    if (zc) {
-        ZSTD_CCtx_setParameter(zc, ZSTD_c_compressionLevel, 3);
-        ZSTD_CCtx_setParameter(zc, ZSTD_c_checksumFlag, 1);
-        z = ZSTD_compress2(zc, out + 16, bound, w.p, w.n);
-        ZSTD_freeCCtx(zc);
-    }
+    int rc = w.failed ? c2_fail(err, "out of memory")
+                      : c2_zframe_pack(FILE_MAGIC, w.p, w.n, buf, len, err);
     free(w.p);
-    if (ZSTD_isError(z)) {
-        free(out);
-        return c2_fail(err, "compressing a summary: %s", ZSTD_getErrorName(z));
-    }
-    *buf = out;
-    *len = 16 + z;
-    return 0;
+    return rc;
 }
 
 /* ---- reading ---- */
-
-/* Fuzzing builds skip the checksum so that mutated inputs reach the parser
- * behind it (as the store's readers do); every other check still runs. */
-static size_t decompress(void *dst, size_t cap, const void *src, size_t len)
-{
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-    ZSTD_DCtx *z = ZSTD_createDCtx();
-    if (z) {
-        ZSTD_DCtx_setParameter(z, ZSTD_d_forceIgnoreChecksum, ZSTD_d_ignoreChecksum);
-        size_t got = ZSTD_decompressDCtx(z, dst, cap, src, len);
-        ZSTD_freeDCtx(z);
-        return got;
-    }
-#endif
-    return ZSTD_decompress(dst, cap, src, len);
-}
 
 typedef struct rbuf { const uint8_t *p; size_t n, at; } rbuf;
 
@@ -310,23 +263,12 @@ static int get_day(rbuf *r, dday *d, c2_err *err)
 int summary_decode(const uint8_t *buf, size_t len, dday *d, c2_err *err)
 {
     memset(d, 0, sizeof *d);
-    if (len < 16 || memcmp(buf, FILE_MAGIC, 8) != 0)
+    uint8_t *p;
+    size_t raw;
+    if (len < 8 || memcmp(buf, FILE_MAGIC, 8) != 0)
         return c2_fail(err, "not a c2flow day summary");
-    uint64_t raw = c2_get64(buf + 8);
-    unsigned long long frame = ZSTD_getFrameContentSize(buf + 16, len - 16);
-    /* every block of the frame takes 3 bytes at least and holds at most
-     * ZSTD_BLOCKSIZE_MAX: a few damaged bytes cannot make us allocate 4 GB */
-    uint64_t most = (uint64_t)(len - 16) / 3 * ZSTD_BLOCKSIZE_MAX;
-    if (raw > SUMMARY_MAX_BYTES || raw > most || frame != raw)
-        return c2_fail(err, "bad length %llu", (unsigned long long)raw);
-    uint8_t *p = malloc(raw ? raw : 1);
-    if (!p) return c2_fail(err, "out of memory");
-    size_t got = decompress(p, raw, buf + 16, len - 16);
-    if (ZSTD_isError(got) || got != raw) {
-        free(p);
-        return c2_fail(err, "damaged: %s",
-                       ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short frame");
-    }
+    if (c2_zframe_unpack(FILE_MAGIC, buf, len, SUMMARY_MAX_BYTES, &p, &raw, err) != 0)
+        return -1;
     rbuf r = {p, raw, 0};
     int rc = get_day(&r, d, err);
     free(p);
@@ -338,11 +280,7 @@ int summary_decode(const uint8_t *buf, size_t len, dday *d, c2_err *err)
 
 static int day_path(const char *dir, int64_t day_ms, char *path, size_t len, c2_err *err)
 {
-    int y, m, dd;
-    c2_civil_from_days(day_ms / C2_MS_PER_DAY, &y, &m, &dd);
-    if (snprintf(path, len, "%s/graph-%04d-%02d-%02d.sum", dir, y, m, dd) >= (int)len)
-        return c2_fail(err, "summary path too long");
-    return 0;
+    return c2_day_path(dir, "graph", "sum", day_ms, path, len, err);
 }
 
 int summary_load(const char *dir, int64_t day_ms, uint64_t fingerprint, dday *d,
@@ -382,22 +320,5 @@ int summary_save(const char *dir, int64_t day_ms, const dday *d, c2_err *err)
 
 int summary_expire(const char *dir, int64_t before_ms, c2_err *err)
 {
-    DIR *dh = opendir(dir);
-    if (!dh) return errno == ENOENT ? 0 : c2_fail_errno(err, "cannot open %s", dir);
-    struct dirent *de;
-    int rc = 0;
-    while ((de = readdir(dh)) != NULL) {
-        int y, m, d;
-        char tail[8], path[PATH_MAX];
-        if (sscanf(de->d_name, "graph-%4d-%2d-%2d.%4s", &y, &m, &d, tail) != 4 ||
-            strcmp(tail, "sum") != 0)
-            continue;
-        int64_t end = (c2_days_from_civil(y, m, d) + 1) * C2_MS_PER_DAY;
-        if (end > before_ms) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        if (unlink(path) != 0 && errno != ENOENT && rc == 0)
-            rc = c2_fail_errno(err, "cannot delete %s", path);
-    }
-    closedir(dh);
-    return rc;
+    return c2_day_files_expire(dir, "graph", "sum", before_ms, err);
 }

@@ -49,7 +49,7 @@ void feature_table_free(feature_table *t)
 
 /* ---- small pieces ---- */
 
-#define KMV_K 16                 /* distinct counting: exact below 16 */
+#define KMV_K FEATURE_SKETCH     /* distinct counting: exact below 16 */
 #define BPP_BINS 24              /* bytes per packet in 64-byte bins */
 #define DAY_BINS 48              /* half hours */
 
@@ -79,6 +79,13 @@ static double kmv_estimate(const kmv *s)
 static uint64_t addr_hash(const flow_addr *a)
 {
     return c2_mix64(c2_get64(a->b) ^ c2_mix64(c2_get64(a->b + 8) + 0x9e3779b97f4a7c15ull));
+}
+
+/* A client's hash: the value of the row's sketch, and what the infected
+ * hosts are matched by. */
+static uint32_t client_hash(const flow_addr *a)
+{
+    return (uint32_t)addr_hash(a);
 }
 
 static uint64_t server_hash(const flow_addr *ip, uint16_t port, uint8_t proto)
@@ -122,7 +129,7 @@ typedef struct acc {             /* one server's figures of the day */
     int64_t   first, last;
     uint16_t  bpp_hist[BPP_BINS];
     uint16_t  bins[DAY_BINS];
-    kmv       clients, infected, prefixes;
+    kmv       clients, prefixes;
 } acc;
 
 typedef struct slot {
@@ -136,11 +143,16 @@ typedef struct slot {
 typedef struct day_run {
     const features_input *in;
     int64_t   day, from, to;
+    int       whole;             /* a whole UTC day */
+    uint64_t  store_records, store_segments, fingerprint;
+    int       cached;            /* rows read from the cache */
+    int       unsaved;           /* rows that could not be kept */
+    c2_err    unsaved_msg;
     slot     *slot;
     size_t    cap_slot;
     acc      *acc;
     uint32_t  n_acc, cap_acc;
-    uint8_t  *s_in, *d_in, *inf;
+    uint8_t  *s_in, *d_in;
     uint64_t *key;               /* per row of the batch: its server's hash */
     size_t    cap_rows;
     uint64_t  records, oriented, damaged;
@@ -171,6 +183,7 @@ static acc *acc_get(day_run *R, uint64_t key)
     while (R->slot[j].key && R->slot[j].key != key) j = (j + 1) & (R->cap_slot - 1);
     if (R->slot[j].key) return &R->acc[R->slot[j].idx];
     if (R->n_acc == R->cap_acc) {
+        if (R->cap_acc >= 1u << 30) return NULL;        /* a billion servers a day */
         uint32_t cap = R->cap_acc ? R->cap_acc * 2 : 4096;
         acc *p = realloc(R->acc, (size_t)cap * sizeof *p);
         if (!p) return NULL;
@@ -265,10 +278,8 @@ static void add_record(day_run *R, acc *a, const flow_batch *b, size_t i, const 
     if (k >= 0 && k < DAY_BINS) hist_count(a->bins, DAY_BINS, (size_t)k);
     if (s < a->first) a->first = s;
     if (s > a->last) a->last = s;
-    uint32_t h = (uint32_t)addr_hash(o->host);
-    kmv_add(&a->clients, h);
+    kmv_add(&a->clients, client_hash(o->host));
     kmv_add(&a->prefixes, prefix_hash(o->host));
-    if (R->inf[i]) kmv_add(&a->infected, h);
 }
 
 static int rows_room(day_run *R, size_t n)
@@ -276,30 +287,21 @@ static int rows_room(day_run *R, size_t n)
     if (n <= R->cap_rows) return 0;
     free(R->s_in);
     free(R->d_in);
-    free(R->inf);
     free(R->key);
     R->s_in = malloc(n);
     R->d_in = malloc(n);
-    R->inf = malloc(n);
     R->key = malloc(n * sizeof *R->key);
-    R->cap_rows = R->s_in && R->d_in && R->inf && R->key ? n : 0;
+    R->cap_rows = R->s_in && R->d_in && R->key ? n : 0;
     return R->cap_rows ? 0 : -1;
 }
 
-/* Per row: its server's hash (0: not looked at) and whether its customer
- * is an infected host, so that the main loop can fetch slots ahead. */
+/* Per row: its server's hash, 0 when the row is not looked at, so that
+ * the main loop can fetch slots ahead. */
 static void prepare(day_run *R, const flow_batch *b)
 {
-    const ipset *inf = R->in->infected;
     for (size_t i = 0; i < b->count; i++) {
         oriented o;
-        R->inf[i] = 0;
-        if (!orient(b, i, R, &o)) {
-            R->key[i] = 0;
-            continue;
-        }
-        R->key[i] = server_hash(o.server, o.port, o.proto);
-        if (inf) R->inf[i] = (uint8_t)ipset_contains(inf, o.host);
+        R->key[i] = orient(b, i, R, &o) ? server_hash(o.server, o.port, o.proto) : 0;
     }
 }
 
@@ -393,15 +395,14 @@ static void row_of(const acc *a, int64_t day, feature_row *r)
     r->day = day;
     r->first = a->first;
     r->last = a->last;
-    double clients = kmv_estimate(&a->clients), infected = kmv_estimate(&a->infected);
-    if (infected > clients) infected = clients;
+    double clients = kmv_estimate(&a->clients);
     r->clients = (uint32_t)(clients + 0.5);
-    r->infected = (uint32_t)(infected + 0.5);
+    r->sketch_n = (uint8_t)a->clients.n;
+    memcpy(r->sketch, a->clients.v, sizeof r->sketch);
     float *v = r->v;
     double n = a->records;
     v[F_CLIENTS] = (float)log2(1 + clients);
-    v[F_INFECTED] = (float)log2(1 + infected);
-    v[F_INFECTED_SHARE] = clients > 0 ? (float)(infected / clients) : 0;
+    /* F_INFECTED and F_INFECTED_SHARE: for the window (mark_infected) */
     v[F_RECORDS] = (float)log2(1 + n);
     v[F_FLOWS_PER_CLIENT] = clients > 0 ? (float)(n / clients) : 0;
     v[F_OUT_SHARE] = (float)(a->out_records / n);
@@ -426,6 +427,10 @@ static void row_of(const acc *a, int64_t day, feature_row *r)
     v[F_CLIENT_SPREAD] = clients > 0 ? (float)(kmv_estimate(&a->prefixes) / clients) : 0;
 }
 
+static int row_order(const void *pa, const void *pb);
+
+/* The day's rows of the servers enough clients reached, in server order
+ * (the order of the cache, and of the table once the days are together). */
 static int day_rows(day_run *R, c2_err *err)
 {
     uint32_t min = R->in->min_clients ? R->in->min_clients : 3;
@@ -441,6 +446,7 @@ static int day_rows(day_run *R, c2_err *err)
         }
         row_of(a, R->day, &R->out.row[R->out.n++]);
     }
+    if (R->out.n) qsort(R->out.row, R->out.n, sizeof *R->out.row, row_order);
     return 0;
 }
 
@@ -450,27 +456,84 @@ static void day_free(day_run *R)
     free(R->acc);
     free(R->s_in);
     free(R->d_in);
-    free(R->inf);
     free(R->key);
     R->slot = NULL;
     R->acc = NULL;
-    R->s_in = R->d_in = R->inf = NULL;
+    R->s_in = R->d_in = NULL;
     R->key = NULL;
     R->cap_rows = R->cap_slot = 0;
     R->n_acc = R->cap_acc = 0;
 }
 
+/* ---- the day cache ---- */
+
+#define FEATURES_VERSION 1       /* part of every fingerprint */
+
+/* A whole day that is over and still inside the store's retention (the
+ * rows hold hashes of customer addresses: they live no longer than the
+ * flows). */
+static int keepable(const day_run *R)
+{
+    int64_t now = c2_now_ms(), keep = store_get_options(R->in->store)->retention_ms;
+    return R->in->incremental && R->in->cache_dir && R->whole && R->to <= now &&
+           (keep <= 0 || R->to > now - keep);
+}
+
+/* 1 loaded, 0 absent or stale, -1 unreadable or damaged (recomputed). */
+static int cache_load(day_run *R, c2_err *err)
+{
+    char path[4096];
+    uint8_t *buf;
+    size_t len;
+    if (c2_day_path(R->in->cache_dir, "features", "rows", R->day, path, sizeof path, err) < 0)
+        return -1;
+    int rc = c2_file_read(path, FEATURES_CACHE_MAX_BYTES, &buf, &len, err);
+    if (rc <= 0) return rc;
+    int64_t day;
+    uint64_t fp;
+    rc = features_cache_decode(buf, len, &day, &fp, &R->out, err);
+    free(buf);
+    if (rc == 0 && (day != R->day || fp != R->fingerprint)) rc = 0;
+    else if (rc == 0) return 1;
+    feature_table_free(&R->out);
+    return rc;
+}
+
+static int cache_save(day_run *R, c2_err *err)
+{
+    char path[4096];
+    uint8_t *buf;
+    size_t len;
+    if (c2_day_path(R->in->cache_dir, "features", "rows", R->day, path, sizeof path, err) < 0 ||
+        c2_mkdir_p(R->in->cache_dir, err) < 0 ||
+        features_cache_encode(&R->out, R->day, R->fingerprint, &buf, &len, err) < 0)
+        return -1;
+    int rc = c2_file_replace(path, buf, len, err);
+    free(buf);
+    return rc;
+}
+
+/* A day's rows: from the cache when it still holds them, else from the
+ * store (and kept, when they may be).  A cache file that cannot be
+ * written costs the next run time, not this run its rows. */
 static int run_day(day_run *R, c2_err *err)
 {
+    c2_err cerr;
+    if (keepable(R) && cache_load(R, &cerr) == 1) {
+        R->cached = 1;
+        return 0;
+    }
     int rc = scan_day(R, err);
     if (rc == 0) rc = day_rows(R, err);
     day_free(R);
+    if (rc == 0 && keepable(R) && cache_save(R, &R->unsaved_msg) < 0) R->unsaved = 1;
     return rc;
 }
 
 /* ---- the window ---- */
 
 typedef struct runner {
+    const features_input *in;
     day_run        *day;
     uint32_t        n_day;
     atomic_uint     next;
@@ -484,8 +547,9 @@ static void say(const day_run *R, double secs)
     if (!R->in->progress) return;
     char when[32], line[160];
     c2_time_format(R->day, when, sizeof when);
-    snprintf(line, sizeof line, "day %.10s: %llu records, %zu servers with features (%.1f s)",
-             when, (unsigned long long)R->records, R->out.n, secs);
+    snprintf(line, sizeof line, "day %.10s: %llu records, %zu servers with features%s (%.1f s)",
+             when, (unsigned long long)R->records, R->out.n, R->cached ? ", from the cache" : "",
+             secs);
     R->in->progress(line, R->in->progress_arg);
 }
 
@@ -554,6 +618,37 @@ static void days_active(feature_table *t)
     }
 }
 
+static int u32_order(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The infected figures of every row, for this window's infected hosts:
+ * the infected share of the row's client sample (all its clients below
+ * FEATURE_SKETCH), times its clients.  Worked out here, not while reading,
+ * so that a day's cached rows serve every window. */
+static int mark_infected(const features_input *in, feature_table *t)
+{
+    uint32_t *h = malloc((in->n_infected ? in->n_infected : 1) * sizeof *h);
+    if (!h) return -1;
+    for (size_t i = 0; i < in->n_infected; i++) h[i] = client_hash(&in->infected[i]);
+    qsort(h, in->n_infected, sizeof *h, u32_order);
+    for (size_t i = 0; i < t->n; i++) {
+        feature_row *r = &t->row[i];
+        uint32_t hit = 0;
+        for (uint32_t j = 0; in->n_infected && j < r->sketch_n; j++)
+            hit += bsearch(&r->sketch[j], h, in->n_infected, sizeof *h, u32_order) != NULL;
+        double share = r->sketch_n ? (double)hit / r->sketch_n : 0;
+        double infected = share * r->clients;
+        r->infected = (uint32_t)(infected + 0.5);
+        r->v[F_INFECTED] = (float)log2(1 + infected);
+        r->v[F_INFECTED_SHARE] = (float)share;
+    }
+    free(h);
+    return 0;
+}
+
 static int gather(runner *W, feature_table *out, features_report *rep, c2_err *err)
 {
     size_t n = 0;
@@ -565,13 +660,49 @@ static int gather(runner *W, feature_table *out, features_report *rep, c2_err *e
         const day_run *R = &W->day[i];
         if (R->out.n) memcpy(out->row + out->n, R->out.row, R->out.n * sizeof *out->row);
         out->n += R->out.n;
+        rep->days_cached += R->cached;
+        if (R->unsaved && !rep->days_unsaved++)
+            snprintf(rep->unsaved_reason, sizeof rep->unsaved_reason, "%.159s",
+                     R->unsaved_msg.msg);
         rep->records += R->records;
         rep->oriented += R->oriented;
         rep->damaged += R->damaged;
     }
     qsort(out->row, out->n, sizeof *out->row, row_order);
     days_active(out);
+    if (mark_infected(W->in, out) < 0) return c2_fail(err, "out of memory");
     rep->rows = out->n;
+    return 0;
+}
+
+static void count_segment(const char *path, const store_zone *z, uint64_t bytes, void *arg)
+{
+    (void)path; (void)bytes;
+    runner *W = arg;
+    int64_t t = z->min[FLOW_START].t;
+    if (!W->n_day || t < W->day[0].day) return;
+    uint64_t i = (uint64_t)((t - W->day[0].day) / C2_MS_PER_DAY);
+    if (i < W->n_day) {
+        W->day[i].store_records += z->records;
+        W->day[i].store_segments++;
+    }
+}
+
+/* What a day's rows were computed from: change any and they are stale. */
+static int fingerprints(runner *W, c2_err *err)
+{
+    store_info info;
+    if (store_inventory(W->in->store, &info, count_segment, W, err) != 0) return -1;
+    for (uint32_t i = 0; i < W->n_day; i++) {
+        day_run *R = &W->day[i];
+        uint64_t parts[] = {FEATURES_VERSION, (uint64_t)R->from, (uint64_t)R->to,
+                            R->in->min_clients ? R->in->min_clients : 3,
+                            ipset_fingerprint(R->in->internal), R->store_records,
+                            R->store_segments};
+        uint64_t h = 0x6665617475726573ull;
+        for (size_t j = 0; j < sizeof parts / sizeof parts[0]; j++) h = c2_mix64(h ^ parts[j]);
+        R->fingerprint = h;
+    }
     return 0;
 }
 
@@ -587,7 +718,7 @@ int features_compute(const features_input *in, feature_table *out, features_repo
     int64_t first = in->from_ms - in->from_ms % C2_MS_PER_DAY;
     int64_t n = (in->to_ms - first + C2_MS_PER_DAY - 1) / C2_MS_PER_DAY;
     if (n > 3660) return c2_fail(err, "the window is longer than ten years");
-    runner W = {.n_day = (uint32_t)n};
+    runner W = {.in = in, .n_day = (uint32_t)n};
     W.day = calloc((size_t)n, sizeof *W.day);
     if (!W.day) return c2_fail(err, "out of memory");
     pthread_mutex_init(&W.lock, NULL);
@@ -597,9 +728,16 @@ int features_compute(const features_input *in, feature_table *out, features_repo
         R->day = first + (int64_t)i * C2_MS_PER_DAY;
         R->from = R->day > in->from_ms ? R->day : in->from_ms;
         R->to = R->day + C2_MS_PER_DAY < in->to_ms ? R->day + C2_MS_PER_DAY : in->to_ms;
+        R->whole = R->from == R->day && R->to == R->day + C2_MS_PER_DAY;
     }
     rep->days = W.n_day;
-    int rc = run_days(&W, in->threads, err);
+    int rc = fingerprints(&W, err);
+    if (rc == 0 && in->incremental && in->cache_dir) {
+        int64_t keep = store_get_options(in->store)->retention_ms;
+        if (keep > 0)
+            rc = c2_day_files_expire(in->cache_dir, "features", "rows", c2_now_ms() - keep, err);
+    }
+    if (rc == 0) rc = run_days(&W, in->threads, err);
     if (rc == 0) rc = gather(&W, out, rep, err);
     for (uint32_t i = 0; i < W.n_day; i++) {
         day_free(&W.day[i]);

@@ -68,14 +68,24 @@ const char *feature_name(size_t i);
 /* The names as an array of FEATURE_COUNT, for model files. */
 const char *const *feature_names(void);
 
+#define FEATURE_SKETCH 16           /* client hashes kept per row */
+
 typedef struct feature_row {
     flow_addr ip;                   /* the server; IPv4 mapped */
     uint16_t  port;
     uint8_t   proto;
+    uint8_t   sketch_n;             /* values in sketch */
     int64_t   day;                  /* ms UTC of the midnight the day starts */
     int64_t   first, last;          /* first and last record that day */
     uint32_t  clients;              /* estimates behind F_CLIENTS, F_INFECTED */
     uint32_t  infected;
+    /* The FEATURE_SKETCH smallest 32-bit hashes of its clients, ascending
+     * (all of them below FEATURE_SKETCH clients): a uniform sample of the
+     * clients, whose infected share estimates the share among all, so the
+     * infected figures can be worked out again for another window's
+     * infected hosts.  Hashes of customer addresses: kept inside the ISP,
+     * never written by features_write. */
+    uint32_t  sketch[FEATURE_SKETCH];
     float     v[FEATURE_COUNT];
 } feature_row;
 
@@ -91,17 +101,28 @@ typedef void (*features_progress_fn)(const char *line, void *arg);
 typedef struct features_input {
     store          *store;
     const ipset    *internal;       /* the customer address space (required) */
-    const ipset    *infected;       /* hosts judged infected (NULL: none) */
+    const flow_addr *infected;      /* n_infected hosts judged infected (method 1) */
+    size_t          n_infected;
     int64_t         from_ms, to_ms; /* window [from, to), cut at UTC midnights */
     uint32_t        min_clients;    /* a server-day needs this many; 0 = 3 */
     unsigned        threads;        /* days read at once; 0 = 1 */
+    /* With incremental and a cache_dir, the rows of each whole day that is
+     * over and inside the store's retention are kept there
+     * (features-YYYY-MM-DD.rows) and reused while the day's records, the
+     * customer space and min_clients are unchanged; older files are
+     * deleted.  They hold hashes of customer addresses: inside the ISP. */
+    const char     *cache_dir;
+    int             incremental;
     features_progress_fn progress;  /* one line per day (NULL: none) */
     void           *progress_arg;
 } features_input;
 
 typedef struct features_report {
     uint32_t days;
-    uint64_t records;               /* read from the store */
+    uint32_t days_cached;           /* rows read from the cache */
+    uint32_t days_unsaved;          /* days whose rows could not be kept */
+    char     unsaved_reason[160];   /* the first one's reason */
+    uint64_t records;               /* read from the store (cached days: 0) */
     uint64_t oriented;              /* one side customer, one outside */
     uint64_t damaged;               /* damaged store blocks skipped */
     uint64_t rows;                  /* server-days in the table */
@@ -111,6 +132,17 @@ typedef struct features_report {
  * frees, also after an error). */
 int features_compute(const features_input *in, feature_table *out,
                      features_report *rep, c2_err *err);
+
+/* ---- the day cache's bytes (cache.c; exposed for the fuzz target) ---- */
+#define FEATURES_CACHE_MAX_BYTES (1ull << 32)   /* larger files are refused */
+/* The rows of one day (all of t) with the fingerprint they were computed
+ * under; caller frees *buf. */
+int features_cache_encode(const feature_table *t, int64_t day, uint64_t fingerprint,
+                          uint8_t **buf, size_t *len, c2_err *err);
+/* Rows from bytes (untrusted: every count, order and value is checked);
+ * *out is the caller's to free, also after an error. */
+int features_cache_decode(const uint8_t *buf, size_t len, int64_t *day,
+                          uint64_t *fingerprint, feature_table *out, c2_err *err);
 
 /* ---- output ---- */
 typedef enum features_format { FEATURES_CSV, FEATURES_JSONL } features_format;

@@ -189,7 +189,7 @@ static int add_merged(const c2_entry *g, const c2_entry *m, double min_score, c2
 {
     c2_entry e = g ? *g : *m;
     if (g && m) {
-        e.score = sqrt(g->score * m->score);
+        e.score = 100.0 * (1.0 - (1.0 - g->score / 100.0) * (1.0 - m->score / 100.0));
         if (m->first_seen && m->first_seen < e.first_seen) e.first_seen = m->first_seen;
         if (m->last_seen > e.last_seen) e.last_seen = m->last_seen;
         if (m->clients > e.clients) e.clients = m->clients;

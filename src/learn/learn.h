@@ -53,9 +53,10 @@ int learn_list(const feature_table *t, const float *prob, const ipset *allow,
 
 /* One list from the two methods' scored servers (docs/train.md): graph
  * holds every candidate graph mining scored, ml every server the model
- * scored (a row on some day).  A server both scored gets the geometric
- * mean sqrt(g x m) with method "both": listed only when both lean to C2.
- * A server only one could score keeps that method's score and name.  Rows
+ * scored (a row on some day).  A server both scored gets
+ * 100 x (1 - (1 - g/100) x (1 - m/100)) with method "both", so that
+ * nothing either method lists alone is lost and two weak findings add up;
+ * a server only one scored keeps that method's score and name.  Rows
  * scoring at least min_score are added to out. */
 int learn_merge(const c2list *graph, const c2list *ml, double min_score, c2list *out,
                 c2_err *err);

@@ -195,4 +195,21 @@ int c2_file_replace(const char *path, const void *buf, size_t len, c2_err *err);
  * 0 when it does not exist, -1 on error. */
 int c2_file_read(const char *path, size_t max, uint8_t **buf, size_t *len, c2_err *err);
 
+/* ---- compressed day files (zframe.c) ----
+ * Bytes kept on disk as magic (8 bytes), raw length (u64 LE), then one
+ * zstd frame with its content checksum. */
+int c2_zframe_pack(const char magic[8], const void *raw, size_t n, uint8_t **buf,
+                   size_t *len, c2_err *err);
+/* The raw bytes of a frame (untrusted: the length is checked against the
+ * frame, the compressed size and max); caller frees *raw. */
+int c2_zframe_unpack(const char magic[8], const uint8_t *buf, size_t len, uint64_t max,
+                     uint8_t **raw, size_t *n, c2_err *err);
+/* DIR/PREFIX-YYYY-MM-DD.SUFFIX of the UTC day of day_ms. */
+int c2_day_path(const char *dir, const char *prefix, const char *suffix, int64_t day_ms,
+                char *path, size_t len, c2_err *err);
+/* Delete DIR/PREFIX-YYYY-MM-DD.SUFFIX files of days that ended before
+ * before_ms; a missing DIR is no error. */
+int c2_day_files_expire(const char *dir, const char *prefix, const char *suffix,
+                        int64_t before_ms, c2_err *err);
+
 #endif

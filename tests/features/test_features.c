@@ -380,18 +380,16 @@ static void test_infected_share(void **state)
     out(w, customer(4), s3, 80, 6, t);
     flush(w);
 
-    c2_err err;
-    ipset *inf;
-    assert_int_equal(ipset_new(&inf, &err), 0);
-    assert_int_equal(ipset_add_text(inf, "100.64.0.2", &err), 0);     /* customer(1) */
-    assert_int_equal(ipset_add_text(inf, "100.64.0.4", &err), 0);     /* customer(3) */
-    assert_int_equal(ipset_add_text(inf, "100.64.0.99", &err), 0);    /* no client here */
-    assert_int_equal(ipset_add_text(inf, "203.0.113.5", &err), 0);    /* a server: not a host */
-    assert_int_equal(ipset_build(inf, &err), 0);
+    flow_addr inf[4];
+    flow_addr_from_v4(&inf[0], customer(1));
+    flow_addr_from_v4(&inf[1], customer(3));
+    flow_addr_from_v4(&inf[2], IP4(100, 64, 0, 99));                  /* no client here */
+    flow_addr_from_v4(&inf[3], s4);                                   /* a server: not a host */
 
     feature_table t1, t0;
     features_report rep;
     w->in.infected = inf;
+    w->in.n_infected = 4;
     compute(w, &t1, &rep);
     assert_int_equal(t1.n, 2);
     const feature_row *r = row0(&t1, s4, 6969, 6);
@@ -404,6 +402,7 @@ static void test_infected_share(void **state)
     assert_near(r->v[F_INFECTED_SHARE], 2.0 / 3, 1e-6);
 
     w->in.infected = NULL;
+    w->in.n_infected = 0;
     compute(w, &t0, &rep);
     assert_int_equal(t0.n, 2);
     for (size_t i = 0; i < t0.n; i++) {
@@ -415,7 +414,6 @@ static void test_infected_share(void **state)
     }
     feature_table_free(&t1);
     feature_table_free(&t0);
-    ipset_free(inf);
 }
 
 /* ---- the values ---- */
@@ -694,12 +692,10 @@ static void test_threads_same_table(void **state)
         reached(w, IP4(203, 0, 113, 41 + d), 6969, 6, 0, 3 + d, DAY0 + d * DAY_MS + HOUR_MS);
     }
     flush(w);
-    c2_err err;
-    ipset *inf;
-    assert_int_equal(ipset_new(&inf, &err), 0);
-    assert_int_equal(ipset_add_text(inf, "100.64.0.1/30", &err), 0);
-    assert_int_equal(ipset_build(inf, &err), 0);
+    flow_addr inf[4];                                 /* 100.64.0.0/30 */
+    for (uint32_t i = 0; i < 4; i++) flow_addr_from_v4(&inf[i], IP4(100, 64, 0, 0) + i);
     w->in.infected = inf;
+    w->in.n_infected = 4;
     w->in.to_ms = DAY0 + 3 * DAY_MS;
     feature_table one, many;
     features_report r1, rn;
@@ -727,7 +723,6 @@ static void test_threads_same_table(void **state)
         feature_table_free(&many);
     }
     feature_table_free(&one);
-    ipset_free(inf);
 }
 
 /* ---- output ---- */
@@ -971,6 +966,143 @@ static void test_labels(void **state)
     feature_labels_free(NULL);
 }
 
+/* ---- the day cache ---- */
+
+static void assert_same_rows(const feature_table *a, const feature_table *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        const feature_row *x = &a->row[i], *y = &b->row[i];
+        assert_memory_equal(x->ip.b, y->ip.b, 16);
+        assert_true(x->port == y->port && x->proto == y->proto && x->day == y->day);
+        assert_true(x->first == y->first && x->last == y->last);
+        assert_true(x->clients == y->clients && x->infected == y->infected);
+        assert_int_equal(x->sketch_n, y->sketch_n);
+        assert_memory_equal(x->sketch, y->sketch, x->sketch_n * sizeof x->sketch[0]);
+        assert_memory_equal(x->v, y->v, sizeof x->v);
+    }
+}
+
+/* Rows kept per day are reused while the store's day is unchanged, give
+ * the table a computation from the store gives (the infected figures
+ * worked out for each run's own infected hosts), and are read again when
+ * the day's records change. */
+static void test_cache(void **state)
+{
+    world *w = *state;
+    for (int d = 0; d < 2; d++) {
+        reached(w, C2_IP, 6969, 6, 0, 6, DAY0 + d * DAY_MS + HOUR_MS);
+        reached(w, IP4(198, 51, 100, 1), 443, 6, 3, 30, DAY0 + d * DAY_MS + HOUR_MS);
+    }
+    flush(w);
+    char cache[300], path[400];
+    snprintf(cache, sizeof cache, "%s/cache", w->dir);
+    w->in.cache_dir = cache;
+    w->in.incremental = 1;
+    w->in.to_ms = DAY0 + 2 * DAY_MS;
+    flow_addr inf[2];
+    flow_addr_from_v4(&inf[0], customer(0));
+    flow_addr_from_v4(&inf[1], customer(1));
+
+    feature_table cold, warm, plain;
+    features_report rc, rw, rp;
+    compute(w, &cold, &rc);
+    assert_int_equal(rc.days_cached, 0);
+    assert_int_equal(rc.days_unsaved, 0);
+    snprintf(path, sizeof path, "%s/features-2026-01-05.rows", cache);
+    assert_int_equal(access(path, R_OK), 0);
+    /* another run, other infected hosts: the days from the cache, the
+     * infected figures its own */
+    w->in.infected = inf;
+    w->in.n_infected = 2;
+    compute(w, &warm, &rw);
+    assert_int_equal(rw.days_cached, 2);
+    assert_int_equal(rw.records, 0);
+    w->in.incremental = 0;
+    compute(w, &plain, &rp);
+    assert_int_equal(rp.days_cached, 0);
+    assert_same_rows(&warm, &plain);
+    const feature_row *r = row0(&warm, C2_IP, 6969, 6);
+    assert_int_equal(r->infected, 2);
+    assert_near(r->v[F_INFECTED_SHARE], 2.0 / 6, 1e-6);
+    assert_int_equal(row0(&cold, C2_IP, 6969, 6)->infected, 0);
+    feature_table_free(&cold);
+    feature_table_free(&warm);
+    feature_table_free(&plain);
+
+    /* a record more on the first day: that day is read again */
+    out(w, customer(40), C2_IP, 6969, 6, DAY0 + 2 * HOUR_MS);
+    flush(w);
+    w->in.incremental = 1;
+    compute(w, &warm, &rw);
+    assert_int_equal(rw.days_cached, 1);
+    assert_int_equal(row0(&warm, C2_IP, 6969, 6)->clients, 7);
+    feature_table_free(&warm);
+
+    /* a damaged file is read again from the store, and rewritten */
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 40, SEEK_SET), 0);
+    fputc('X', f);
+    fclose(f);
+    compute(w, &warm, &rw);
+    assert_int_equal(rw.days_cached, 1);
+    feature_table_free(&warm);
+    compute(w, &warm, &rw);
+    assert_int_equal(rw.days_cached, 2);
+    feature_table_free(&warm);
+}
+
+/* The cache's bytes round-trip, and the reader refuses every cut and
+ * every flipped byte of the raw form without crashing. */
+static void test_cache_bytes(void **state)
+{
+    world *w = *state;
+    reached(w, C2_IP, 6969, 6, 0, 20, DAY0 + HOUR_MS);
+    reached(w, IP4(198, 51, 100, 1), 443, 6, 3, 5, DAY0 + HOUR_MS);
+    flush(w);
+    feature_table t, back;
+    features_report rep;
+    compute(w, &t, &rep);
+    assert_int_equal(t.n, 2);
+    uint8_t *buf;
+    size_t len;
+    c2_err err;
+    int64_t day;
+    uint64_t fp;
+    assert_int_equal(features_cache_encode(&t, DAY0, 0x1234, &buf, &len, &err), 0);
+    assert_int_equal(features_cache_decode(buf, len, &day, &fp, &back, &err), 0);
+    assert_true(day == DAY0 && fp == 0x1234);
+    assert_same_rows(&t, &back);
+    feature_table_free(&back);
+    for (size_t cut = 0; cut < len; cut += 7) {
+        assert_int_equal(features_cache_decode(buf, cut, &day, &fp, &back, &err), -1);
+        feature_table_free(&back);
+    }
+    for (size_t i = 16; i < len; i++) {         /* the checksum sees every flip */
+        buf[i] ^= 0x40;
+        assert_int_equal(features_cache_decode(buf, len, &day, &fp, &back, &err), -1);
+        feature_table_free(&back);
+        buf[i] ^= 0x40;
+    }
+    free(buf);
+    /* rows out of order are refused even with a good checksum */
+    feature_row tmp = t.row[0];
+    t.row[0] = t.row[1];
+    t.row[1] = tmp;
+    assert_int_equal(features_cache_encode(&t, DAY0, 1, &buf, &len, &err), 0);
+    assert_int_equal(features_cache_decode(buf, len, &day, &fp, &back, &err), -1);
+    assert_non_null(strstr(err.msg, "order"));
+    feature_table_free(&back);
+    free(buf);
+    /* times outside the day */
+    assert_int_equal(features_cache_encode(&t, DAY0 + DAY_MS, 1, &buf, &len, &err), 0);
+    assert_int_equal(features_cache_decode(buf, len, &day, &fp, &back, &err), -1);
+    feature_table_free(&back);
+    free(buf);
+    feature_table_free(&t);
+}
+
 #define WORLD_TEST(f) cmocka_unit_test_setup_teardown(f, world_setup, world_teardown)
 
 int main(void)
@@ -985,6 +1117,8 @@ int main(void)
         WORLD_TEST(test_window),
         WORLD_TEST(test_threads_same_table),
         WORLD_TEST(test_write),
+        WORLD_TEST(test_cache),
+        WORLD_TEST(test_cache_bytes),
         cmocka_unit_test(test_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

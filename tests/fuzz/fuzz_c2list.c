@@ -8,7 +8,9 @@
  *    by its key (so keys are unique and the index is whole);
  *  - writing the list as CSV and as JSON Lines and reading each back gives
  *    the same rows, field for field (the two forms lose nothing);
- *  - sorting keeps every row and orders them by score, then key.
+ *  - sorting keeps every row and orders them by score, then key;
+ *  - c2list_sniff, which tells lists from threat feeds, says "a list" of
+ *    any text that reads as a list with rows.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -81,12 +83,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     c2list *l = (c2list *)&l;
     c2_err err;
+    int sniffed = c2list_sniff(NULL, data, size, &err);
+    if (sniffed < 0) check_message(err.msg);
     if (c2list_read_mem(data, size, MAX_ROWS, &l, &err) != 0) {
         if (l) abort();
         check_message(err.msg);
         return 0;
     }
     if (!l || c2list_count(l) > MAX_ROWS) abort();
+    if (c2list_count(l) && sniffed != 1) abort();
     check_rows(l);
     round_trip(l, C2LIST_CSV);
     round_trip(l, C2LIST_JSONL);

@@ -42,6 +42,19 @@ grep -q 'positive' "$WORK/train.log" || fail "train: no report on stderr"
 head -1 "$WORK/importance.txt" | grep -q '^feature' || fail "train: no importance table"
 [ "$(tail -n +2 "$WORK/importance.txt" | wc -l)" -ge 20 ] || fail "train: importance of too few features"
 grep -q '"c2flow_model"' "$WORK/model.json" || fail "train: the model file is not marked"
+# --incremental keeps method 1's summaries and the feature rows of each
+# day (simulated days lie in the past: --retention 0 keeps them); a second
+# run reads no flows and writes the same model
+for run in 1 2; do
+    "$C2FLOW" train "${common[@]}" --from 2026-01-05 --to 2026-01-07 --labels "$WORK/feed.csv" \
+        --rounds 50 --incremental --retention 0 --model "$WORK/model-inc$run.json" \
+        > /dev/null 2> "$WORK/train-inc$run.log" || { cat "$WORK/train-inc$run.log"; fail "train --incremental"; }
+done
+grep -q '2 days (2 from the cache), 0 records read' "$WORK/train-inc2.log" \
+    || { cat "$WORK/train-inc2.log"; fail "train --incremental: the features were read again"; }
+ls "$store"/summaries/features-2026-01-0[56].rows > /dev/null || fail "no feature cache files"
+cmp -s "$WORK/model.json" "$WORK/model-inc1.json" || fail "train --incremental: another model"
+cmp -s "$WORK/model-inc1.json" "$WORK/model-inc2.json" || fail "train from the cache: another model"
 
 # --- detect on days 3-4: graph, ml, both ---
 for m in graph ml both; do

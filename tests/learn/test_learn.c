@@ -520,21 +520,21 @@ static void test_merge(void **state)
     add_entry(m, ml_only, 443, 45, t2, t3, 12, 2, "ml");
     add_entry(g, weak_g, 6969, 30, t1, t1, 3, 1, "graph");
     add_entry(m, weak_m, 6969, 20, t1, t1, 3, 1, "ml");
-    add_entry(g, weak_both, 6969, 30, t1, t1, 3, 1, "graph");       /* 30 and 30 -> 30 */
+    add_entry(g, weak_both, 6969, 30, t1, t1, 3, 1, "graph");       /* 30 and 30 -> 51 */
     add_entry(m, weak_both, 6969, 30, t1, t1, 3, 1, "ml");
-    add_entry(g, later_ml, 6969, 90, t1, t2, 3, 1, "graph");        /* 90 and 80 -> 84.9 */
-    add_entry(m, later_ml, 6969, 80, t2, t3, 3, 1, "ml");
-    add_entry(g, veto, 6969, 95, t1, t2, 3, 1, "graph");            /* 95 and 4 -> 19.5 */
-    add_entry(m, veto, 6969, 4, t1, t2, 3, 1, "ml");
+    add_entry(g, later_ml, 6969, 90, t1, t2, 3, 1, "graph");        /* 90 and 10 -> 91 */
+    add_entry(m, later_ml, 6969, 10, t2, t3, 3, 1, "ml");
+    add_entry(g, veto, 6969, 95, t1, t2, 3, 1, "graph");            /* 95 and 0 -> 95 */
+    add_entry(m, veto, 6969, 0, t1, t2, 3, 1, "ml");
     /* the same address on another port is another server */
     add_entry(m, graph_only, 443, 41, t1, t1, 3, 1, "ml");
     c2_err err;
     assert_int_equal(learn_merge(g, m, 40, out, &err), 0);
-    assert_int_equal(c2list_count(out), 5);
+    assert_int_equal(c2list_count(out), 7);
 
     const c2_entry *e = find(out, both, 6969);
     assert_non_null(e);
-    assert_true(e->score == 54.8);                  /* sqrt(60 x 50) */
+    assert_true(e->score == 80.0);                  /* 100 (1 - 0.4 x 0.5) */
     assert_string_equal(e->method, "both");
     assert_int_equal(e->first_seen, t1);            /* ml's, earlier */
     assert_int_equal(e->last_seen, t3);
@@ -551,10 +551,12 @@ static void test_merge(void **state)
     assert_true(e->first_seen == t2 && e->last_seen == t3 && e->clients == 12);
     assert_null(find(out, weak_g, 6969));
     assert_null(find(out, weak_m, 6969));
-    assert_null(find(out, weak_both, 6969));        /* both lean away */
-    assert_null(find(out, veto, 6969));             /* the model's doubt outweighs */
+    e = find(out, weak_both, 6969);                 /* two weak findings add up */
+    assert_true(e && e->score == 51.0 && !strcmp(e->method, "both"));
+    e = find(out, veto, 6969);                      /* a model's 0 takes nothing away */
+    assert_true(e && e->score == 95.0 && !strcmp(e->method, "both"));
     e = find(out, later_ml, 6969);
-    assert_true(e && e->score == 84.9 && !strcmp(e->method, "both"));
+    assert_true(e && e->score == 91.0 && !strcmp(e->method, "both"));
     assert_int_equal(e->first_seen, t1);            /* graph's, earlier */
     assert_int_equal(e->last_seen, t3);
 
