@@ -90,6 +90,21 @@ static int apply_args(const char *cmd, const analysis_args *a, c2_config *cfg)
     return CLI_OK;
 }
 
+int analysis_customer_space(const config_detect *d, ipset **out, c2_err *err)
+{
+    if (ipset_new(out, err) != 0) return -1;
+    for (const char *p = d->internal; *p;) {
+        char item[256];
+        size_t n = strcspn(p, ",");
+        snprintf(item, sizeof item, "%.*s", (int)n, p);
+        if (ipset_add_text(*out, item, err) != 0) return -1;
+        p += n + (p[n] == ',');
+    }
+    for (size_t i = 0; i < d->internal_files.n; i++)
+        if (ipset_load_file(*out, d->internal_files.path[i], err) != 0) return -1;
+    return ipset_build(*out, err);
+}
+
 static int load_sets(analysis *r)
 {
     c2_err err;
@@ -97,21 +112,12 @@ static int load_sets(analysis *r)
     if (!d->internal[0] && !d->internal_files.n)
         return cli_usage(r->cmd, "no customer address space: give --internal or "
                          "set [detect] internal in the config");
-    if (ipset_new(&r->internal, &err) != 0 || ipset_new(&r->allow, &err) != 0 ||
+    if (analysis_customer_space(d, &r->internal, &err) != 0 || ipset_new(&r->allow, &err) != 0 ||
         intel_new(&r->intel, &err) != 0)
         goto fail;
-    for (const char *p = d->internal; *p;) {
-        char item[256];
-        size_t n = strcspn(p, ",");
-        snprintf(item, sizeof item, "%.*s", (int)n, p);
-        if (ipset_add_text(r->internal, item, &err) != 0) goto fail;
-        p += n + (p[n] == ',');
-    }
-    for (size_t i = 0; i < d->internal_files.n; i++)
-        if (ipset_load_file(r->internal, d->internal_files.path[i], &err) != 0) goto fail;
     for (size_t i = 0; i < d->allowlists.n; i++)
         if (ipset_load_file(r->allow, d->allowlists.path[i], &err) != 0) goto fail;
-    if (ipset_build(r->internal, &err) != 0 || ipset_build(r->allow, &err) != 0) goto fail;
+    if (ipset_build(r->allow, &err) != 0) goto fail;
     for (size_t i = 0; i < d->intel.n; i++) {
         intel_stats st;
         if (intel_load_file(r->intel, d->intel.path[i], INTEL_AUTO, &st, &err) != 0) goto fail;

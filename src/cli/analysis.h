@@ -79,6 +79,10 @@ typedef struct analysis {
     char          summaries[CONFIG_PATH_LEN + 16];
 } analysis;
 
+/* The customer address space of [detect] internal and internal_file
+ * (*out built; the caller frees it, also after an error). */
+int  analysis_customer_space(const config_detect *d, ipset **out, c2_err *err);
+
 /* Config, command line, window, sets and store, in that order: a CLI_*
  * status, the error printed. */
 int  analysis_open(analysis *r);

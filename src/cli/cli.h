@@ -25,6 +25,9 @@ int cmd_eval(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_lookback(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* "c2flow CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

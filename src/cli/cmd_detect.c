@@ -11,6 +11,7 @@
 
 #include "c2list/c2list.h"
 #include "cli/analysis.h"
+#include "history/history.h"
 #include "learn/learn.h"
 #include "model/model.h"
 
@@ -114,59 +115,72 @@ static int list_format(const detect_cmd *d)
     return dot && (!strcmp(dot, ".jsonl") || !strcmp(dot, ".json")) ? C2LIST_JSONL : C2LIST_CSV;
 }
 
-/* Method 1 into out; with keep_all every scored candidate (for merging). */
-static int run_graph(detect_cmd *d, int keep_all, c2list *out)
+/* Method 1 into out (NULL: its infected hosts only); with keep_all every
+ * scored candidate (for merging); infected (NULL: not wanted) gets the
+ * window's infected hosts, which method 2 needs: one reading of the days
+ * serves both. */
+static int run_graph(detect_cmd *d, int keep_all, c2list *out, detect_hosts *infected)
 {
     c2_err err;
     detect_report rep;
     detect_input in = d->an.in;
     if (keep_all) in.params.min_score = 0;
-    if (detect_graph(&in, out, &rep, &err) != 0) {
+    if (detect_run(&in, out, infected, &rep, &err) != 0) {
         cli_error("detect", "%s", err.msg);
         return CLI_FAIL;
     }
-    if (!d->an.a.quiet || rep.days_unsaved) print_graph_report(&rep);
+    if (out && (!d->an.a.quiet || rep.days_unsaved)) print_graph_report(&rep);
+    else if (!out && rep.days_unsaved)
+        fprintf(stderr, "c2flow detect: warning: %u day summaries not kept (%s); the next "
+                "run reads those days again\n", rep.days_unsaved, rep.unsaved_reason);
     return CLI_OK;
 }
 
-/* Method 2 into out: infected hosts, feature rows, the model's scores. */
-static int run_ml(detect_cmd *d, const c2_model *m, double min_score, c2list *out)
+/* Method 2 into out: feature rows of the window and the model's scores. */
+static int run_ml(detect_cmd *d, const c2_model *m, double min_score,
+                  const detect_hosts *infected, c2list *out)
 {
     c2_err err;
-    detect_report rep;
-    detect_hosts infected = {0};
     feature_table t = {0};
     float *prob = NULL;
-    int rc = analysis_infected(&d->an, &infected, &rep);
-    if (rc == CLI_OK) rc = analysis_features(&d->an, &infected, &t);
+    int rc = analysis_features(&d->an, infected, &t);
     if (rc == CLI_OK && !(prob = malloc((t.n ? t.n : 1) * sizeof *prob)))
         rc = CLI_FAIL, cli_error("detect", "out of memory");
     if (rc == CLI_OK && (learn_predict(m, &t, prob, &err) != 0 ||
                          learn_list(&t, prob, d->an.allow, min_score, out, &err) != 0))
         rc = CLI_FAIL, cli_error("detect", "%s", err.msg);
     if (rc == CLI_OK && !d->an.a.quiet)
-        fprintf(stderr, "c2flow detect: model: %u infected hosts, %zu servers scored at least "
-                "%g\n", rep.infected, c2list_count(out), min_score);
+        fprintf(stderr, "c2flow detect: model: %zu infected hosts, %zu servers scored at least "
+                "%g\n", infected->n, c2list_count(out), min_score);
     free(prob);
     feature_table_free(&t);
-    detect_hosts_free(&infected);
     return rc;
 }
 
-static int run_both(detect_cmd *d, const c2_model *m)
+static int run_methods(detect_cmd *d, const c2_model *m)
 {
     c2_err err;
-    c2list *g = c2list_new(), *ml = c2list_new();
-    int rc = g && ml ? CLI_OK : (cli_error("detect", "out of memory"), CLI_FAIL);
-    if (rc == CLI_OK) rc = run_graph(d, 1, g);
-    if (rc == CLI_OK) rc = run_ml(d, m, 0.0, ml);  /* every server it scored */
-    if (rc == CLI_OK && learn_merge(g, ml, d->an.in.params.min_score, d->list, &err) != 0)
+    detect_hosts infected = {0};
+    c2list *g = d->method == METHOD_BOTH ? c2list_new() : NULL;
+    c2list *ml = d->method == METHOD_BOTH ? c2list_new() : d->list;
+    int rc = ml && (g || d->method != METHOD_BOTH) ? CLI_OK
+                                                  : (cli_error("detect", "out of memory"), CLI_FAIL);
+    if (rc == CLI_OK) rc = run_graph(d, 1, g, &infected);
+    if (rc == CLI_OK && d->method == METHOD_ML)
+        rc = run_ml(d, m, d->an.in.params.ml_min_score, &infected, ml);
+    if (rc == CLI_OK && d->method == METHOD_BOTH)
+        rc = run_ml(d, m, 0.0, &infected, ml);         /* every server it scored */
+    if (rc == CLI_OK && d->method == METHOD_BOTH &&
+        learn_merge(g, ml, d->an.in.params.min_score, d->list, &err) != 0)
         rc = CLI_FAIL, cli_error("detect", "%s", err.msg);
-    if (rc == CLI_OK && !d->an.a.quiet)
+    if (rc == CLI_OK && d->method == METHOD_BOTH && !d->an.a.quiet)
         fprintf(stderr, "c2flow detect: both: %zu graph candidates, %zu scored by the model, "
                 "%zu listed\n", c2list_count(g), c2list_count(ml), c2list_count(d->list));
-    c2list_free(g);
-    c2list_free(ml);
+    if (d->method == METHOD_BOTH) {
+        c2list_free(g);
+        c2list_free(ml);
+    }
+    detect_hosts_free(&infected);
     return rc;
 }
 
@@ -174,6 +188,19 @@ static int write_list(FILE *f, void *arg, c2_err *err)
 {
     detect_cmd *d = arg;
     return c2list_write(d->list, f, (c2list_format)list_format(d), err);
+}
+
+/* The run's list into the store's history (src/history/): a list that
+ * cannot be kept (a read-only store) is a warning, the run's output stands. */
+static void keep_list(detect_cmd *d)
+{
+    static const char *const names[] = {"graph", "ml", "both"};
+    char dir[CONFIG_PATH_LEN + 16];
+    c2_err err;
+    snprintf(dir, sizeof dir, "%.*s/lists", CONFIG_PATH_LEN, store_path(d->an.store));
+    if (history_save(dir, d->list, d->an.in.to_ms, names[d->method], &err) != 0)
+        fprintf(stderr, "c2flow detect: warning: the list is not kept in the store: %s\n",
+                err.msg);
 }
 
 static int run(detect_cmd *d)
@@ -194,13 +221,14 @@ static int run(detect_cmd *d)
     }
     int rc = CLI_OK;
     if (!(d->list = c2list_new())) rc = CLI_FAIL, cli_error("detect", "out of memory");
-    else if (d->method == METHOD_GRAPH) rc = run_graph(d, 0, d->list);
-    else if (d->method == METHOD_ML) rc = run_ml(d, m, d->an.in.params.ml_min_score, d->list);
-    else rc = run_both(d, m);
+    else if (d->method == METHOD_GRAPH) rc = run_graph(d, 0, d->list, NULL);
+    else rc = run_methods(d, m);
     model_free(m);
     if (rc != CLI_OK) return rc;
     c2list_sort(d->list);
-    return analysis_write("detect", d->out, write_list, d);
+    rc = analysis_write("detect", d->out, write_list, d);
+    if (rc == CLI_OK) keep_list(d);
+    return rc;
 }
 
 int cmd_detect(int argc, char **argv)

@@ -25,7 +25,10 @@ static const subcommand subcommands[] = {
     {"detect", cmd_detect, "find C2 servers in the stored flows (graph mining, a model, both)"},
     {"features", cmd_features, "per-server daily features that the model learns from"},
     {"train", cmd_train, "learn a model of C2 servers from features and known C2 labels"},
+    {"lookback", cmd_lookback, "customer hosts that talked to the servers of a C2 list"},
+    {"list", cmd_list, "the lists detection runs kept: as of a time, what changed, one server's"},
     {"eval", cmd_eval, "score a C2 list against a simulation's truth file"},
+    {"export", cmd_export, "write a C2 list for firewalls, IDS sensors and threat feeds"},
 };
 
 static void usage(FILE *out)
