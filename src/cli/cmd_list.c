@@ -9,6 +9,7 @@
 
 #include "c2list/c2list.h"
 #include "cli/cli.h"
+#include "export/export.h"
 #include "history/history.h"
 #include "output/output.h"
 
@@ -16,6 +17,7 @@ static const char *const list_help =
     "usage: c2flow list show --store DIR [--at TIME] [--method M] [-o FMT]\n"
     "       c2flow list diff --store DIR --since TIME [--at TIME] [--method M] [-o FMT]\n"
     "       c2flow list history --store DIR IP [--port N] [-o FMT]\n"
+    "       c2flow list import --format F --in FILE [--out FILE]\n"
     "\n"
     "Every 'c2flow detect' run keeps its list in the store (STORE/lists/).\n"
     "  show      the list as of a time (the newest run at or before it), with the\n"
@@ -23,11 +25,16 @@ static const char *const list_help =
     "  diff      the servers listed at --at that were not at --since (new) and\n"
     "            those listed at --since that are no longer (gone)\n"
     "  history   every run that listed the address IP\n"
+    "  import    a list from elsewhere (csv, jsonl, feodo-csv, threatfox-csv, stix21,\n"
+    "            misp-feed event file) as a C2 list, to search with 'c2flow lookback'\n"
     "\n"
     "  --at TIME             as of TIME (default: now, the newest list)\n"
     "  --since TIME          diff: the earlier time\n"
     "  --method M            only lists of method M (graph, ml, both; default: any)\n"
     "  --port N              history: only this port\n"
+    "  --format F, --in FILE import: the file's format and the file ('-' = stdin)\n"
+    "  --out FILE            import: write the C2 list here (default: standard output;\n"
+    "                        CSV, or JSON Lines for a .jsonl name)\n"
     "  -o, --output FMT      table (default), csv, jsonl\n"
     CLI_STORE_HELP
     "  -h, --help            this text\n"
@@ -35,11 +42,14 @@ static const char *const list_help =
     "Exit status: 0 ok, 1 failure (no kept list, unreadable list), 2 usage.\n"
     "See docs/list.md.\n";
 
-enum { OPT_AT = CLI_OPT_FIRST_COMMAND_OPT, OPT_SINCE, OPT_METHOD, OPT_PORT };
+enum {
+    OPT_AT = CLI_OPT_FIRST_COMMAND_OPT, OPT_SINCE, OPT_METHOD, OPT_PORT, OPT_FORMAT, OPT_IN,
+    OPT_OUT
+};
 
 typedef struct list_args {
     cli_store_args store;
-    const char *sub, *ip, *method;
+    const char *sub, *ip, *method, *format, *in, *out;
     int64_t     at, since;
     int         has_since, port;
     int         fmt;
@@ -64,6 +74,9 @@ static int set_option(list_args *a, int c, const char *arg)
     case OPT_AT: return parse_time("--at", arg, &a->at);
     case OPT_SINCE: a->has_since = 1; return parse_time("--since", arg, &a->since);
     case OPT_METHOD: a->method = arg; return CLI_OK;
+    case OPT_FORMAT: a->format = arg; return CLI_OK;
+    case OPT_IN: a->in = arg; return CLI_OK;
+    case OPT_OUT: a->out = arg; return CLI_OK;
     case OPT_PORT:
         if (c2_u64_parse(arg, 65535, &v) != 0)
             return cli_usage("list", "--port: '%s' is not a port", arg);
@@ -85,6 +98,9 @@ static int parse_args(int argc, char **argv, list_args *a)
         {"since", required_argument, 0, OPT_SINCE},
         {"method", required_argument, 0, OPT_METHOD},
         {"port", required_argument, 0, OPT_PORT},
+        {"format", required_argument, 0, OPT_FORMAT},
+        {"in", required_argument, 0, OPT_IN},
+        {"out", required_argument, 0, OPT_OUT},
         {"output", required_argument, 0, 'o'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -98,14 +114,19 @@ static int parse_args(int argc, char **argv, list_args *a)
         }
         if ((rc = set_option(a, c, optarg)) != CLI_OK) return rc;
     }
-    if (optind >= argc) return cli_usage("list", "give show, diff or history");
+    if (optind >= argc) return cli_usage("list", "give show, diff, history or import");
     a->sub = argv[optind++];
     if (!strcmp(a->sub, "history")) {
         if (optind >= argc) return cli_usage("list", "history: give the IP address");
         a->ip = argv[optind++];
-    } else if (strcmp(a->sub, "show") && strcmp(a->sub, "diff")) {
-        return cli_usage("list", "'%s' is not show, diff or history", a->sub);
+    } else if (strcmp(a->sub, "show") && strcmp(a->sub, "diff") && strcmp(a->sub, "import")) {
+        return cli_usage("list", "'%s' is not show, diff, history or import", a->sub);
     }
+    if (!strcmp(a->sub, "import") && (!a->format || !a->in))
+        return cli_usage("list", "import: give --format and --in");
+    if (a->format && export_format_lookup(a->format) < 0)
+        return cli_usage("list", "--format: '%s' is not one of %s", a->format,
+                         export_format_names());
     if (optind < argc) return cli_usage("list", "unexpected argument '%s'", argv[optind]);
     if (!strcmp(a->sub, "diff") && !a->has_since) return cli_usage("list", "diff: give --since");
     return CLI_OK;
@@ -301,9 +322,66 @@ static int history(list_args *a)
     return write_table(t, a->fmt);
 }
 
+static int write_import(FILE *f, const c2list *l, int jsonl, c2_err *err)
+{
+    return c2list_write(l, f, jsonl ? C2LIST_JSONL : C2LIST_CSV, err);
+}
+
+/* A list from elsewhere as a C2 list: read whole, converted, written. */
+static int import(list_args *a)
+{
+    c2_err err;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc;
+    if (!strcmp(a->in, "-")) {
+        FILE *m = open_memstream((char **)&buf, &len);
+        char chunk[65536];
+        size_t n;
+        rc = m ? 0 : c2_fail(&err, "out of memory");
+        while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+            if (fwrite(chunk, 1, n, m) != n) rc = c2_fail(&err, "out of memory");
+        if (m && fclose(m) != 0 && rc == 0) rc = c2_fail(&err, "out of memory");
+    } else {
+        rc = c2_file_read(a->in, 1u << 30, &buf, &len, &err);
+        if (rc == 0) rc = c2_fail(&err, "%s: no such file", a->in);
+        else if (rc == 1) rc = 0;
+    }
+    c2list *l = NULL;
+    export_read_stats st;
+    if (rc == 0)
+        rc = export_read(buf, len, (export_format)export_format_lookup(a->format), a->in, &l,
+                         &st, &err);
+    free(buf);
+    if (rc != 0) {
+        cli_error("list", "import: %s", err.msg);
+        return CLI_FAIL;
+    }
+    fprintf(stderr, "c2flow list: import: %llu servers, %llu entries skipped, %llu repeats\n",
+            (unsigned long long)st.rows, (unsigned long long)st.skipped,
+            (unsigned long long)st.duplicates);
+    const char *dot = a->out ? strrchr(a->out, '.') : NULL;
+    int jsonl = dot && (!strcmp(dot, ".jsonl") || !strcmp(dot, ".json"));
+    if (!a->out || !strcmp(a->out, "-")) {
+        rc = write_import(stdout, l, jsonl, &err) == 0 && fflush(stdout) == 0 ? 0 : -1;
+    } else {
+        char *text = NULL;
+        size_t n = 0;
+        FILE *m = open_memstream(&text, &n);
+        rc = m ? write_import(m, l, jsonl, &err) : c2_fail(&err, "out of memory");
+        if (m && fclose(m) != 0 && rc == 0) rc = c2_fail(&err, "out of memory");
+        if (rc == 0) rc = c2_file_replace(a->out, text, n, &err);
+        free(text);
+    }
+    c2list_free(l);
+    if (rc != 0) cli_error("list", "import: %s", err.msg);
+    return rc == 0 ? CLI_OK : CLI_FAIL;
+}
+
 static int run(list_args *a)
 {
     c2_err err;
+    if (!strcmp(a->sub, "import")) return import(a);
     int rc = cli_load_config("list", &a->store, &a->cfg);
     if (rc != CLI_OK) return rc;
     if (!a->cfg.store_dir[0]) return cli_usage("list", "give the store with --store");

@@ -16,7 +16,8 @@
 
 static const char *const lookback_help =
     "usage: c2flow lookback --store DIR --list LIST --from TIME [--to TIME]\n"
-    "                       [--internal PREFIXES | --targets FILE] [--out FILE] [options]\n"
+    "                       [--internal PREFIXES | --targets FILE] [--leases FILE]\n"
+    "                       [--out FILE] [options]\n"
     "\n"
     "Every customer host (or every address of --targets) that exchanged flows with\n"
     "a server (ip, port, proto) of a C2 list in [--from, --to): one row per host\n"
@@ -32,6 +33,10 @@ static const char *const lookback_help =
     "  --internal-file FILE  ... or a file of prefixes ([detect] internal_file)\n"
     "  --targets FILE        only these addresses and prefixes (e.g. one customer's\n"
     "                        fixed addresses) instead of the customer space\n"
+    "  --leases FILE         who held which address when (CSV: address,start,end,\n"
+    "                        subscriber; '-' = stdin): one row per host, subscriber\n"
+    "                        and server, with a subscriber column (empty when no\n"
+    "                        lease covers the time): the notification list\n"
     "  --out FILE            write the rows here (default: standard output); the file\n"
     "                        is replaced only when the run succeeds\n"
     "  -o, --output FMT      csv or jsonl (default: from --out's extension, else csv)\n"
@@ -45,19 +50,20 @@ static const char *const lookback_help =
 
 enum {
     OPT_LIST = CLI_OPT_FIRST_COMMAND_OPT, OPT_FROM, OPT_TO, OPT_INTERNAL, OPT_INTERNAL_FILE,
-    OPT_TARGETS, OPT_OUT, OPT_THREADS, OPT_QUIET
+    OPT_TARGETS, OPT_OUT, OPT_THREADS, OPT_QUIET, OPT_LEASES
 };
 
 typedef struct lookback_cmd {
     cli_store_args store;
     const char *list_path, *from, *to, *internal, *internal_file, *targets, *out, *format,
-               *threads;
+               *threads, *leases_path;
     int         quiet;
     c2_config   cfg;
     int64_t     from_ms, to_ms;
     c2list     *list;
     ipset      *hosts;
     store      *st;
+    lookback_leases *leases;
     lookback_result res;
 } lookback_cmd;
 
@@ -73,6 +79,7 @@ static int set_option(lookback_cmd *c, int opt, const char *arg)
     case OPT_OUT: c->out = arg; return CLI_OK;
     case OPT_THREADS: c->threads = arg; return CLI_OK;
     case OPT_QUIET: c->quiet = 1; return CLI_OK;
+    case OPT_LEASES: c->leases_path = arg; return CLI_OK;
     case 'o': c->format = arg; return CLI_OK;
     default: return cli_usage("lookback", "unknown option");
     }
@@ -92,6 +99,7 @@ static int parse_args(int argc, char **argv, lookback_cmd *c)
         {"output", required_argument, 0, 'o'},
         {"threads", required_argument, 0, OPT_THREADS},
         {"quiet", no_argument, 0, OPT_QUIET},
+        {"leases", required_argument, 0, OPT_LEASES},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -107,6 +115,8 @@ static int parse_args(int argc, char **argv, lookback_cmd *c)
     if (optind < argc) return cli_usage("lookback", "unexpected argument '%s'", argv[optind]);
     if (!c->list_path) return cli_usage("lookback", "give the C2 list with --list");
     if (!c->from) return cli_usage("lookback", "give the window start with --from");
+    if (c->leases_path && !strcmp(c->leases_path, "-") && !strcmp(c->list_path, "-"))
+        return cli_usage("lookback", "--list and --leases cannot both be stdin");
     if (c->format && strcmp(c->format, "csv") && strcmp(c->format, "jsonl"))
         return cli_usage("lookback", "-o: unknown format '%s' (csv, jsonl)", c->format);
     return CLI_OK;
@@ -151,6 +161,8 @@ static int load_inputs(lookback_cmd *c)
     } else if (rc == 0) {
         rc = analysis_customer_space(d, &c->hosts, &err);
     }
+    if (rc == 0 && c->leases_path)
+        rc = lookback_leases_read_file(c->leases_path, 0, &c->leases, &err);
     if (rc != 0) {
         cli_error("lookback", "%s", err.msg);
         return CLI_FAIL;
@@ -176,7 +188,8 @@ static int run(lookback_cmd *c)
     unsigned threads = c->cfg.detect.threads ? c->cfg.detect.threads
                        : cpus < 1 ? 1 : cpus > 4 ? 4 : (unsigned)cpus;
     lookback_input in = {.store = c->st, .list = c->list, .hosts = c->hosts,
-                         .from_ms = c->from_ms, .to_ms = c->to_ms, .threads = threads};
+                         .from_ms = c->from_ms, .to_ms = c->to_ms, .threads = threads,
+                         .leases = c->leases};
     if (lookback_run(&in, &c->res, &err) != 0) {
         cli_error("lookback", "%s", err.msg);
         return CLI_FAIL;
@@ -186,6 +199,9 @@ static int run(lookback_cmd *c)
                 "%zu hosts, %zu host-server pairs (customer addresses: keep inside the ISP)\n",
                 c2list_count(c->list), (unsigned long long)c->res.matched,
                 lookback_hosts(&c->res), c->res.n);
+    if (!c->quiet && c->leases)
+        fprintf(stderr, "c2flow lookback: %zu leases; %zu rows with no lease covering the "
+                "time (empty subscriber)\n", lookback_leases_count(c->leases), c->res.unleased);
     if (c->res.damaged)
         fprintf(stderr, "c2flow lookback: %llu damaged blocks skipped (c2flow check names "
                 "them)\n", (unsigned long long)c->res.damaged);
@@ -204,6 +220,7 @@ int cmd_lookback(int argc, char **argv)
     lookback_result_free(&c->res);
     c2list_free(c->list);
     ipset_free(c->hosts);
+    lookback_leases_free(c->leases);
     if (c->st) store_close(c->st);
     free(c);
     return rc;

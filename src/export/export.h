@@ -84,4 +84,21 @@ int   export_misp_hashes(const c2list *l, const export_options *opt, FILE *f, c2
  * one line "1,NAME,description". */
 int export_iprep_categories(const export_options *opt, FILE *f, c2_err *err);
 
+/* ---- reading back (import.c) ----
+ * A list from elsewhere in one of these formats, as a C2 list (method
+ * "import"): csv, jsonl, feodo-csv, threatfox-csv, stix21 (indicators whose
+ * pattern names one destination address, with or without a port and a
+ * protocol) and misp-feed (an event file's ip-dst|port attributes).
+ * Protocols a format does not name are tcp.  Rows that cannot be read
+ * whole, and repeats of a key, are counted and skipped; a file that is not
+ * of the format at all is an error.  name is used in messages. */
+typedef struct export_read_stats {
+    uint64_t rows;                      /* rows in the list */
+    uint64_t skipped;                   /* entries not read (unknown pattern, bad value) */
+    uint64_t duplicates;                /* repeats of a key */
+} export_read_stats;
+
+int export_read(const void *buf, size_t len, export_format fmt, const char *name,
+                c2list **out, export_read_stats *st, c2_err *err);
+
 #endif

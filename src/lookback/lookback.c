@@ -7,6 +7,13 @@
  * little more than reading their addresses; the other columns are decoded
  * for those rows alone.  A kept row then needs its exact key (address,
  * port, protocol) in the list, and adds to its (host, server) hit.
+ *
+ * With leases, the hit's key also holds the lease covering the host at the
+ * record's start: its subscriber pointer, distinct for every lease (each
+ * lease has its own copy of the id in the lease set's pool), or the static
+ * "" of no lease.  After sorting by host, subscriber id and server, the
+ * rows of two leases of one subscriber are merged: one row per host,
+ * subscriber and server.
  */
 #include "lookback/lookback.h"
 
@@ -47,18 +54,22 @@ static void match(const flow_batch *b, uint8_t *keep, void *arg)
 
 /* ---- the hits ---- */
 
-static uint64_t hit_hash(const flow_addr *h, const flow_addr *s, uint16_t port, uint8_t proto)
+static const char no_lease[] = "";
+
+static uint64_t hit_hash(const flow_addr *h, const flow_addr *s, uint16_t port, uint8_t proto,
+                         const char *sub)
 {
-    uint64_t v = c2_mix64(c2_get64(h->b) ^ c2_mix64(c2_get64(h->b + 8)));
+    uint64_t v = c2_mix64(c2_get64(h->b) ^ c2_mix64(c2_get64(h->b + 8)) ^ (uintptr_t)sub);
     v = c2_mix64(v ^ c2_get64(s->b));
     v = c2_mix64(v ^ c2_get64(s->b + 8));
     return c2_mix64(v ^ ((uint64_t)port << 8 | proto));
 }
 
 static int same(const lookback_hit *x, const flow_addr *h, const flow_addr *s, uint16_t port,
-                uint8_t proto)
+                uint8_t proto, const char *sub)
 {
-    return x->port == port && x->proto == proto && !memcmp(x->host.b, h->b, 16) &&
+    return x->port == port && x->proto == proto && x->subscriber == sub &&
+           !memcmp(x->host.b, h->b, 16) &&
            !memcmp(x->server.b, s->b, 16);
 }
 
@@ -69,7 +80,7 @@ static int grow_slots(searcher *S)
     if (!t) return -1;
     for (size_t i = 0; i < S->out->n; i++) {
         const lookback_hit *x = &S->out->hit[i];
-        size_t j = hit_hash(&x->host, &x->server, x->port, x->proto) & (cap - 1);
+        size_t j = hit_hash(&x->host, &x->server, x->port, x->proto, x->subscriber) & (cap - 1);
         while (t[j]) j = (j + 1) & (cap - 1);
         t[j] = i + 1;
     }
@@ -80,12 +91,13 @@ static int grow_slots(searcher *S)
 }
 
 static lookback_hit *hit_get(searcher *S, const flow_addr *h, const flow_addr *s, uint16_t port,
-                             uint8_t proto)
+                             uint8_t proto, const char *sub)
 {
     if (2 * (S->out->n + 1) > S->cap_slot && grow_slots(S) < 0) return NULL;
-    size_t j = hit_hash(h, s, port, proto) & (S->cap_slot - 1);
+    size_t j = hit_hash(h, s, port, proto, sub) & (S->cap_slot - 1);
     for (; S->slot[j]; j = (j + 1) & (S->cap_slot - 1))
-        if (same(&S->out->hit[S->slot[j] - 1], h, s, port, proto)) return &S->out->hit[S->slot[j] - 1];
+        if (same(&S->out->hit[S->slot[j] - 1], h, s, port, proto, sub))
+            return &S->out->hit[S->slot[j] - 1];
     if (S->out->n == S->cap_hit) {
         size_t cap = S->cap_hit ? S->cap_hit * 2 : 256;
         lookback_hit *p = realloc(S->out->hit, cap * sizeof *p);
@@ -100,6 +112,7 @@ static lookback_hit *hit_get(searcher *S, const flow_addr *h, const flow_addr *s
     x->server = *s;
     x->port = port;
     x->proto = proto;
+    x->subscriber = sub;
     x->first = INT64_MAX;
     x->last = INT64_MIN;
     return x;
@@ -117,9 +130,14 @@ static int add_row(searcher *S, const flow_batch *b, size_t i)
         uint16_t port = icmp ? 0 : out ? b->dst_port[i] : b->src_port[i];
         if (!ipset_contains(in->hosts, host) || !c2list_find(in->list, server, port, proto))
             continue;
-        lookback_hit *x = hit_get(S, host, server, port, proto);
-        if (!x) return -1;
         int64_t t = b->start_ms[i];
+        const char *sub = NULL;
+        if (in->leases) {
+            const lookback_lease *l = lookback_leases_find(in->leases, host, t);
+            sub = l ? l->subscriber : no_lease;
+        }
+        lookback_hit *x = hit_get(S, host, server, port, proto, sub);
+        if (!x) return -1;
         if (t < x->first) x->first = t;
         if (t > x->last) x->last = t;
         x->flows++;
@@ -143,6 +161,7 @@ static int hit_order(const void *pa, const void *pb)
 {
     const lookback_hit *a = pa, *b = pb;
     int c = flow_addr_cmp(&a->host, &b->host);
+    if (!c && a->subscriber && b->subscriber) c = strcmp(a->subscriber, b->subscriber);
     if (!c) c = flow_addr_cmp(&a->server, &b->server);
     if (!c) c = a->port != b->port ? (a->port < b->port ? -1 : 1) : 0;
     if (!c) c = a->proto != b->proto ? (a->proto < b->proto ? -1 : 1) : 0;
@@ -180,6 +199,28 @@ static int scan(searcher *S, c2_err *err)
     return rc < 0 ? -1 : 0;
 }
 
+/* Sorted rows of one host, subscriber id and server (two leases of one
+ * subscriber) into one; count the rows no lease covers. */
+static void merge_subscribers(lookback_result *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        lookback_hit *x = &r->hit[i], *y = n ? &r->hit[n - 1] : NULL;
+        if (y && !hit_order(x, y) && !strcmp(x->subscriber, y->subscriber)) {
+            if (x->first < y->first) y->first = x->first;
+            if (x->last > y->last) y->last = x->last;
+            y->flows += x->flows;
+            y->packets += x->packets;
+            y->bytes += x->bytes;
+            continue;
+        }
+        r->hit[n++] = *x;
+    }
+    r->n = n;
+    r->unleased = 0;
+    for (size_t i = 0; i < r->n; i++) r->unleased += !r->hit[i].subscriber[0];
+}
+
 int lookback_run(const lookback_input *in, lookback_result *out, c2_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -190,6 +231,8 @@ int lookback_run(const lookback_input *in, lookback_result *out, c2_err *err)
     int rc = servers_of(&S, err);
     if (rc == 0 && c2list_count(in->list)) rc = scan(&S, err);
     if (rc == 0 && out->n) qsort(out->hit, out->n, sizeof *out->hit, hit_order);
+    if (rc == 0 && in->leases) merge_subscribers(out);
+    out->leases = in->leases != NULL;
     ipset_free(S.servers);
     free(S.slot);
     return rc;
@@ -214,8 +257,8 @@ int lookback_write(const lookback_result *r, FILE *f, lookback_format fmt, c2_er
     static const char *const note =
         "INTERNAL: customer addresses, for the ISP's own notifications; never share";
     if (fmt == LOOKBACK_CSV)
-        fprintf(f, "# c2flow lookback: %s\nhost,server,port,proto,first,last,flows,packets,"
-                   "bytes\n", note);
+        fprintf(f, "# c2flow lookback: %s\nhost,%sserver,port,proto,first,last,flows,packets,"
+                   "bytes\n", note, r->leases ? "subscriber," : "");
     else
         fprintf(f, "{\"c2flow_lookback\":\"%s\"}\n", note);
     for (size_t i = 0; i < r->n; i++) {
@@ -226,14 +269,24 @@ int lookback_write(const lookback_result *r, FILE *f, lookback_format fmt, c2_er
         c2list_proto_format(x->proto, proto, sizeof proto);
         c2list_time_format(x->first, first, sizeof first);
         c2list_time_format(x->last, last, sizeof last);
+        /* subscriber ids hold no commas, quotes or backslashes (leases.c) */
+        const char *sub = x->subscriber ? x->subscriber : "";
+        if (fmt == LOOKBACK_CSV && r->leases)
+            fprintf(f, "%s,%s,", host, sub);
+        else if (fmt == LOOKBACK_CSV)
+            fprintf(f, "%s,", host);
+        else if (r->leases)
+            fprintf(f, "{\"host\":\"%s\",\"subscriber\":\"%s\",", host, sub);
+        else
+            fprintf(f, "{\"host\":\"%s\",", host);
         if (fmt == LOOKBACK_CSV)
-            fprintf(f, "%s,%s,%u,%s,%s,%s,%llu,%llu,%llu\n", host, server, x->port, proto, first,
+            fprintf(f, "%s,%u,%s,%s,%s,%llu,%llu,%llu\n", server, x->port, proto, first,
                     last, (unsigned long long)x->flows, (unsigned long long)x->packets,
                     (unsigned long long)x->bytes);
         else
-            fprintf(f, "{\"host\":\"%s\",\"server\":\"%s\",\"port\":%u,\"proto\":\"%s\","
+            fprintf(f, "\"server\":\"%s\",\"port\":%u,\"proto\":\"%s\","
                        "\"first\":\"%s\",\"last\":\"%s\",\"flows\":%llu,\"packets\":%llu,"
-                       "\"bytes\":%llu}\n", host, server, x->port, proto, first, last,
+                       "\"bytes\":%llu}\n", server, x->port, proto, first, last,
                     (unsigned long long)x->flows, (unsigned long long)x->packets,
                     (unsigned long long)x->bytes);
     }

@@ -42,9 +42,24 @@ static int write_whole(int fd, const uint8_t *p, size_t len)
     return 0;
 }
 
+/* A path that is not a regular file (/dev/null, /dev/stdout, a FIFO): a
+ * rename over it would replace the device with a file, so it is written
+ * in place. */
+static int write_in_place(const char *path, const void *buf, size_t len, c2_err *err)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return c2_fail_errno(err, "cannot open %s", path);
+    int rc = write_whole(fd, buf, len);
+    if (close(fd) != 0) rc = -1;
+    return rc == 0 ? 0 : c2_fail_errno(err, "cannot write %s", path);
+}
+
 int c2_file_replace(const char *path, const void *buf, size_t len, c2_err *err)
 {
     char tmp[PATH_MAX + 32], dir[PATH_MAX];
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return write_in_place(path, buf, len, err);
     const char *slash = strrchr(path, '/');
     if (snprintf(tmp, sizeof tmp, "%.*s.%s.tmp%ld", slash ? (int)(slash - path + 1) : 0,
                  path, slash ? slash + 1 : path, (long)getpid()) >= (int)sizeof tmp)

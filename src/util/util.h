@@ -189,7 +189,9 @@ static inline uint64_t c2_mix64(uint64_t z)
 /* mkdir -p. */
 int c2_mkdir_p(const char *path, c2_err *err);
 /* Write the whole of path under a temporary name in its directory, fsync
- * and rename: a reader sees the old file or the new one, never half. */
+ * and rename: a reader sees the old file or the new one, never half.  A
+ * path that exists and is not a regular file (/dev/null, /dev/stdout, a
+ * FIFO) is written in place instead: a rename would replace it. */
 int c2_file_replace(const char *path, const void *buf, size_t len, c2_err *err);
 /* The whole file, at most max bytes: 1 with *buf (malloc'ed) and *len,
  * 0 when it does not exist, -1 on error. */

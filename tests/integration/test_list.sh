@@ -5,7 +5,8 @@
 # diff` what appeared and vanished between two runs, `list history` every
 # run that listed one address; the kept files are C2 lists; a store whose
 # lists cannot be written still gets its detection (a warning); usage
-# errors exit 2, a time before any run exits 1.
+# errors exit 2, a time before any run exits 1.  `list import` reads the
+# exported list back from every format that can be read back.
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || skip "python3 not installed"
@@ -71,6 +72,32 @@ grep -q 'not kept' "$WORK/ro.err" || fail "no warning: $(cat "$WORK/ro.err")"
 [ -s "$WORK/ro.csv" ] || fail "no list written"
 rm "$store/lists"
 mv "$WORK/lists.saved" "$store/lists"
+
+# list import: the list exported in each format that reads back gives the
+# same servers again
+last="$store/lists/c2-2026-01-08T000000Z-graph.csv"
+for f in csv jsonl feodo-csv threatfox-csv stix21; do
+    "$C2FLOW" export --format "$f" --in "$last" --out "$WORK/x.$f" || fail "export $f"
+    "$C2FLOW" list import --format "$f" --in "$WORK/x.$f" --out "$WORK/back-$f.csv" 2>/dev/null \
+        || fail "list import --format $f"
+    [ "$(tail -n +2 "$last" | cut -d, -f1-3 | sort)" = \
+      "$(tail -n +2 "$WORK/back-$f.csv" | cut -d, -f1-3 | sort)" ] || fail "import $f: other servers"
+done
+mkdir "$WORK/misp"
+"$C2FLOW" export --format misp-feed --in "$last" --out "$WORK/misp" || fail "export misp-feed"
+event=$(ls "$WORK/misp" | grep -v -e manifest -e hashes)
+"$C2FLOW" list import --format misp-feed --in "$WORK/misp/$event" --out "$WORK/back-misp.csv" \
+    2>/dev/null || fail "list import --format misp-feed"
+[ "$(tail -n +2 "$last" | cut -d, -f1-3 | sort)" = \
+  "$(tail -n +2 "$WORK/back-misp.csv" | cut -d, -f1-3 | sort)" ] || fail "import misp-feed: other servers"
+# an output that is a device is written in place, never replaced by a file
+"$C2FLOW" list import --format csv --in "$last" --out /dev/null 2>&1 | grep -q servers \
+    || fail "list import --out /dev/null"
+[ -c /dev/null ] || fail "--out /dev/null replaced the device with a file"
+expect_status 1 "$C2FLOW" list import --format stix21 --in "$WORK/x.csv" 2>/dev/null
+expect_status 1 "$C2FLOW" list import --format nftables --in "$WORK/x.csv" 2>/dev/null
+expect_status 2 "$C2FLOW" list import --format stix21 2>/dev/null
+expect_status 2 "$C2FLOW" list import --format yaml --in "$WORK/x.csv" 2>/dev/null
 
 expect_status 2 "$C2FLOW" list --store "$store" 2>/dev/null
 expect_status 2 "$C2FLOW" list frobnicate --store "$store" 2>/dev/null

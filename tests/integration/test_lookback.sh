@@ -3,8 +3,9 @@
 # C2 servers (from the truth) as the list; every host lookback reports must
 # be a bot of the truth (no healthy subscriber), nearly every bot must be
 # found, --targets narrows to given addresses, JSON Lines carries the same
-# rows, the output is marked internal and no C2 list reader accepts it
-# (so c2flow export refuses it), and bad input exits 1 or 2.
+# rows, --leases names each row's subscriber, the output is marked internal
+# and no C2 list reader accepts it (so c2flow export refuses it), and bad
+# input exits 1 or 2.
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || skip "python3 not installed"
@@ -80,6 +81,51 @@ rows = csv.DictReader(open(sys.argv[2]).read().splitlines()[1:])
 want = {(r["host"], r["server"], r["port"], int(r["flows"])) for r in rows if r["host"] == sys.argv[3]}
 assert got == want and got, (got, want)
 PY
+
+# --leases: every infected host's address leased to a made-up "sub-<n>"
+# for the whole window; every row names its host's subscriber, and the rows
+# are those without --leases
+python3 - "$WORK/truth.json" "$WORK/leases.csv" <<'PY' || fail "could not write the leases"
+import json, sys
+t = json.load(open(sys.argv[1]))
+with open(sys.argv[2], "w") as f:
+    f.write("address,start,end,subscriber\n# made up: one subscriber per infected host\n")
+    for n, h in enumerate(sorted({h["ip"] for h in t["infected"]})):
+        f.write(f"{h},2026-01-01T00:00:00Z,,sub-{n}\n")
+PY
+"$C2FLOW" lookback --store "$store" --list "$WORK/list.csv" --from 2026-01-05 --to 2026-01-07 \
+    --internal "$internal" --leases "$WORK/leases.csv" --out "$WORK/lb-leases.csv" \
+    2> "$WORK/lb-leases.log" || { cat "$WORK/lb-leases.log"; fail "lookback --leases failed"; }
+grep -q ' 0 rows with no lease' "$WORK/lb-leases.log" || fail "--leases: summary wrong"
+head -1 "$WORK/lb-leases.csv" | grep -q '^# c2flow lookback: INTERNAL' || fail "--leases: not marked internal"
+"$C2FLOW" lookback --store "$store" --list "$WORK/list.csv" --from 2026-01-05 --to 2026-01-07 \
+    --internal "$internal" --leases "$WORK/leases.csv" -o jsonl --quiet > "$WORK/lb-leases.jsonl" \
+    || fail "lookback --leases -o jsonl failed"
+python3 - "$WORK/leases.csv" "$WORK/lb-leases.csv" "$WORK/lb.csv" "$WORK/lb-leases.jsonl" <<'PY' \
+    || fail "--leases: wrong subscribers"
+import csv, json, sys
+sub = {r["address"]: r["subscriber"]
+       for r in csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#"))}
+lines = open(sys.argv[2]).read().splitlines()
+assert lines[1].startswith("host,subscriber,server,"), lines[1]
+rows = list(csv.DictReader(lines[1:]))
+assert rows, "no rows"
+for r in rows:
+    assert r["subscriber"] == sub[r["host"]], (r["host"], r["subscriber"])
+plain = list(csv.DictReader(open(sys.argv[3]).read().splitlines()[1:]))
+strip = lambda r: {k: v for k, v in r.items() if k != "subscriber"}
+assert [strip(r) for r in rows] == plain, "rows differ from those without --leases"
+objs = [json.loads(l) for l in open(sys.argv[4])]
+assert "c2flow_lookback" in objs[0]
+assert list(objs[1])[:3] == ["host", "subscriber", "server"], list(objs[1])
+assert [(o["host"], o["subscriber"]) for o in objs[1:]] == [(r["host"], r["subscriber"]) for r in rows]
+print(f"lookback --leases: {len(rows)} rows, every one with its host's subscriber")
+PY
+printf 'address,start,end,subscriber\n100.64.0.1,2026-01-05,,ok\n100.64.0.2,yesterday,,bad\n' \
+    > "$WORK/bad-leases.csv"
+expect_status 1 "$C2FLOW" lookback --store "$store" --list "$WORK/list.csv" --from 2026-01-05 \
+    --internal "$internal" --leases "$WORK/bad-leases.csv" 2> "$WORK/bad-leases.log"
+grep -q "bad-leases.csv: line 3: bad start" "$WORK/bad-leases.log" || fail "--leases: error not named"
 
 # never shareable: no C2 list reader takes it
 expect_status 1 "$C2FLOW" eval --truth "$WORK/truth.json" --list "$WORK/lb.csv" 2>/dev/null
