@@ -39,6 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/test_store.h"
 #include "detect/detect_impl.h"
 
 #define DAY0 1767571200000LL            /* 2026-01-05T00:00:00Z */
@@ -234,33 +235,16 @@ typedef struct world {
     store        *st;
     ipset        *internal, *allow;
     intel_set    *intel;
-    flow_record  *rec;
-    size_t        n, cap;
+    test_records  recs;
     detect_input  in;
 } world;
 
 static flow_record *rec(world *w, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
                         uint8_t proto, uint8_t flags, uint64_t packets, int64_t t)
 {
-    if (w->n == w->cap) {
-        w->cap = w->cap ? w->cap * 2 : 1024;
-        w->rec = realloc(w->rec, w->cap * sizeof *w->rec);
-        assert_non_null(w->rec);
-    }
-    flow_record *r = &w->rec[w->n++];
-    memset(r, 0, sizeof *r);
-    flow_addr_from_v4(&r->src_addr, src);
-    flow_addr_from_v4(&r->dst_addr, dst);
-    r->src_port = sport;
-    r->dst_port = dport;
-    r->proto = proto;
-    r->tcp_flags = flags;
-    r->packets = packets;
-    r->bytes = packets * (flags == 0x02 ? 44 : 300);
-    r->start_ms = t;
+    flow_record *r = test_record(&w->recs, src, dst, sport, dport, proto, flags, packets,
+                                 packets * (flags == 0x02 ? 44 : 300), t);
     r->end_ms = t + 1;
-    r->sampling = 1;
-    flow_addr_from_v4(&r->exporter, IP4(192, 0, 2, 1));
     return r;
 }
 
@@ -285,25 +269,14 @@ static void talk(world *w, uint32_t host, uint32_t server, uint16_t port, int64_
     rec(w, server, host, port, 50000, 6, 0x18, 4, t + 10);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st; (void)flag; (void)f;
-    return remove(path);
-}
-
 static int world_setup(void **state)
 {
     world *w = calloc(1, sizeof *w);
     c2_err err;
-    const char *base = getenv("C2FLOW_TEST_TMP");
-    if (!base || !*base) base = "/tmp";
-    snprintf(w->dir, sizeof w->dir, "%s/detect-XXXXXX", base);
-    if (c2_mkdir_p(base, &err) != 0 || !mkdtemp(w->dir)) return -1;
+    if (!w) return -1;
+    if (test_store_make(w->dir, sizeof w->dir, "detect", &w->st) != 0) return -1;
     snprintf(w->sums, sizeof w->sums, "%s/summaries", w->dir);
-    store_options o;
-    store_options_default(&o);
-    o.retention_ms = 0;         /* the records are of January: keep them */
-    if (store_open(w->dir, &o, 1, &w->st, &err) != 0 || ipset_new(&w->internal, &err) != 0 ||
+    if (ipset_new(&w->internal, &err) != 0 ||
         ipset_new(&w->allow, &err) != 0 || intel_new(&w->intel, &err) != 0 ||
         ipset_add_text(w->internal, "100.64.0.0/16", &err) != 0 ||
         ipset_build(w->internal, &err) != 0 || ipset_build(w->allow, &err) != 0)
@@ -327,8 +300,8 @@ static int world_teardown(void **state)
     ipset_free(w->internal);
     ipset_free(w->allow);
     intel_free(w->intel);
-    free(w->rec);
-    int rc = nftw(w->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(w->recs.rec);
+    int rc = test_dir_remove(w->dir);
     free(w);
     return rc;
 }
@@ -336,14 +309,7 @@ static int world_teardown(void **state)
 /* The records made so far into the store (new segments). */
 static void flush(world *w)
 {
-    c2_err err;
-    store_writer *wr;
-    store_write_stats st;
-    assert_int_equal(store_writer_open(w->st, &wr, &err), 0);
-    assert_int_equal(store_writer_append(wr, w->rec, w->n, &err), 0);
-    if (store_writer_close(wr, &st, &err) != 0) fail_msg("%s", err.msg);
-    assert_int_equal(st.records, w->n);
-    w->n = 0;
+    test_records_flush(&w->recs, w->st);
 }
 
 static c2list *run(world *w, detect_report *rep)

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/test_store.h"
 #include "features/features.h"
 
 #define DAY0 1767571200000LL            /* 2026-01-05T00:00:00Z */
@@ -48,8 +49,7 @@ typedef struct world {
     char            dir[256];
     store          *st;
     ipset          *internal;
-    flow_record    *rec;
-    size_t          n, cap;
+    test_records    recs;
     features_input  in;
 } world;
 
@@ -58,25 +58,8 @@ static flow_record *rec(world *w, uint32_t src, uint32_t dst, uint16_t sport, ui
                         uint8_t proto, uint8_t flags, uint64_t packets, uint64_t bytes,
                         int64_t t)
 {
-    if (w->n == w->cap) {
-        w->cap = w->cap ? w->cap * 2 : 1024;
-        w->rec = realloc(w->rec, w->cap * sizeof *w->rec);
-        assert_non_null(w->rec);
-    }
-    flow_record *r = &w->rec[w->n++];
-    memset(r, 0, sizeof *r);
-    flow_addr_from_v4(&r->src_addr, src);
-    flow_addr_from_v4(&r->dst_addr, dst);
-    r->src_port = sport;
-    r->dst_port = dport;
-    r->proto = proto;
-    r->tcp_flags = flags;
-    r->packets = packets;
-    r->bytes = bytes;
-    r->start_ms = t;
-    r->end_ms = t;
-    r->sampling = 1;
-    flow_addr_from_v4(&r->exporter, IP4(192, 0, 2, 1));
+    flow_record *r = test_record(&w->recs, src, dst, sport, dport, proto, flags, packets,
+                                 bytes, t);
     return r;
 }
 
@@ -108,25 +91,13 @@ static void reached(world *w, uint32_t server, uint16_t port, uint8_t proto, uin
         out(w, customer(first + i), server, port, proto, t + i * MIN_MS);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st; (void)flag; (void)f;
-    return remove(path);
-}
-
 static int world_setup(void **state)
 {
     world *w = calloc(1, sizeof *w);
     c2_err err;
-    const char *base = getenv("C2FLOW_TEST_TMP");
     if (!w) return -1;
-    if (!base || !*base) base = "/tmp";
-    snprintf(w->dir, sizeof w->dir, "%s/features-XXXXXX", base);
-    if (c2_mkdir_p(base, &err) != 0 || !mkdtemp(w->dir)) return -1;
-    store_options o;
-    store_options_default(&o);
-    o.retention_ms = 0;         /* the records are of January: keep them */
-    if (store_open(w->dir, &o, 1, &w->st, &err) != 0 || ipset_new(&w->internal, &err) != 0 ||
+    if (test_store_make(w->dir, sizeof w->dir, "features", &w->st) != 0) return -1;
+    if (ipset_new(&w->internal, &err) != 0 ||
         ipset_add_text(w->internal, "100.64.0.0/16", &err) != 0 ||
         ipset_build(w->internal, &err) != 0)
         return -1;
@@ -144,8 +115,8 @@ static int world_teardown(void **state)
     world *w = *state;
     store_close(w->st);
     ipset_free(w->internal);
-    free(w->rec);
-    int rc = nftw(w->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(w->recs.rec);
+    int rc = test_dir_remove(w->dir);
     free(w);
     return rc;
 }
@@ -153,14 +124,7 @@ static int world_teardown(void **state)
 /* The records made so far into the store (new segments). */
 static void flush(world *w)
 {
-    c2_err err;
-    store_writer *wr;
-    store_write_stats st;
-    assert_int_equal(store_writer_open(w->st, &wr, &err), 0);
-    assert_int_equal(store_writer_append(wr, w->rec, w->n, &err), 0);
-    if (store_writer_close(wr, &st, &err) != 0) fail_msg("%s", err.msg);
-    assert_int_equal(st.records, w->n);
-    w->n = 0;
+    test_records_flush(&w->recs, w->st);
 }
 
 static int server_cmp(const feature_row *a, const feature_row *b)
@@ -245,7 +209,7 @@ static void test_min_clients(void **state)
     /* and the 4-client server's customers interleaved once more */
     for (int k = 0; k < 2; k++)
         for (uint32_t c = 0; c < 4; c++) out(w, customer(30 + c), ip[3], 6969, 6, t += MIN_MS);
-    size_t total = w->n;
+    size_t total = w->recs.n;
     flush(w);
 
     feature_table tab;
@@ -320,7 +284,7 @@ static void test_orientation(void **state)
     out(w, customer(2), srv, 443, 6, t + 2 * MIN_MS);
     back(w, srv, customer(2), 443, 6, t + 2 * MIN_MS + 10);
     rec(w, srv, customer(3), 443, 50003, 6, 0x12, 1, 60, t + 3 * MIN_MS);
-    size_t counted = w->n;
+    size_t counted = w->recs.n;
     /* between customers: no server */
     for (uint32_t i = 11; i <= 13; i++) {
         out(w, customer(i), customer(10), 80, 6, t);
@@ -337,7 +301,7 @@ static void test_orientation(void **state)
         rec(w, ping, customer(i), 0, 0x0000, 1, 0, 1, 84, t + i + 5);
     }
     counted += 6;
-    size_t total = w->n;
+    size_t total = w->recs.n;
     flush(w);
 
     feature_table tab;

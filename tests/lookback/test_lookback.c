@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/test_store.h"
 #include "lookback/lookback.h"
 
 #define DAY0 1767571200000LL            /* 2026-01-05T00:00:00Z */
@@ -256,8 +257,7 @@ typedef struct world {
     store          *st;
     ipset          *internal;
     c2list         *list;
-    flow_record    *rec;
-    size_t          n, cap;
+    test_records    recs;
     lookback_input  in;
 } world;
 
@@ -265,26 +265,8 @@ typedef struct world {
 static flow_record *rec(world *w, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
                         uint8_t proto, int64_t t)
 {
-    if (w->n == w->cap) {
-        w->cap = w->cap ? w->cap * 2 : 1024;
-        w->rec = realloc(w->rec, w->cap * sizeof *w->rec);
-        assert_non_null(w->rec);
-    }
-    flow_record *r = &w->rec[w->n++];
-    memset(r, 0, sizeof *r);
-    flow_addr_from_v4(&r->src_addr, src);
-    flow_addr_from_v4(&r->dst_addr, dst);
-    r->src_port = sport;
-    r->dst_port = dport;
-    r->proto = proto;
-    r->tcp_flags = proto == 6 ? 0x18 : 0;
-    r->packets = 10;
-    r->bytes = 1000;
-    r->start_ms = t;
-    r->end_ms = t;
-    r->sampling = 1;
-    flow_addr_from_v4(&r->exporter, IP4(192, 0, 2, 1));
-    return r;
+    return test_record(&w->recs, src, dst, sport, dport, proto, proto == 6 ? 0x18 : 0, 10, 1000,
+                       t);
 }
 
 static uint32_t customer(uint32_t i) { return IP4(100, 64, 0, 1) + i; }
@@ -296,26 +278,13 @@ static void contact(world *w, uint32_t host, int64_t t)
     rec(w, C2_IP, host, 443, (uint16_t)(50000 + (host & 0xff)), 6, t);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st; (void)flag; (void)f;
-    return remove(path);
-}
-
 static int world_setup(void **state)
 {
     static const char list[] = "ip,port,proto\n203.0.113.5,443,tcp\n";
     world *w = calloc(1, sizeof *w);
     c2_err err;
-    const char *base = getenv("C2FLOW_TEST_TMP");
-    if (!w) return -1;
-    if (!base || !*base) base = "/tmp";
-    snprintf(w->dir, sizeof w->dir, "%s/lookback-XXXXXX", base);
-    if (c2_mkdir_p(base, &err) != 0 || !mkdtemp(w->dir)) return -1;
-    store_options o;
-    store_options_default(&o);
-    o.retention_ms = 0;         /* the records are of January: keep them */
-    if (store_open(w->dir, &o, 1, &w->st, &err) != 0 || ipset_new(&w->internal, &err) != 0 ||
+    if (!w || test_store_make(w->dir, sizeof w->dir, "lookback", &w->st) != 0) return -1;
+    if (ipset_new(&w->internal, &err) != 0 ||
         ipset_add_text(w->internal, "100.64.0.0/16", &err) != 0 ||
         ipset_build(w->internal, &err) != 0 ||
         c2list_read_mem(list, sizeof list - 1, 0, &w->list, &err) != 0)
@@ -336,8 +305,8 @@ static int world_teardown(void **state)
     store_close(w->st);
     ipset_free(w->internal);
     c2list_free(w->list);
-    free(w->rec);
-    int rc = nftw(w->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(w->recs.rec);
+    int rc = test_dir_remove(w->dir);
     free(w);
     return rc;
 }
@@ -345,14 +314,7 @@ static int world_teardown(void **state)
 /* The records made so far into the store (new segments). */
 static void flush(world *w)
 {
-    c2_err err;
-    store_writer *wr;
-    store_write_stats st;
-    assert_int_equal(store_writer_open(w->st, &wr, &err), 0);
-    assert_int_equal(store_writer_append(wr, w->rec, w->n, &err), 0);
-    if (store_writer_close(wr, &st, &err) != 0) fail_msg("%s", err.msg);
-    assert_int_equal(st.records, w->n);
-    w->n = 0;
+    test_records_flush(&w->recs, w->st);
 }
 
 static void run(world *w, lookback_result *r)
