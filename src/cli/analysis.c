@@ -228,21 +228,10 @@ int analysis_features(analysis *r, const detect_hosts *infected, feature_table *
     return CLI_OK;
 }
 
-int analysis_write(const char *cmd, const char *path, analysis_write_fn fn, void *arg)
+int analysis_write(const char *cmd, const char *path, c2_write_fn fn, void *arg)
 {
     c2_err err;
-    if (!path || !strcmp(path, "-")) {
-        if (fn(stdout, arg, &err) == 0 && fflush(stdout) == 0) return CLI_OK;
-        cli_error(cmd, "%s", err.msg);
-        return CLI_FAIL;
-    }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    int rc = m ? fn(m, arg, &err) : c2_fail(&err, "out of memory");
-    if (m && fclose(m) != 0 && rc == 0) rc = c2_fail(&err, "out of memory");
-    if (rc == 0) rc = c2_file_replace(path, buf, len, &err);
-    free(buf);
-    if (rc != 0) cli_error(cmd, "%s", err.msg);
-    return rc == 0 ? CLI_OK : CLI_FAIL;
+    if (c2_file_write_by(path, fn, arg, &err) == 0) return CLI_OK;
+    cli_error(cmd, "%s", err.msg);
+    return CLI_FAIL;
 }

@@ -95,9 +95,8 @@ int  analysis_infected(analysis *r, detect_hosts *out, detect_report *rep);
  * --incremental, whole days' rows are kept beside the day summaries. */
 int  analysis_features(analysis *r, const detect_hosts *infected, feature_table *t);
 
-/* Write through fn into memory, then replace path (or stdout for NULL or
- * "-"): a failed run leaves the old file in place. */
-typedef int (*analysis_write_fn)(FILE *f, void *arg, c2_err *err);
-int  analysis_write(const char *cmd, const char *path, analysis_write_fn fn, void *arg);
+/* c2_file_write_by, its error printed: a failed run leaves the old file
+ * in place. */
+int  analysis_write(const char *cmd, const char *path, c2_write_fn fn, void *arg);
 
 #endif

@@ -133,40 +133,22 @@ static int write_categories(const c2list *l, const export_args *a, FILE *f, c2_e
     return export_iprep_categories(&a->opt, f, err);
 }
 
-static int build(const c2list *l, const export_args *a, export_fn fn, char **buf, size_t *len,
-                 c2_err *err)
+typedef struct emitted { const c2list *l; const export_args *a; export_fn fn; } emitted;
+
+static int write_emitted(FILE *f, void *arg, c2_err *err)
 {
-    *buf = NULL;
-    *len = 0;
-    FILE *f = open_memstream(buf, len);
-    if (!f) return c2_fail_errno(err, "memory stream");
-    int rc = fn(l, a, f, err);
-    if (fclose(f) != 0 && rc == 0) rc = c2_fail_errno(err, "memory stream");
-    if (rc != 0) {
-        free(*buf);
-        *buf = NULL;
-    }
-    return rc;
+    const emitted *x = arg;
+    return x->fn(x->l, x->a, f, err);
 }
 
-/* Build fn's text, then put it at path (NULL: stdout). */
+/* fn's text, built in memory, then put at path (NULL: stdout). */
 static int emit(const c2list *l, const export_args *a, export_fn fn, const char *path)
 {
-    char *buf;
-    size_t len;
     c2_err err;
-    int rc = build(l, a, fn, &buf, &len, &err);
-    if (rc == 0) {
-        if (path) rc = c2_file_replace(path, buf, len, &err);
-        else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
-            rc = c2_fail_errno(&err, "standard output");
-    }
-    free(buf);
-    if (rc != 0) {
-        cli_error("export", "%s", err.msg);
-        return CLI_FAIL;
-    }
-    return CLI_OK;
+    emitted x = {l, a, fn};
+    if (c2_file_write_by(path, write_emitted, &x, &err) == 0) return CLI_OK;
+    cli_error("export", "%s", err.msg);
+    return CLI_FAIL;
 }
 
 static int write_manifest(const c2list *l, const export_args *a, FILE *f, c2_err *err)

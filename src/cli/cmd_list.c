@@ -322,9 +322,20 @@ static int history(list_args *a)
     return write_table(t, a->fmt);
 }
 
-static int write_import(FILE *f, const c2list *l, int jsonl, c2_err *err)
+typedef struct imported { const c2list *l; int jsonl; } imported;
+
+static int write_import(FILE *f, void *arg, c2_err *err)
 {
-    return c2list_write(l, f, jsonl ? C2LIST_JSONL : C2LIST_CSV, err);
+    const imported *x = arg;
+    return c2list_write(x->l, f, x->jsonl ? C2LIST_JSONL : C2LIST_CSV, err);
+}
+
+/* The whole input: a file, or standard input for "-". */
+static int read_input(const char *path, uint8_t **buf, size_t *len, c2_err *err)
+{
+    if (!strcmp(path, "-")) return c2_stream_read(stdin, 1u << 30, buf, len, err);
+    int rc = c2_file_read(path, 1u << 30, buf, len, err);
+    return rc == 1 ? 0 : rc == 0 ? c2_fail(err, "%s: no such file", path) : -1;
 }
 
 /* A list from elsewhere as a C2 list: read whole, converted, written. */
@@ -333,22 +344,9 @@ static int import(list_args *a)
     c2_err err;
     uint8_t *buf = NULL;
     size_t len = 0;
-    int rc;
-    if (!strcmp(a->in, "-")) {
-        FILE *m = open_memstream((char **)&buf, &len);
-        char chunk[65536];
-        size_t n;
-        rc = m ? 0 : c2_fail(&err, "out of memory");
-        while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
-            if (fwrite(chunk, 1, n, m) != n) rc = c2_fail(&err, "out of memory");
-        if (m && fclose(m) != 0 && rc == 0) rc = c2_fail(&err, "out of memory");
-    } else {
-        rc = c2_file_read(a->in, 1u << 30, &buf, &len, &err);
-        if (rc == 0) rc = c2_fail(&err, "%s: no such file", a->in);
-        else if (rc == 1) rc = 0;
-    }
     c2list *l = NULL;
     export_read_stats st;
+    int rc = read_input(a->in, &buf, &len, &err);
     if (rc == 0)
         rc = export_read(buf, len, (export_format)export_format_lookup(a->format), a->in, &l,
                          &st, &err);
@@ -361,18 +359,8 @@ static int import(list_args *a)
             (unsigned long long)st.rows, (unsigned long long)st.skipped,
             (unsigned long long)st.duplicates);
     const char *dot = a->out ? strrchr(a->out, '.') : NULL;
-    int jsonl = dot && (!strcmp(dot, ".jsonl") || !strcmp(dot, ".json"));
-    if (!a->out || !strcmp(a->out, "-")) {
-        rc = write_import(stdout, l, jsonl, &err) == 0 && fflush(stdout) == 0 ? 0 : -1;
-    } else {
-        char *text = NULL;
-        size_t n = 0;
-        FILE *m = open_memstream(&text, &n);
-        rc = m ? write_import(m, l, jsonl, &err) : c2_fail(&err, "out of memory");
-        if (m && fclose(m) != 0 && rc == 0) rc = c2_fail(&err, "out of memory");
-        if (rc == 0) rc = c2_file_replace(a->out, text, n, &err);
-        free(text);
-    }
+    imported x = {l, dot && (!strcmp(dot, ".jsonl") || !strcmp(dot, ".json"))};
+    rc = c2_file_write_by(a->out, write_import, &x, &err);
     c2list_free(l);
     if (rc != 0) cli_error("list", "import: %s", err.msg);
     return rc == 0 ? CLI_OK : CLI_FAIL;

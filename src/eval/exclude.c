@@ -26,7 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "eval/eval_impl.h"
+#include "eval/eval.h"
 
 /* ---- a C2 list into the set ---- */
 
@@ -82,9 +82,9 @@ int eval_exclude_load_mem(intel_set *set, const void *buf, size_t len, const cha
 static int load_stream(intel_set *set, FILE *f, const char *name, intel_stats *st,
                        c2_err *err)
 {
-    char *buf;
+    uint8_t *buf;
     size_t len;
-    if (eval_slurp(f, EVAL_EXCLUDE_PIPE_MAX, &buf, &len, err) != 0) {
+    if (c2_stream_read(f, EVAL_EXCLUDE_PIPE_MAX, &buf, &len, err) != 0) {
         c2_err_prefix(err, "%s", name);
         return -1;
     }

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/eval_impl.h"
+#include "eval/eval.h"
 
 #define TRUTH_FORMAT "c2flow-truth/1"
 
@@ -203,41 +203,15 @@ int eval_truth_read_mem(const void *buf, size_t len, eval_truth *out, c2_err *er
     return rc;
 }
 
-int eval_slurp(FILE *f, size_t max, char **buf, size_t *len, c2_err *err)
-{
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    for (;;) {
-        if (!b) return c2_fail(err, "out of memory");
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap) break;
-        if (cap > max) {
-            free(b);
-            return c2_fail(err, "larger than %zu MiB", max >> 20);
-        }
-        char *nb = realloc(b, cap * 2);
-        if (!nb) free(b);
-        b = nb;
-        cap *= 2;
-    }
-    if (ferror(f)) {
-        free(b);
-        return c2_fail_errno(err, "read");
-    }
-    *buf = b;
-    *len = n;
-    return 0;
-}
-
 int eval_truth_read_file(const char *path, eval_truth *out, c2_err *err)
 {
     memset(out, 0, sizeof *out);
     int is_stdin = !strcmp(path, "-");
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f) return c2_fail_errno(err, "%s", path);
-    char *buf = NULL;
+    uint8_t *buf = NULL;
     size_t len = 0;
-    int rc = eval_slurp(f, EVAL_TRUTH_MAX_BYTES, &buf, &len, err);
+    int rc = c2_stream_read(f, EVAL_TRUTH_MAX_BYTES, &buf, &len, err);
     if (!is_stdin) fclose(f);
     if (rc == 0) rc = eval_truth_read_mem(buf, len, out, err);
     free(buf);

@@ -103,14 +103,6 @@ static int get_row(rbuf *r, int64_t day, feature_row *x, c2_err *err)
     return 0;
 }
 
-static int row_before(const feature_row *a, const feature_row *b)
-{
-    int c = flow_addr_cmp(&a->ip, &b->ip);
-    if (c) return c < 0;
-    if (a->port != b->port) return a->port < b->port;
-    return a->proto < b->proto;
-}
-
 int features_cache_decode(const uint8_t *buf, size_t len, int64_t *day, uint64_t *fingerprint,
                           feature_table *out, c2_err *err)
 {
@@ -137,7 +129,7 @@ int features_cache_decode(const uint8_t *buf, size_t len, int64_t *day, uint64_t
         out->cap = rows ? rows : 1;
         for (uint32_t i = 0; rc == 0 && i < rows; i++) {
             rc = get_row(&r, *day, &out->row[i], err);
-            if (rc == 0 && i && !row_before(&out->row[i - 1], &out->row[i]))
+            if (rc == 0 && i && feature_row_server_cmp(&out->row[i - 1], &out->row[i]) >= 0)
                 rc = c2_fail(err, "rows out of order");
             out->n += rc == 0;
         }

@@ -218,21 +218,25 @@ typedef struct oriented {
     uint8_t  proto, out;         /* out: the customer sent it */
 } oriented;
 
-/* Which side is the customer's, as method 1 sees it: one side inside, the
- * other outside, and no outside scanner's SYN to a customer. */
-static int orient(const flow_batch *b, size_t i, const day_run *R, oriented *o)
+/* Row i's sides, with out = 1 when the customer sent it. */
+static void sides(const flow_batch *b, size_t i, uint8_t out, oriented *o)
 {
-    if (R->s_in[i] == R->d_in[i]) return 0;
-    o->out = R->s_in[i];
+    o->out = out;
     o->host = o->out ? &b->src_addr[i] : &b->dst_addr[i];
     o->server = o->out ? &b->dst_addr[i] : &b->src_addr[i];
     o->proto = b->proto[i];
     o->port = o->out ? b->dst_port[i] : b->src_port[i];
     if (o->proto == 1 || o->proto == 58) o->port = 0;
-    if (!o->out && o->proto == 6 &&
-        (b->tcp_flags[i] & (FLOW_TCP_SYN | FLOW_TCP_ACK)) == FLOW_TCP_SYN)
-        return 0;
-    return 1;
+}
+
+/* Which side is the customer's, as method 1 sees it: one side inside, the
+ * other outside, and no outside scanner's SYN to a customer. */
+static int orient(const flow_batch *b, size_t i, const day_run *R, oriented *o)
+{
+    if (R->s_in[i] == R->d_in[i]) return 0;
+    sides(b, i, R->s_in[i], o);
+    return o->out || o->proto != 6 ||
+           (b->tcp_flags[i] & (FLOW_TCP_SYN | FLOW_TCP_ACK)) != FLOW_TCP_SYN;
 }
 
 /* Count one into a histogram of 16-bit counters; a full counter halves
@@ -313,9 +317,9 @@ static int batch(day_run *R, const flow_batch *b)
     for (size_t i = 0; i < b->count; i++) {
         if (i + PREFETCH_AHEAD < b->count && R->key[i + PREFETCH_AHEAD] && R->cap_slot)
             __builtin_prefetch(&R->slot[R->key[i + PREFETCH_AHEAD] & (R->cap_slot - 1)]);
-        if (!R->key[i]) continue;
+        if (!R->key[i]) continue;            /* prepare found it no customer's */
         oriented o;
-        orient(b, i, R, &o);
+        sides(b, i, R->s_in[i], &o);
         acc *a = acc_get(R, R->key[i]);
         if (!a) return -1;
         add_record(R, a, b, i, &o);
@@ -590,19 +594,19 @@ static int run_days(runner *W, unsigned threads, c2_err *err)
     return 0;
 }
 
-static int row_order(const void *pa, const void *pb)
+int feature_row_server_cmp(const feature_row *a, const feature_row *b)
 {
-    const feature_row *a = pa, *b = pb;
     int c = flow_addr_cmp(&a->ip, &b->ip);
     if (c) return c;
     if (a->port != b->port) return a->port < b->port ? -1 : 1;
-    if (a->proto != b->proto) return a->proto < b->proto ? -1 : 1;
-    return a->day < b->day ? -1 : a->day > b->day;
+    return a->proto < b->proto ? -1 : a->proto > b->proto;
 }
 
-static int same_server(const feature_row *a, const feature_row *b)
+static int row_order(const void *pa, const void *pb)
 {
-    return a->port == b->port && a->proto == b->proto && flow_addr_cmp(&a->ip, &b->ip) == 0;
+    const feature_row *a = pa, *b = pb;
+    int c = feature_row_server_cmp(a, b);
+    return c ? c : a->day < b->day ? -1 : a->day > b->day;
 }
 
 /* Days of the last week (this one too) on which the server had a row. */
@@ -610,7 +614,7 @@ static void days_active(feature_table *t)
 {
     size_t start = 0;
     for (size_t i = 0; i < t->n; i++) {
-        if (i > 0 && !same_server(&t->row[i - 1], &t->row[i])) start = i;
+        if (i > 0 && feature_row_server_cmp(&t->row[i - 1], &t->row[i])) start = i;
         uint32_t n = 0;
         for (size_t j = start; j <= i; j++)
             n += t->row[i].day - t->row[j].day < 7 * C2_MS_PER_DAY;

@@ -95,6 +95,8 @@ typedef struct feature_table {
 } feature_table;
 
 void feature_table_free(feature_table *t);
+/* Rows by server (ip, port, proto), the table's first order: <0, 0, >0. */
+int  feature_row_server_cmp(const feature_row *a, const feature_row *b);
 
 typedef void (*features_progress_fn)(const char *line, void *arg);
 

@@ -52,6 +52,11 @@ static int parse_name(const char *name, history_run *r)
     return 0;
 }
 
+static int write_csv(FILE *f, void *list, c2_err *err)
+{
+    return c2list_write(list, f, C2LIST_CSV, err);
+}
+
 int history_save(const char *dir, const c2list *l, int64_t at, const char *method, c2_err *err)
 {
     char name[HISTORY_NAME_MAX], path[4096];
@@ -61,15 +66,7 @@ int history_save(const char *dir, const c2list *l, int64_t at, const char *metho
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
         return c2_fail(err, "%s: path too long", dir);
     if (c2_mkdir_p(dir, err) != 0) return -1;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (!m) return c2_fail(err, "out of memory");
-    int rc = c2list_write(l, m, C2LIST_CSV, err);
-    if (fclose(m) != 0 && rc == 0) rc = c2_fail(err, "out of memory");
-    if (rc == 0) rc = c2_file_replace(path, buf, len, err);
-    free(buf);
-    return rc;
+    return c2_file_write_by(path, write_csv, (void *)l, err);
 }
 
 static int run_order(const void *pa, const void *pb)

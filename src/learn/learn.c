@@ -28,11 +28,6 @@ static uint64_t row_hash(const feature_row *r)
     return c2_mix64(h ^ ((uint64_t)r->port << 8 | r->proto));
 }
 
-static int same_server(const feature_row *a, const feature_row *b)
-{
-    return a->port == b->port && a->proto == b->proto && flow_addr_cmp(&a->ip, &b->ip) == 0;
-}
-
 /* Each row's label, counted into rep (rows are ordered by server). */
 static uint8_t *label_rows(const feature_table *t, const feature_labels *labels,
                            learn_report *rep)
@@ -41,7 +36,7 @@ static uint8_t *label_rows(const feature_table *t, const feature_labels *labels,
     if (!lab) return NULL;
     int server_counted = 0;
     for (size_t i = 0; i < t->n; i++) {
-        if (i == 0 || !same_server(&t->row[i - 1], &t->row[i])) server_counted = 0;
+        if (i == 0 || feature_row_server_cmp(&t->row[i - 1], &t->row[i])) server_counted = 0;
         lab[i] = (uint8_t)feature_labels_of(labels, &t->row[i]);
         rep->positive += lab[i] == LABEL_POSITIVE;
         rep->unknown += lab[i] == LABEL_UNKNOWN;
@@ -172,7 +167,7 @@ int learn_list(const feature_table *t, const float *prob, const ipset *allow,
 {
     size_t from = 0;
     for (size_t i = 1; i <= t->n; i++) {
-        if (i < t->n && same_server(&t->row[i - 1], &t->row[i])) continue;
+        if (i < t->n && !feature_row_server_cmp(&t->row[i - 1], &t->row[i])) continue;
         c2_entry e;
         server_entry(t, from, i, prob, min_score, &e);
         from = i;

@@ -119,3 +119,46 @@ int c2_file_read(const char *path, size_t max, uint8_t **buf, size_t *len, c2_er
     *len = n;
     return 1;
 }
+
+int c2_file_write_by(const char *path, c2_write_fn fn, void *arg, c2_err *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    int rc = m ? fn(m, arg, err) : c2_fail(err, "out of memory");
+    if (m && fclose(m) != 0 && rc == 0) rc = c2_fail(err, "out of memory");
+    if (rc == 0 && path && strcmp(path, "-"))
+        rc = c2_file_replace(path, buf, len, err);
+    else if (rc == 0 && (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0))
+        rc = c2_fail_errno(err, "standard output");
+    free(buf);
+    return rc;
+}
+
+int c2_stream_read(FILE *f, size_t max, uint8_t **buf, size_t *len, c2_err *err)
+{
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *b = malloc(cap);
+    *buf = NULL;
+    *len = 0;
+    for (;;) {
+        if (!b) return c2_fail(err, "out of memory");
+        n += fread(b + n, 1, cap - n, f);
+        if (n < cap) break;
+        if (cap > max) {
+            free(b);
+            return c2_fail(err, "larger than %zu MiB", max >> 20);
+        }
+        uint8_t *nb = realloc(b, cap * 2);
+        if (!nb) free(b);
+        b = nb;
+        cap *= 2;
+    }
+    if (ferror(f)) {
+        free(b);
+        return c2_fail_errno(err, "read");
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}

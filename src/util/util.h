@@ -197,6 +197,16 @@ int c2_file_replace(const char *path, const void *buf, size_t len, c2_err *err);
  * 0 when it does not exist, -1 on error. */
 int c2_file_read(const char *path, size_t max, uint8_t **buf, size_t *len, c2_err *err);
 
+/* fn writes a text to f; 0, or -1 with err. */
+typedef int (*c2_write_fn)(FILE *f, void *arg, c2_err *err);
+/* fn's text, built in memory first, then put at path with c2_file_replace
+ * (NULL or "-": written to standard output), so that a failed fn leaves
+ * the old file, and writes nothing at all. */
+int c2_file_write_by(const char *path, c2_write_fn fn, void *arg, c2_err *err);
+/* The whole of a stream (stdin, a pipe), at most about max bytes; caller
+ * frees *buf. */
+int c2_stream_read(FILE *f, size_t max, uint8_t **buf, size_t *len, c2_err *err);
+
 /* ---- compressed day files (zframe.c) ----
  * Bytes kept on disk as magic (8 bytes), raw length (u64 LE), then one
  * zstd frame with its content checksum. */
