@@ -40,6 +40,74 @@ static int method_ok(const char *m)
     return 1;
 }
 
+/* Four dot-separated numbers from s[i]: an IPv4 address or looks like one. */
+static int dotted_quad_at(const char *s, size_t i)
+{
+    int groups = 0;
+    for (;;) {
+        size_t d = i;
+        while (isdigit((unsigned char)s[i])) i++;
+        if (i == d) return 0;
+        if (++groups == 4) return 1;
+        if (s[i] != '.') return 0;
+        i++;
+    }
+}
+
+/* Whether s could hold an IPv4 address (four dotted numbers) or an IPv6
+ * one (two colons or more). */
+static int holds_address(const char *s)
+{
+    size_t colons = 0;
+    for (size_t i = 0; s[i]; i++) {
+        colons += s[i] == ':';
+        if (isdigit((unsigned char)s[i]) && (i == 0 || !isdigit((unsigned char)s[i - 1])) &&
+            dotted_quad_at(s, i))
+            return 1;
+    }
+    return colons > 1;
+}
+
+static int category_char(char c)
+{
+    return isalnum((unsigned char)c) || (c && strchr(" ._+-:/()", c));
+}
+
+int c2list_category_ok(const char *s)
+{
+    size_t n = strnlen(s, C2LIST_CATEGORY_MAX);
+    if (n == C2LIST_CATEGORY_MAX) return 0;
+    if (n && (s[0] == ' ' || s[n - 1] == ' ')) return 0;     /* CSV drops them */
+    for (size_t i = 0; i < n; i++)
+        if (!category_char(s[i])) return 0;
+    return !holds_address(s);
+}
+
+char *c2list_category_clean(const char *s, char *buf, size_t len)
+{
+    size_t n = 0, max = len < C2LIST_CATEGORY_MAX ? len : C2LIST_CATEGORY_MAX;
+    int colon = 0;
+    if (!max) return buf;
+    while (isspace((unsigned char)*s)) s++;
+    size_t end = strlen(s);
+    while (end && isspace((unsigned char)s[end - 1])) end--;
+    for (size_t i = 0; i < end && n + 1 < max; i++) {
+        char c = category_char(s[i]) ? s[i] : '_';
+        if (c == ':' && colon++) c = '_';
+        buf[n++] = c;
+    }
+    while (n && buf[n - 1] == ' ') n--;
+    buf[n] = '\0';
+    if (holds_address(buf)) buf[0] = '\0';
+    return buf;
+}
+
+static int bad_category(c2_err *err)
+{
+    return c2_fail(err, "category must be 0-%d of A-Z a-z 0-9 space . _ + - : / ( ), no blank "
+                   "at either end, no address", C2LIST_CATEGORY_MAX - 1);
+}
+
 static int entry_check(const c2_entry *e, c2_err *err)
 {
     if (!(e->score >= 0.0 && e->score <= 100.0))
@@ -53,6 +121,7 @@ static int entry_check(const c2_entry *e, c2_err *err)
     if (!method_ok(e->method))
         return c2_fail(err, "method must be 1-%d of A-Z a-z 0-9 _ . + -",
                        C2LIST_METHOD_MAX - 1);
+    if (!c2list_category_ok(e->category)) return bad_category(err);
     return 0;
 }
 
@@ -141,6 +210,14 @@ int c2list_add(c2list *l, const c2_entry *e, c2_err *err)
     *r = *e;
     r->score = round(e->score * 10.0) / 10.0 + 0.0;   /* no -0 */
     l->slots[s] = (uint32_t)(++l->n);
+    return 0;
+}
+
+int c2list_set_category(c2list *l, size_t i, const char *category, c2_err *err)
+{
+    if (i >= l->n) return c2_fail(err, "no row %zu", i);
+    if (!c2list_category_ok(category)) return bad_category(err);
+    strcpy(l->rows[i].category, category);
     return 0;
 }
 

@@ -2,8 +2,9 @@
  * c2list: the C2 candidate list, the only thing c2flow ever shares.
  *
  * A list is rows of (ip, port, proto) with when the server was seen, how
- * sure the detector is, which method found it, and evidence as counts
- * only.  It has no field for a customer address or a flow record, and the
+ * sure the detector is, which method found it, the malware family when
+ * known, and evidence as counts only.  It has no field for a customer
+ * address or a flow record (the short texts cannot hold an address), and the
  * readers refuse any column or key they do not know, so a list cannot
  * carry such data by accident or on purpose (docs/c2list.md).
  *
@@ -24,6 +25,7 @@
 #include "util/util.h"
 
 #define C2LIST_METHOD_MAX 16            /* method text, NUL included */
+#define C2LIST_CATEGORY_MAX 32          /* category text, NUL included */
 #define C2LIST_MAX_ROWS 50000000u       /* default bound of a read list */
 #define C2LIST_LINE_MAX 65536           /* longest line a reader accepts */
 #define C2LIST_TIME_MAX 253402300799999LL /* 9999-12-31T23:59:59.999Z */
@@ -42,6 +44,9 @@ typedef struct c2_entry {
     uint8_t   proto;                    /* IP protocol number (6 = tcp) */
     char      method[C2LIST_METHOD_MAX];/* "graph", "ml", "both", "import";
                                            [A-Za-z0-9_.+-], may be empty */
+    char      category[C2LIST_CATEGORY_MAX]; /* malware family or category
+                                           ("Emotet", "Mirai"), "" = unknown;
+                                           see c2list_category_ok */
 } c2_entry;
 
 typedef enum c2list_format {
@@ -52,15 +57,30 @@ typedef enum c2list_format {
 typedef struct c2list c2list;
 
 /* ---- building ---- */
-void c2_entry_init(c2_entry *e);        /* zero, score 0, method "" */
+void c2_entry_init(c2_entry *e);        /* zero, score 0, method "", category "" */
 /* An empty list, or NULL when out of memory.  Caller frees. */
 c2list *c2list_new(void);
 void    c2list_free(c2list *l);
 /* Copy e into the list.  Refused (-1, err): a field out of range (score
  * not in 0-100, last_seen before first_seen, negative times, a method that
- * is too long or has other characters) or a key already in the list.  The
- * score is rounded to one decimal. */
+ * is too long or has other characters, a category c2list_category_ok
+ * refuses) or a key already in the list.  The score is rounded to one
+ * decimal. */
 int     c2list_add(c2list *l, const c2_entry *e, c2_err *err);
+/* Set the category of row i (< count); -1 with err (row unchanged) when
+ * c2list_category_ok refuses it. */
+int     c2list_set_category(c2list *l, size_t i, const char *category, c2_err *err);
+
+/* ---- categories ----
+ * A category is 0-31 of A-Z a-z 0-9 space . _ + - : / ( ), neither starting
+ * nor ending with a space, and it cannot hold an IP address: at most one
+ * ':' and no four dot-separated numbers (docs/c2list.md). */
+int     c2list_category_ok(const char *s);      /* 1 yes, 0 no */
+/* A malware name from elsewhere (a feed, a STIX bundle) made a category:
+ * blanks around it dropped, other characters and every ':' after the
+ * first replaced by '_', cut to 31 characters; a name that still holds an
+ * address gives "".  buf >= C2LIST_CATEGORY_MAX; returns buf. */
+char   *c2list_category_clean(const char *s, char *buf, size_t len);
 
 /* ---- reading the list ---- */
 size_t  c2list_count(const c2list *l);

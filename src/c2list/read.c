@@ -37,12 +37,12 @@ static int is_blank(const char *s, size_t len)
 
 typedef enum col {
     COL_IP, COL_PORT, COL_PROTO, COL_FIRST, COL_LAST, COL_SCORE, COL_METHOD,
-    COL_GROUP, COL_INFECTED, COL_CLIENTS, COL_DAYS, NCOLS
+    COL_GROUP, COL_INFECTED, COL_CLIENTS, COL_DAYS, COL_CATEGORY, NCOLS
 } col;
 
 static const char *const col_names[NCOLS] = {
     "ip", "port", "proto", "first_seen", "last_seen", "score", "method",
-    "group", "infected_clients", "clients", "days_seen",
+    "group", "infected_clients", "clients", "days_seen", "category",
 };
 
 static int col_lookup(const char *name)
@@ -55,6 +55,11 @@ static int col_lookup(const char *name)
 static int col_required(int c)
 {
     return c == COL_IP || c == COL_PORT || c == COL_PROTO;
+}
+
+static int col_numeric(int c)
+{
+    return c == COL_PORT || (c >= COL_GROUP && c <= COL_DAYS);
 }
 
 /* A bad value, quoted safely (at most 40 bytes, unprintables as '?'). */
@@ -113,6 +118,10 @@ static int set_text(c2_entry *e, int c, const char *s, c2_err *err)
     case COL_METHOD:
         if (strlen(s) >= sizeof e->method) return bad_value(err, c, s, "is too long");
         strcpy(e->method, s);
+        return 0;
+    case COL_CATEGORY:              /* its characters: c2list_add checks them */
+        if (strlen(s) >= sizeof e->category) return bad_value(err, c, s, "is too long");
+        strcpy(e->category, s);
         return 0;
     default: {
         uint32_t *n = c == COL_GROUP ? &e->group : c == COL_INFECTED ? &e->infected_clients
@@ -182,7 +191,7 @@ static int csv_row(reader *rd, c2_err *err)
 
 static int json_field(c2_entry *e, int c, json_t *v, c2_err *err)
 {
-    int numeric = c == COL_PORT || c >= COL_GROUP;
+    int numeric = col_numeric(c);
     if (json_is_null(v)) {
         if (col_required(c)) return c2_fail(err, "%s is null", col_names[c]);
         return 0;

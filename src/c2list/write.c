@@ -2,8 +2,11 @@
  * write.c: a list as CSV or JSON Lines (docs/c2list.md).
  *
  * Every value a row holds has a text form without commas, quotes or
- * newlines (the method's characters are restricted for that reason), so
- * CSV needs no quoting.  Unknown times are an empty CSV field and a JSON
+ * newlines (the method's and the category's characters are restricted for
+ * that reason), so CSV needs no quoting.  The category is the last CSV
+ * column, so that readers of lists without it see the old columns first,
+ * and a JSON key only when known, so that rows without one read the same
+ * as before it existed.  Unknown times are an empty CSV field and a JSON
  * null; scores print with at most one decimal ("87.5", "90").  JSON goes
  * through jansson so that the two readers and the writer agree on escaping
  * and numbers.
@@ -14,7 +17,7 @@
 #include "c2list/c2list.h"
 
 #define CSV_HEADER "ip,port,proto,first_seen,last_seen,score,method,group," \
-                   "infected_clients,clients,days_seen\n"
+                   "infected_clients,clients,days_seen,category\n"
 
 /* "87.5", "90", "0". */
 static char *score_format(double score, char *buf, size_t len)
@@ -34,13 +37,13 @@ static const char *time_or_empty(int64_t ms, char *buf, size_t len)
 static void write_csv_row(const c2_entry *e, FILE *f)
 {
     char ip[FLOW_ADDR_STRLEN], proto[16], first[40], last[40], score[16];
-    fprintf(f, "%s,%u,%s,%s,%s,%s,%s,%u,%u,%u,%u\n",
+    fprintf(f, "%s,%u,%s,%s,%s,%s,%s,%u,%u,%u,%u,%s\n",
             flow_addr_format(&e->ip, ip, sizeof ip), e->port,
             c2list_proto_format(e->proto, proto, sizeof proto),
             time_or_empty(e->first_seen, first, sizeof first),
             time_or_empty(e->last_seen, last, sizeof last),
             score_format(e->score, score, sizeof score), e->method, e->group,
-            e->infected_clients, e->clients, e->days_seen);
+            e->infected_clients, e->clients, e->days_seen, e->category);
 }
 
 static json_t *time_json(int64_t ms)
@@ -63,7 +66,11 @@ static int write_json_row(const c2_entry *e, FILE *f, c2_err *err)
                           "infected_clients", (json_int_t)e->infected_clients,
                           "clients", (json_int_t)e->clients,
                           "days_seen", (json_int_t)e->days_seen);
-    if (!o) return c2_fail(err, "out of memory");
+    if (!o || (e->category[0] &&
+               json_object_set_new(o, "category", json_string(e->category)) != 0)) {
+        json_decref(o);
+        return c2_fail(err, "out of memory");
+    }
     /* one decimal of at most 100: 4 significant digits say it exactly.
      * A row is far below 1 KiB; dumping to a buffer saves jansson's many
      * small writes to f. */

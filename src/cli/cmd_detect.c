@@ -21,8 +21,9 @@ static const char *const detect_help =
     "                     [--out FILE] [options]\n"
     "\n"
     "Find C2 servers in the flows of [--from, --to) and write them as a C2 list\n"
-    "(docs/c2list.md): ip, port, proto, first/last seen, score 0-100, method, group\n"
-    "and evidence counts.  The list never holds a customer address.\n"
+    "(docs/c2list.md): ip, port, proto, first/last seen, score 0-100, method, group,\n"
+    "evidence counts, and the malware family when an --intel entry names one.  The\n"
+    "list never holds a customer address.\n"
     "\n"
     "  --method M            graph: graph mining (default; docs/detect.md)\n"
     "                        ml: the model of 'c2flow train' over feature rows\n"
@@ -225,6 +226,7 @@ static int run(detect_cmd *d)
     else rc = run_methods(d, m);
     model_free(m);
     if (rc != CLI_OK) return rc;
+    detect_name_families(d->list, d->an.in.intel, d->an.in.to_ms - 1);
     c2list_sort(d->list);
     rc = analysis_write("detect", d->out, write_list, d);
     if (rc == CLI_OK) keep_list(d);

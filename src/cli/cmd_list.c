@@ -136,8 +136,8 @@ static int parse_args(int argc, char **argv, list_args *a)
 
 static const output_column row_cols[] = {
     {"ip", OUTPUT_STRING}, {"port", OUTPUT_U64}, {"proto", OUTPUT_STRING},
-    {"score", OUTPUT_STRING}, {"method", OUTPUT_STRING}, {"first_seen", OUTPUT_TIME},
-    {"last_seen", OUTPUT_TIME},
+    {"score", OUTPUT_STRING}, {"method", OUTPUT_STRING}, {"category", OUTPUT_STRING},
+    {"first_seen", OUTPUT_TIME}, {"last_seen", OUTPUT_TIME},
 };
 #define ROW_COLS (sizeof row_cols / sizeof row_cols[0])
 
@@ -156,6 +156,8 @@ static void put_entry(output_table *t, const c2_entry *e)
     snprintf(score, sizeof score, "%.1f", e->score);
     output_table_str(t, score);
     output_table_str(t, e->method);
+    if (e->category[0]) output_table_str(t, e->category);
+    else output_table_null(t);                  /* unknown, like a missing time */
     put_time(t, e->first_seen);
     put_time(t, e->last_seen);
 }

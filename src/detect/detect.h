@@ -120,4 +120,10 @@ void detect_hosts_free(detect_hosts *h);
 int detect_run(const detect_input *in, c2list *out, detect_hosts *infected,
                detect_report *rep, c2_err *err);
 
+/* The malware family of listed servers (families.c): every row of l whose
+ * server matches an entry of intel known by at_ms (intel_match) that names
+ * malware gets that name as its category (c2list_category_clean); other
+ * rows are left as they are.  Returns the rows named. */
+size_t detect_name_families(c2list *l, const intel_set *intel, int64_t at_ms);
+
 #endif

@@ -46,7 +46,11 @@ int export_misp_event(const c2list *l, const export_options *opt, FILE *f, c2_er
 /* stix.c */
 int export_stix(const c2list *l, const export_options *opt, FILE *f, c2_err *err);
 
-/* feeds.c */
+/* feeds.c.  ThreatFox's fk_malware and malware_printable of an unnamed
+ * family, as ThreatFox writes them: no category on import. */
+#define EXPORT_THREATFOX_UNKNOWN_ID "unknown"
+#define EXPORT_THREATFOX_UNKNOWN "Unknown malware"
+
 int export_feodo(const c2list *l, FILE *f, c2_err *err);
 int export_threatfox(const c2list *l, FILE *f, c2_err *err);
 int export_iprep(const c2list *l, const export_options *opt, FILE *f, c2_err *err);

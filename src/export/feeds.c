@@ -5,11 +5,14 @@
  * Feodo Tracker and ThreatFox files must read back through src/intel/ as
  * the same servers, so they follow the columns docs/intel.md documents and
  * quote every field as abuse.ch does.  Neither has a protocol column: the
- * protocol is lost (intel entries then match any protocol).  Our list names
- * no malware family; Feodo's malware column holds the detection method
- * ("graph", "ml"), ThreatFox's fk_malware "unknown" as ThreatFox itself
- * writes for an unnamed family.  ThreatFox's ip:port IOCs always have a
- * port: rows of port 0 become comments.
+ * protocol is lost (intel entries then match any protocol).  The malware
+ * columns hold the row's category (Feodo's malware, ThreatFox's fk_malware
+ * and malware_printable: we have no Malpedia id, so the name goes in
+ * both); a row without one has an empty Feodo malware and ThreatFox's own
+ * words for an unnamed family ("unknown", "Unknown malware"), which the
+ * import reads back as no category.  Categories hold no comma or quote,
+ * so they need no escaping.  ThreatFox's ip:port IOCs always have a port:
+ * rows of port 0 become comments.
  *
  * Suricata reputation and Zeek Intel::ADDR are keyed by address alone, so
  * the rows of one address become one line (highest score; Zeek lists the
@@ -40,7 +43,7 @@ int export_feodo(const c2list *l, FILE *f, c2_err *err)
     (void)err;
     fputs("################################################################\n"
           "# c2flow C2 list in abuse.ch Feodo Tracker's blocklist columns #\n"
-          "# malware = c2flow's detection method; no protocol column      #\n"
+          "# malware = the malware family when known; no protocol column  #\n"
           "################################################################\n"
           "#\n"
           "\"first_seen_utc\",\"dst_ip\",\"dst_port\",\"c2_status\",\"last_online\",\"malware\"\n",
@@ -53,7 +56,7 @@ int export_feodo(const c2list *l, FILE *f, c2_err *err)
         fprintf(f, "\"%s\",\"%s\",\"%u\",\"%s\",\"%s\",\"%s\"\n",
                 export_time_space(e->first_seen, first, sizeof first),
                 export_ip(e, ip, sizeof ip), e->port, online ? "online" : "offline",
-                export_date(e->last_seen, last, sizeof last), e->method);
+                export_date(e->last_seen, last, sizeof last), e->category);
     }
     return 0;
 }
@@ -80,10 +83,12 @@ int export_threatfox(const c2list *l, FILE *f, c2_err *err)
             continue;
         }
         int v6 = !flow_addr_is_v4(&e->ip);
-        fprintf(f, "\"%s\", \"\", \"%s%s%s:%u\", \"ip:port\", \"botnet_cc\", \"unknown\", \"\", "
-                   "\"Unknown malware\", \"%s\", \"%d\", \"\", \"c2flow%s%s\", \"0\", \"c2flow\"\n",
+        const char *fam = e->category[0] ? e->category : NULL;
+        fprintf(f, "\"%s\", \"\", \"%s%s%s:%u\", \"ip:port\", \"botnet_cc\", \"%s\", \"\", "
+                   "\"%s\", \"%s\", \"%d\", \"\", \"c2flow%s%s\", \"0\", \"c2flow\"\n",
                 export_time_space(e->first_seen, first, sizeof first), v6 ? "[" : "",
                 export_ip(e, ip, sizeof ip), v6 ? "]" : "", e->port,
+                fam ? fam : EXPORT_THREATFOX_UNKNOWN_ID, fam ? fam : EXPORT_THREATFOX_UNKNOWN,
                 export_time_space(e->last_seen, last, sizeof last), (int)lround(e->score),
                 e->method[0] ? "," : "", e->method);
     }

@@ -7,7 +7,10 @@
  * (through src/intel, which reads abuse.ch's own files too), stix21 (the
  * indicators of a bundle whose pattern names one destination address,
  * optionally a port and a protocol) and misp-feed event files (attributes
- * of type ip-dst|port).  Every input is untrusted: JSON goes through
+ * of type ip-dst|port).  Malware names become categories: the feeds'
+ * malware columns, and in STIX the name of the malware object an indicator
+ * `indicates`; c2list_category_clean makes any name one, and the feeds'
+ * words for "no name" give none.  Every input is untrusted: JSON goes through
  * jansson, patterns are taken apart by a small reader that accepts only
  * the comparisons it knows and skips any indicator it cannot read whole
  * (counted, never guessed at).
@@ -18,6 +21,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "intel/intel.h"
 
@@ -25,6 +29,14 @@ static void row_init(c2_entry *e)
 {
     c2_entry_init(e);
     strcpy(e->method, "import");
+}
+
+/* A malware name from elsewhere as the row's category. */
+static void set_category(c2_entry *e, const char *name)
+{
+    if (!strcasecmp(name, EXPORT_THREATFOX_UNKNOWN_ID) || !strcasecmp(name, EXPORT_THREATFOX_UNKNOWN))
+        return;                                 /* a feed's "no family" */
+    c2list_category_clean(name, e->category, sizeof e->category);
 }
 
 /* ---- threat feeds, through src/intel ---- */
@@ -45,6 +57,7 @@ static int from_intel(const void *buf, size_t len, intel_format fmt, const char 
         e.proto = x->proto ? x->proto : 6;      /* the feeds list TCP C2 servers */
         e.first_seen = x->first_seen;
         e.last_seen = x->last_seen >= x->first_seen ? x->last_seen : x->first_seen;
+        set_category(&e, x->malware);
         if (c2list_find(out, &e.ip, e.port, e.proto)) {
             st->duplicates++;
             continue;
@@ -189,11 +202,35 @@ static void add_row(c2list *out, c2_entry *e, export_read_stats *st)
     else st->rows++;
 }
 
+/* Each indicator's malware name: {indicator id: name} for the first
+ * "indicates" relationship from it to a malware object with a name. */
+static json_t *malware_of_indicators(const json_t *objs)
+{
+    json_t *names = json_object(), *of = json_object();
+    size_t i;
+    json_t *o;
+    json_array_foreach(objs, i, o)
+        if (!strcmp(member(o, "type"), "malware") && *member(o, "name") && *member(o, "id"))
+            json_object_set(names, member(o, "id"), json_object_get(o, "name"));
+    json_array_foreach(objs, i, o) {
+        const char *src = member(o, "source_ref");
+        json_t *name = json_object_get(names, member(o, "target_ref"));
+        if (!strcmp(member(o, "type"), "relationship") &&
+            !strcmp(member(o, "relationship_type"), "indicates") && name && *src &&
+            !json_object_get(of, src))
+            json_object_set(of, src, name);
+    }
+    json_decref(names);
+    return of;
+}
+
 static int from_stix(const json_t *root, c2list *out, export_read_stats *st, c2_err *err)
 {
     const json_t *objs = json_object_get(root, "objects");
     if (!json_is_array(objs) || strcmp(member(root, "type"), "bundle") != 0)
         return c2_fail(err, "not a STIX 2.1 bundle (no \"type\": \"bundle\" with \"objects\")");
+    json_t *malware = malware_of_indicators(objs);
+    if (!malware) return c2_fail(err, "out of memory");
     size_t i;
     json_t *o;
     json_array_foreach(objs, i, o) {
@@ -211,8 +248,10 @@ static int from_stix(const json_t *root, c2list *out, export_read_stats *st, c2_
         e.score = conf >= 0 && conf <= 100 ? (double)conf : 0;
         e.first_seen = json_time(o, "valid_from");
         e.last_seen = json_time(o, "modified");
+        set_category(&e, member(malware, member(o, "id")));
         add_row(out, &e, st);
     }
+    json_decref(malware);
     return 0;
 }
 

@@ -9,8 +9,9 @@
  * --name, so the next export of the same source is the same event with a
  * newer timestamp, which MISP fetches as an update.  Each row is an
  * attribute of type ip-dst|port, value "IP|PORT", category Network
- * activity, to_ids, with first and last seen; its uuid follows from the
- * event and the row key.  Times come from the list, never from the clock.
+ * activity, to_ids, with first and last seen and a comment giving the
+ * row's evidence and category; its uuid follows from the event and the
+ * row key.  Times come from the list, never from the clock.
  * JSON numbers are strings in the event, as MISP writes them; the manifest
  * has integers, as PyMISP writes it.
  */
@@ -116,7 +117,7 @@ int export_misp_hashes(const c2list *l, const export_options *opt, FILE *f, c2_e
 static json_t *attribute(const c2_entry *e, const event_head *h, int64_t fallback)
 {
     char key[96], name[160], uuid[40], ip[FLOW_ADDR_STRLEN], value[80], proto[16], ts[24],
-         comment[160], t[40];
+         comment[256], t[40];
     export_row_key(e, key, sizeof key);
     snprintf(name, sizeof name, "misp-attribute|%s|%s", h->uuid, key);
     export_uuid5(name, uuid, sizeof uuid);
@@ -127,8 +128,9 @@ static json_t *attribute(const c2_entry *e, const event_head *h, int64_t fallbac
     snprintf(score, sizeof score, "%.1f", e->score);
     if (!strcmp(strchr(score, '.'), ".0")) *strchr(score, '.') = '\0';
     snprintf(comment, sizeof comment, "C2 server, %s; score %s; method %s; %u clients seen, "
-             "%u judged infected", c2list_proto_format(e->proto, proto, sizeof proto), score,
-             e->method[0] ? e->method : "unknown", e->clients, e->infected_clients);
+             "%u judged infected%s%s", c2list_proto_format(e->proto, proto, sizeof proto), score,
+             e->method[0] ? e->method : "unknown", e->clients, e->infected_clients,
+             e->category[0] ? "; malware " : "", e->category);
     json_t *a = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:b}", "uuid", uuid,
                           "type", "ip-dst|port", "category", "Network activity", "to_ids", 1,
                           "value", value, "timestamp", ts, "comment", comment,

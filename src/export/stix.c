@@ -3,20 +3,26 @@
  *
  * Objects, in this order: the ISP's identity (created_by_ref of the rest),
  * the TLP 2.0 marking definition chosen (OASIS's published object, with its
- * official id, so that consumers recognise it), then per row an indicator
- * whose pattern names the destination address, port and protocol, and a
- * summary sighting of it (first and last seen, count = distinct clients
- * seen, where_sighted_refs = the identity).  Every object carries the
+ * official id, so that consumers recognise it), one malware object (a
+ * family, malware_types "bot": what talks to a C2 server) per distinct
+ * category of the list in name order, then per row an indicator whose
+ * pattern names the destination address, port and protocol, a summary
+ * sighting of it (first and last seen, count = distinct clients seen,
+ * where_sighted_refs = the identity) and, for a row with a category, the
+ * relationship indicator --indicates--> malware.  Every object carries the
  * marking in object_marking_refs.
  *
- * Determinism: ids are version 5 UUIDs of the row key (indicator, sighting)
- * or the identity's name; times come from the rows (created = first seen,
- * modified = last seen), never from the clock; the bundle id is derived
+ * Determinism: ids are version 5 UUIDs of the row key (indicator, sighting;
+ * relationship: with the category), of the identity's name, or of the
+ * identity and the category (malware); times come from the rows (created =
+ * first seen, modified = last seen), never from the clock, except for the
+ * identity and malware objects, which depend on their names only and so
+ * have one fixed time and one version; the bundle id is derived
  * from the objects' text.  The same list gives the same bundle, and a row
  * seen again later gives the same indicator id with a newer modified: a new
  * version of the same object, as STIX versioning wants.
  *
- * No malware objects: the list does not name families (docs/export.md).
+ * Rows without a category indicate no malware object: none is made up.
  */
 #include <jansson.h>
 #include <math.h>
@@ -27,8 +33,9 @@
 
 #define TLP_EXTENSION "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 #define TLP_CREATED "2022-10-01T00:00:00.000Z"
-/* identity objects depend only on the name: one fixed time, one version */
-#define IDENTITY_CREATED "2026-01-01T00:00:00.000Z"
+/* identity and malware objects depend only on names: one fixed time, one
+ * version */
+#define NAMED_CREATED "2026-01-01T00:00:00.000Z"
 
 /* The TLP 2.0 marking definitions of OASIS's cti-stix-common-objects
  * (extension-definition-specifications/tlp-2.0). */
@@ -82,7 +89,66 @@ static void pattern(const c2_entry *e, char *buf, size_t len)
              v4 ? "ipv4-addr" : "ipv6-addr", flow_addr_format(&e->ip, ip, sizeof ip), port, pr);
 }
 
-/* The indicator and the sighting of one row, appended to objs. */
+static char *malware_id(const char *identity, const char *category, char *buf, size_t len)
+{
+    char name[160];
+    snprintf(name, sizeof name, "malware|%s|%s", identity, category);
+    return make_id("malware", name, buf, len);
+}
+
+static json_t *malware_object(const char *category, const char *identity, export_tlp tlp)
+{
+    char id[80];
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:[s], s:o}",
+                     "type", "malware", "spec_version", "2.1",
+                     "id", malware_id(identity, category, id, sizeof id),
+                     "created", NAMED_CREATED, "modified", NAMED_CREATED,
+                     "created_by_ref", identity, "name", category, "is_family", 1,
+                     "malware_types", "bot", "object_marking_refs", marking_refs(tlp));
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* One malware object per distinct category of the list, in name order. */
+static int malware_objects(const c2list *l, const char *identity, export_tlp tlp, json_t *objs)
+{
+    size_t n = 0;
+    const char **names = malloc((c2list_count(l) + 1) * sizeof *names);
+    if (!names) return -1;
+    for (size_t i = 0; i < c2list_count(l); i++)
+        if (c2list_get(l, i)->category[0]) names[n++] = c2list_get(l, i)->category;
+    qsort(names, n, sizeof *names, by_name);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (i == 0 || strcmp(names[i - 1], names[i]) != 0)
+            rc = json_array_append_new(objs, malware_object(names[i], identity, tlp));
+    free(names);
+    return rc;
+}
+
+/* indicator --indicates--> the malware of the row's category. */
+static int relationship(const c2_entry *e, const char *key, const char *iid, const char *identity,
+                        int64_t created, int64_t modified, const export_options *opt,
+                        json_t *objs)
+{
+    char rid[80], mid[80], name[160];
+    snprintf(name, sizeof name, "relationship|indicates|%s|%s", key, e->category);
+    make_id("relationship", name, rid, sizeof rid);
+    json_t *r = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:o}",
+                          "type", "relationship", "spec_version", "2.1", "id", rid,
+                          "created", ts(created), "modified", ts(modified),
+                          "created_by_ref", identity, "relationship_type", "indicates",
+                          "source_ref", iid,
+                          "target_ref", malware_id(identity, e->category, mid, sizeof mid),
+                          "object_marking_refs", marking_refs(opt->tlp));
+    return json_array_append_new(objs, r);
+}
+
+/* The indicator and the sighting of one row, and its relationship to a
+ * malware object, appended to objs. */
 static int row_objects(const c2_entry *e, const export_options *opt, const char *identity,
                        int64_t fallback, json_t *objs)
 {
@@ -136,7 +202,7 @@ static int row_objects(const c2_entry *e, const export_options *opt, const char 
     if (e->last_seen) json_object_set_new(sig, "last_seen", ts(e->last_seen));
     json_array_append_new(objs, ind);
     json_array_append_new(objs, sig);
-    return 0;
+    return e->category[0] ? relationship(e, key, iid, identity, created, modified, opt, objs) : 0;
 }
 
 int export_stix(const c2list *l, const export_options *opt, FILE *f, c2_err *err)
@@ -153,11 +219,15 @@ int export_stix(const c2list *l, const export_options *opt, FILE *f, c2_err *err
     json_t *objs = json_array();
     json_t *ident = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
                               "type", "identity", "spec_version", "2.1", "id", identity,
-                              "created", IDENTITY_CREATED, "modified", IDENTITY_CREATED,
+                              "created", NAMED_CREATED, "modified", NAMED_CREATED,
                               "name", who, "identity_class", "organization",
                               "object_marking_refs", marking_refs(opt->tlp));
     if (!objs || !ident || json_array_append_new(objs, ident) != 0 ||
         json_array_append_new(objs, marking_object(opt->tlp)) != 0) {
+        json_decref(objs);
+        return c2_fail(err, "out of memory");
+    }
+    if (malware_objects(l, identity, opt->tlp, objs) != 0) {
         json_decref(objs);
         return c2_fail(err, "out of memory");
     }

@@ -8,9 +8,9 @@
  * of the run's window and its method:
  *     c2-YYYY-MM-DDTHHMMSSZ-METHOD.csv
  * so the directory sorts in time order and a run over the same window by
- * the same method replaces its earlier list.  Lists hold server keys and
- * counts only, like every C2 list; this module owns the directory and
- * nothing else.
+ * the same method replaces its earlier list.  Lists hold server keys,
+ * counts and malware categories only, like every C2 list; this module owns
+ * the directory and nothing else.
  */
 #ifndef C2FLOW_HISTORY_H
 #define C2FLOW_HISTORY_H

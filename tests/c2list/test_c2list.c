@@ -74,6 +74,7 @@ static void assert_same_entry(const c2_entry *a, const c2_entry *b)
     assert_int_equal(a->infected_clients, b->infected_clients);
     assert_int_equal(a->clients, b->clients);
     assert_int_equal(a->days_seen, b->days_seen);
+    assert_string_equal(a->category, b->category);
 }
 
 static void assert_same_list(const c2list *a, const c2list *b)
@@ -190,6 +191,86 @@ static void test_many_rows(void **state)
     c2list_free(l);
 }
 
+/* ---- categories ---- */
+
+static void test_category_rules(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "", "Emotet", "njRAT", "Cobalt Strike", "win.cobalt_strike", "Trojan:Win32/Emotet",
+        "Emotet (Heodo)", "Agent Tesla v1.2.3", "Mirai-B+", "1234567890123456789012345678901",
+    };
+    static const char *const bad[] = {
+        " Emotet", "Emotet ", "Emo,tet", "Emo\"tet", "Emo;tet", "Emo\ttet", "caf\xc3\xa9",
+        "12345678901234567890123456789012",               /* 32: too long */
+        "198.51.100.7", "C2 at 10.0.0.1", "x192.0.2.1", "2001:db8::1", "a:b:c", "::ffff",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        if (!c2list_category_ok(good[i])) fail_msg("refused '%s'", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (c2list_category_ok(bad[i])) fail_msg("accepted '%s'", bad[i]);
+
+    c2list *l = c2list_new();
+    c2_err err;
+    c2_entry e = entry("192.0.2.1", 80, 6, 10);
+    strcpy(e.category, "Mirai 10.1.2.3");
+    assert_int_equal(c2list_add(l, &e, &err), -1);
+    assert_non_null(strstr(err.msg, "category must be 0-31 of"));
+    strcpy(e.category, "Mirai");
+    assert_int_equal(c2list_add(l, &e, &err), 0);
+    assert_int_equal(c2list_set_category(l, 0, "Emotet;x", &err), -1);
+    assert_string_equal(c2list_get(l, 0)->category, "Mirai");      /* unchanged */
+    assert_int_equal(c2list_set_category(l, 0, "Emotet", &err), 0);
+    assert_string_equal(c2list_get(l, 0)->category, "Emotet");
+    assert_int_equal(c2list_set_category(l, 1, "Emotet", &err), -1);
+    c2list_free(l);
+}
+
+static void test_category_clean(void **state)
+{
+    (void)state;
+    static const struct { const char *in, *out; } cases[] = {
+        {"Emotet", "Emotet"},
+        {"  Cobalt Strike \t", "Cobalt Strike"},
+        {"Emo,tet;\"x\"", "Emo_tet__x_"},
+        {"caf\xc3\xa9", "caf__"},
+        {"a:b:c", "a:b_c"},                                 /* one colon kept */
+        {"An extremely long malware family name here", "An extremely long malware famil"},
+        {"long name ending in a space    xyz", "long name ending in a space"},
+        {"C2 at 198.51.100.7", ""},                          /* an address: dropped */
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[C2LIST_CATEGORY_MAX];
+        c2list_category_clean(cases[i].in, buf, sizeof buf);
+        if (strcmp(buf, cases[i].out) != 0)
+            fail_msg("clean('%s') = '%s', want '%s'", cases[i].in, buf, cases[i].out);
+        assert_true(c2list_category_ok(buf));
+    }
+    char small[6];
+    assert_string_equal(c2list_category_clean("Emotet", small, sizeof small), "Emote");
+}
+
+/* Lists written before categories existed read as before: no category
+ * column or key means unknown; empty and null too. */
+static void test_category_optional(void **state)
+{
+    (void)state;
+    c2list *l = read_text("ip,port,proto,category\n"
+                          "192.0.2.1,80,tcp,\n"
+                          "192.0.2.2,80,tcp, \"Cobalt Strike\" \n");
+    assert_string_equal(c2list_get(l, 0)->category, "");
+    assert_string_equal(c2list_get(l, 1)->category, "Cobalt Strike");
+    c2list_free(l);
+    l = read_text("{\"ip\":\"192.0.2.1\",\"port\":80,\"proto\":\"tcp\",\"category\":null}\n"
+                  "{\"ip\":\"192.0.2.2\",\"port\":80,\"proto\":\"tcp\",\"category\":\"\"}\n"
+                  "{\"ip\":\"192.0.2.3\",\"port\":80,\"proto\":\"tcp\",\"category\":\"njRAT\"}\n");
+    assert_string_equal(c2list_get(l, 0)->category, "");
+    assert_string_equal(c2list_get(l, 1)->category, "");
+    assert_string_equal(c2list_get(l, 2)->category, "njRAT");
+    c2list_free(l);
+}
+
 /* ---- writing and reading back ---- */
 
 static c2list *sample_list(void)
@@ -200,6 +281,7 @@ static c2list *sample_list(void)
     a.first_seen = T("2026-01-05T10:00:00Z");
     a.last_seen = T("2026-01-07T23:59:59.250Z");
     strcpy(a.method, "graph");
+    strcpy(a.category, "Trojan:Win32/Emotet (Heodo)");
     a.group = 3;
     a.infected_clients = 37;
     a.clients = 41;
@@ -219,10 +301,12 @@ static void test_write_csv(void **state)
     c2list *l = sample_list();
     char *text = write_text(l, C2LIST_CSV);
     assert_string_equal(text,
-        "ip,port,proto,first_seen,last_seen,score,method,group,infected_clients,clients,days_seen\n"
-        "198.51.100.7,23,tcp,2026-01-05T10:00:00Z,2026-01-07T23:59:59.250Z,87.5,graph,3,37,41,3\n"
-        "2001:db8::7,5353,udp,,,90,both,0,0,0,0\n"
-        "203.0.113.9,0,gre,,,0,,0,0,0,0\n");
+        "ip,port,proto,first_seen,last_seen,score,method,group,infected_clients,clients,"
+        "days_seen,category\n"
+        "198.51.100.7,23,tcp,2026-01-05T10:00:00Z,2026-01-07T23:59:59.250Z,87.5,graph,3,37,41,3,"
+        "Trojan:Win32/Emotet (Heodo)\n"
+        "2001:db8::7,5353,udp,,,90,both,0,0,0,0,\n"
+        "203.0.113.9,0,gre,,,0,,0,0,0,0,\n");
     c2list *back = read_text(text);
     assert_same_list(l, back);
     free(text);
@@ -239,10 +323,13 @@ static void test_write_jsonl(void **state)
         "{\"ip\":\"198.51.100.7\",\"port\":23,\"proto\":\"tcp\","
         "\"first_seen\":\"2026-01-05T10:00:00Z\",\"last_seen\":\"2026-01-07T23:59:59.250Z\","
         "\"score\":87.5,\"method\":\"graph\",\"group\":3,\"infected_clients\":37,"
-        "\"clients\":41,\"days_seen\":3}\n";
+        "\"clients\":41,\"days_seen\":3,\"category\":\"Trojan:Win32/Emotet (Heodo)\"}\n";
     assert_memory_equal(text, first, strlen(first));
     assert_non_null(strstr(text, "\"first_seen\":null"));
     assert_non_null(strstr(text, "\"score\":90.0"));
+    /* an unknown category is left out, not written as "" */
+    assert_int_equal(strstr(text, "category") - text, strstr(first, "category") - first);
+    assert_null(strstr(strstr(text, "category") + 1, "category"));
     assert_int_equal(strchr(text, '\n') - text + 1, (long)strlen(first));
     c2list *back = read_text(text);
     assert_same_list(l, back);
@@ -329,6 +416,17 @@ static const struct { const char *text, *error; } bad_inputs[] = {
     {"{\"ip\":\"1.2.3.4\",\"port\":80,\"proto\":6}\n[1]\n", "line 2: not a JSON object"},
     {"{\"ip\":\"1.2.3.4\",\"port\":80,\"proto\":6} x\n", "line 1: bad JSON: "},
     {"ip,port,proto\n1.2.3.4,80,tcp\x00\n", "line 2: NUL byte"},
+    {"ip,port,proto,category\n1.2.3.4,80,tcp,a;b\n", "line 2: category must be 0-31 of"},
+    {"ip,port,proto,category\n1.2.3.4,80,tcp,via 10.0.0.1\n", "line 2: category must be 0-31 of"},
+    {"ip,port,proto,category\n1.2.3.4,80,tcp,12345678901234567890123456789012\n",
+     "line 2: category '12345678901234567890123456789012' is too long"},
+    {"ip,port,proto,category,category\n", "line 1: column 'category' twice"},
+    {"{\"ip\":\"1.2.3.4\",\"port\":80,\"proto\":\"tcp\",\"category\":5}\n",
+     "line 1: category must be a string"},
+    {"{\"ip\":\"1.2.3.4\",\"port\":80,\"proto\":\"tcp\",\"category\":\"x\\u0000y\"}\n",
+     "line 1: bad JSON: "},
+    {"{\"ip\":\"1.2.3.4\",\"port\":80,\"proto\":\"tcp\",\"category\":\"Emotet\\n\"}\n",
+     "line 1: category must be 0-31 of"},
 };
 
 static void test_read_errors(void **state)
@@ -461,6 +559,9 @@ int main(void)
         cmocka_unit_test(test_add_refuses),
         cmocka_unit_test(test_score_rounding_and_sort),
         cmocka_unit_test(test_many_rows),
+        cmocka_unit_test(test_category_rules),
+        cmocka_unit_test(test_category_clean),
+        cmocka_unit_test(test_category_optional),
         cmocka_unit_test(test_write_csv),
         cmocka_unit_test(test_write_jsonl),
         cmocka_unit_test(test_read_lenient_forms),

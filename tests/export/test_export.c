@@ -2,7 +2,8 @@
  * test_export.c: the export formats (src/export/).
  *
  * Every format from one small hand-made list (two IPv4 rows on one address,
- * an IPv6 row without dates, a GRE row of port 0), compared with the exact
+ * an IPv6 row without dates, a GRE row of port 0; two categories, one row
+ * without), compared with the exact
  * expected text for the line formats and object by object for STIX 2.1 and
  * the MISP feed; SHA-1, UUID v5 and MD5 against published test vectors and
  * Python's uuid5; ids stable across lists; the same list written twice
@@ -30,11 +31,12 @@
 /* ---- helpers ---- */
 
 static const char *const LIST =
-    "ip,port,proto,first_seen,last_seen,score,method,group,infected_clients,clients,days_seen\n"
-    "198.51.100.7,443,tcp,2026-01-05T01:02:03Z,2026-01-06T10:00:00Z,87.5,graph,1,3,4,2\n"
-    "198.51.100.7,8080,udp,2026-01-04T00:00:00Z,2026-01-05T10:00:00Z,60,graph,1,3,4,2\n"
-    "2001:db8::1,23,tcp,,,90,ml,0,0,0,0\n"
-    "203.0.113.9,0,gre,2026-01-05T00:00:00Z,2026-01-05T00:00:00Z,10,both,0,0,0,0\n";
+    "ip,port,proto,first_seen,last_seen,score,method,group,infected_clients,clients,days_seen,"
+    "category\n"
+    "198.51.100.7,443,tcp,2026-01-05T01:02:03Z,2026-01-06T10:00:00Z,87.5,graph,1,3,4,2,Emotet\n"
+    "198.51.100.7,8080,udp,2026-01-04T00:00:00Z,2026-01-05T10:00:00Z,60,graph,1,3,4,2,Emotet\n"
+    "2001:db8::1,23,tcp,,,90,ml,0,0,0,0,Trojan:Win32/njRAT (x)\n"
+    "203.0.113.9,0,gre,2026-01-05T00:00:00Z,2026-01-05T00:00:00Z,10,both,0,0,0,0,\n";
 
 static c2list *read_text(const char *text)
 {
@@ -93,14 +95,14 @@ static void test_feodo(void **state)
     expect_export(EXPORT_FEODO_CSV,
         "################################################################\n"
         "# c2flow C2 list in abuse.ch Feodo Tracker's blocklist columns #\n"
-        "# malware = c2flow's detection method; no protocol column      #\n"
+        "# malware = the malware family when known; no protocol column  #\n"
         "################################################################\n"
         "#\n"
         "\"first_seen_utc\",\"dst_ip\",\"dst_port\",\"c2_status\",\"last_online\",\"malware\"\n"
-        "\"2026-01-05 01:02:03\",\"198.51.100.7\",\"443\",\"online\",\"2026-01-06\",\"graph\"\n"
-        "\"2026-01-04 00:00:00\",\"198.51.100.7\",\"8080\",\"offline\",\"2026-01-05\",\"graph\"\n"
-        "\"\",\"2001:db8::1\",\"23\",\"offline\",\"\",\"ml\"\n"
-        "\"2026-01-05 00:00:00\",\"203.0.113.9\",\"0\",\"offline\",\"2026-01-05\",\"both\"\n");
+        "\"2026-01-05 01:02:03\",\"198.51.100.7\",\"443\",\"online\",\"2026-01-06\",\"Emotet\"\n"
+        "\"2026-01-04 00:00:00\",\"198.51.100.7\",\"8080\",\"offline\",\"2026-01-05\",\"Emotet\"\n"
+        "\"\",\"2001:db8::1\",\"23\",\"offline\",\"\",\"Trojan:Win32/njRAT (x)\"\n"
+        "\"2026-01-05 00:00:00\",\"203.0.113.9\",\"0\",\"offline\",\"2026-01-05\",\"\"\n");
 }
 
 static void test_threatfox(void **state)
@@ -116,14 +118,21 @@ static void test_threatfox(void **state)
         "\"malware_alias\",\"malware_printable\",\"last_seen_utc\",\"confidence_level\","
         "\"reference\",\"tags\",\"anonymous\",\"reporter\"\n"
         "\"2026-01-05 01:02:03\", \"\", \"198.51.100.7:443\", \"ip:port\", \"botnet_cc\", "
-        "\"unknown\", \"\", \"Unknown malware\", \"2026-01-06 10:00:00\", \"88\", \"\", "
+        "\"Emotet\", \"\", \"Emotet\", \"2026-01-06 10:00:00\", \"88\", \"\", "
         "\"c2flow,graph\", \"0\", \"c2flow\"\n"
         "\"2026-01-04 00:00:00\", \"\", \"198.51.100.7:8080\", \"ip:port\", \"botnet_cc\", "
-        "\"unknown\", \"\", \"Unknown malware\", \"2026-01-05 10:00:00\", \"60\", \"\", "
+        "\"Emotet\", \"\", \"Emotet\", \"2026-01-05 10:00:00\", \"60\", \"\", "
         "\"c2flow,graph\", \"0\", \"c2flow\"\n"
-        "\"\", \"\", \"[2001:db8::1]:23\", \"ip:port\", \"botnet_cc\", \"unknown\", \"\", "
-        "\"Unknown malware\", \"\", \"90\", \"\", \"c2flow,ml\", \"0\", \"c2flow\"\n"
+        "\"\", \"\", \"[2001:db8::1]:23\", \"ip:port\", \"botnet_cc\", \"Trojan:Win32/njRAT (x)\", "
+        "\"\", \"Trojan:Win32/njRAT (x)\", \"\", \"90\", \"\", \"c2flow,ml\", \"0\", \"c2flow\"\n"
         "# left out: 203.0.113.9 port 0\n");
+    /* a row without a category: ThreatFox's own words for an unnamed family */
+    c2list *l = read_text("ip,port,proto,method\n192.0.2.1,80,tcp,graph\n");
+    char *t = export_text(l, EXPORT_THREATFOX_CSV, NULL);
+    assert_non_null(strstr(t, "\"192.0.2.1:80\", \"ip:port\", \"botnet_cc\", \"unknown\", \"\", "
+                              "\"Unknown malware\", "));
+    free(t);
+    c2list_free(l);
 }
 
 static void test_nftables(void **state)
@@ -288,7 +297,8 @@ static void test_stix_bundle(void **state)
     json_t *b = stix_bundle(l, &opt);
     assert_string_equal(str(b, "type"), "bundle");
     json_t *objs = json_object_get(b, "objects");
-    assert_int_equal(json_array_size(objs), 2 + 2 * 4);
+    /* identity, marking, 2 malware, 4 x (indicator, sighting), 3 relationships */
+    assert_int_equal(json_array_size(objs), 2 + 2 + 2 * 4 + 3);
     json_t *ident = json_array_get(objs, 0), *mark = json_array_get(objs, 1);
     assert_string_equal(str(ident, "type"), "identity");
     assert_string_equal(str(ident, "name"), "Example ISP");
@@ -297,8 +307,23 @@ static void test_stix_bundle(void **state)
     json_t *ext = json_object_get(json_object_get(mark, "extensions"),
                                   "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d");
     assert_string_equal(str(ext, "tlp_2_0"), "amber+strict");
-    /* the first row: indicator, then its sighting */
-    json_t *ind = json_array_get(objs, 2), *sig = json_array_get(objs, 3);
+    /* one malware object per distinct category, in name order */
+    json_t *emotet = json_array_get(objs, 2), *njrat = json_array_get(objs, 3);
+    assert_string_equal(str(emotet, "type"), "malware");
+    assert_string_equal(str(emotet, "name"), "Emotet");
+    assert_string_equal(str(njrat, "name"), "Trojan:Win32/njRAT (x)");
+    assert_true(json_is_true(json_object_get(emotet, "is_family")));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(emotet, "malware_types"), 0)),
+                        "bot");
+    assert_string_equal(str(emotet, "created_by_ref"), str(ident, "id"));
+    char u[40], want_id[80];
+    char idname[200];
+    snprintf(idname, sizeof idname, "malware|%s|Emotet", str(ident, "id"));
+    snprintf(want_id, sizeof want_id, "malware--%s", export_uuid5(idname, u, sizeof u));
+    assert_string_equal(str(emotet, "id"), want_id);
+    /* the first row: indicator, its sighting, its relationship to Emotet */
+    json_t *ind = json_array_get(objs, 4), *sig = json_array_get(objs, 5),
+           *rel = json_array_get(objs, 6);
     assert_string_equal(str(ind, "id"), "indicator--aef0e4d1-eb7e-5ade-ac43-0e4ef84d710c");
     assert_string_equal(str(ind, "pattern"),
         "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
@@ -315,18 +340,28 @@ static void test_stix_bundle(void **state)
     assert_string_equal(str(sig, "first_seen"), "2026-01-05T01:02:03.000Z");
     assert_string_equal(str(sig, "last_seen"), "2026-01-06T10:00:00.000Z");
     assert_int_equal(json_integer_value(json_object_get(sig, "count")), 4);
+    assert_string_equal(str(rel, "type"), "relationship");
+    assert_string_equal(str(rel, "relationship_type"), "indicates");
+    assert_string_equal(str(rel, "source_ref"), str(ind, "id"));
+    assert_string_equal(str(rel, "target_ref"), str(emotet, "id"));
+    assert_string_equal(str(rel, "modified"), "2026-01-06T10:00:00.000Z");
+    /* the second row indicates the same malware object */
+    assert_string_equal(str(json_array_get(objs, 9), "target_ref"), str(emotet, "id"));
+    assert_string_not_equal(str(json_array_get(objs, 9), "id"), str(rel, "id"));
     /* the IPv6 row, without dates: valid from the list's newest time */
-    json_t *v6 = json_array_get(objs, 6);
+    json_t *v6 = json_array_get(objs, 10);
     assert_string_equal(str(v6, "pattern"),
         "[network-traffic:dst_ref.type = 'ipv6-addr' AND network-traffic:dst_ref.value = "
         "'2001:db8::1' AND network-traffic:dst_port = 23 AND network-traffic:protocols[*] = 'tcp']");
     assert_string_equal(str(v6, "valid_from"), "2026-01-06T10:00:00.000Z");
-    assert_null(json_object_get(json_array_get(objs, 7), "first_seen"));
-    /* GRE, port 0: no port in the pattern */
-    json_t *gre = json_array_get(objs, 8);
+    assert_null(json_object_get(json_array_get(objs, 11), "first_seen"));
+    assert_string_equal(str(json_array_get(objs, 12), "target_ref"), str(njrat, "id"));
+    /* GRE, port 0: no port in the pattern; no category: no relationship */
+    json_t *gre = json_array_get(objs, 13);
     assert_string_equal(str(gre, "pattern"),
         "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
         "'203.0.113.9' AND network-traffic:protocols[*] = 'gre']");
+    assert_string_equal(str(json_array_get(objs, 14), "type"), "sighting");
     json_decref(b);
     /* every TLP level gives its official marking */
     static const char *const ids[EXPORT_TLP_N] = {
@@ -345,6 +380,22 @@ static void test_stix_bundle(void **state)
     c2list_free(l);
 }
 
+/* A list without categories has no malware object and no relationship. */
+static void test_stix_no_categories(void **state)
+{
+    (void)state;
+    c2list *l = read_text("ip,port,proto,score\n192.0.2.1,80,tcp,50\n192.0.2.2,81,tcp,60\n");
+    json_t *b = stix_bundle(l, NULL);
+    json_t *objs = json_object_get(b, "objects");
+    assert_int_equal(json_array_size(objs), 2 + 2 * 2);
+    for (size_t i = 0; i < json_array_size(objs); i++) {
+        assert_string_not_equal(str(json_array_get(objs, i), "type"), "malware");
+        assert_string_not_equal(str(json_array_get(objs, i), "type"), "relationship");
+    }
+    json_decref(b);
+    c2list_free(l);
+}
+
 static void test_stix_empty_and_stable_ids(void **state)
 {
     (void)state;
@@ -360,7 +411,7 @@ static void test_stix_empty_and_stable_ids(void **state)
         "ip,port,proto,first_seen,last_seen,score\n"
         "198.51.100.7,443,tcp,2026-01-05T01:02:03Z,2026-01-09T00:00:00Z,95\n");
     json_t *x = stix_bundle(a, NULL), *y = stix_bundle(later, NULL);
-    json_t *ix = json_array_get(json_object_get(x, "objects"), 2);
+    json_t *ix = json_array_get(json_object_get(x, "objects"), 4);   /* after 2 malware */
     json_t *iy = json_array_get(json_object_get(y, "objects"), 2);
     assert_string_equal(str(ix, "id"), str(iy, "id"));
     assert_string_equal(str(iy, "modified"), "2026-01-09T00:00:00.000Z");
@@ -436,6 +487,8 @@ static void test_misp_feed(void **state)
     assert_string_equal(str(a0, "category"), "Network activity");
     assert_true(json_is_true(json_object_get(a0, "to_ids")));
     assert_string_equal(str(a0, "first_seen"), "2026-01-05T01:02:03.000Z");
+    assert_non_null(strstr(str(a0, "comment"), "; malware Emotet"));
+    assert_null(strstr(str(json_array_get(attrs, 3), "comment"), "malware"));
     assert_string_equal(str(a2, "value"), "2001:db8::1|23");
     assert_null(json_object_get(a2, "first_seen"));
     /* two MD5 lines per attribute: the address and the port, as PyMISP */
@@ -545,6 +598,8 @@ static void intel_round_trip(export_format fmt, intel_format want, size_t want_e
         assert_non_null(m);
         assert_int_equal(m->port, e->port);
         assert_int_equal(m->first_seen / 1000, e->first_seen / 1000);
+        assert_string_equal(m->malware, e->category[0] ? e->category
+                            : fmt == EXPORT_THREATFOX_CSV ? "Unknown malware" : "");
     }
     /* a server of the list on another port is no match */
     const intel_entry *m = intel_match(s, &c2list_get(l, 0)->ip, 444, 6, 0);
@@ -579,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_name_option),
         cmocka_unit_test(test_sha1_uuid5),
         cmocka_unit_test(test_stix_bundle),
+        cmocka_unit_test(test_stix_no_categories),
         cmocka_unit_test(test_stix_empty_and_stable_ids),
         cmocka_unit_test(test_md5),
         cmocka_unit_test(test_misp_feed),

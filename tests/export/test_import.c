@@ -8,7 +8,10 @@
  *     bad value skipped and counted; a repeated key counted once; a file
  *     that is not a bundle refused;
  *   - MISP: ip-dst|port attributes read, other types and bad values skipped;
- *   - feeds through src/intel; formats that cannot be read back refused.
+ *   - feeds through src/intel; formats that cannot be read back refused;
+ *   - categories: from STIX malware objects an indicator `indicates`, from
+ *     the feeds' malware columns, cleaned; "Unknown malware" is none; and
+ *     every format that carries them round-trips a list's categories.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -129,12 +132,120 @@ static void test_feeds_and_refusals(void **state)
     assert_non_null(strstr(err.msg, "cannot be read back"));
 }
 
+#define OBJ(type, id, rest) "{\"type\": \"" type "\", \"id\": \"" id "\"" rest "}"
+#define REL(src, dst, kind) "{\"type\": \"relationship\", \"relationship_type\": \"" kind \
+                            "\", \"source_ref\": \"" src "\", \"target_ref\": \"" dst "\"}"
+
+static void test_stix_categories(void **state)
+{
+    (void)state;
+    const char *bundle =
+        "{\"type\": \"bundle\", \"id\": \"bundle--1\", \"objects\": ["
+        REL("indicator--1", "malware--1", "indicates") ","            /* before its objects */
+        OBJ("indicator", "indicator--1", ", \"pattern\": \"[ipv4-addr:value = '198.51.100.1']\"") ","
+        OBJ("indicator", "indicator--2", ", \"pattern\": \"[ipv4-addr:value = '198.51.100.2']\"") ","
+        OBJ("indicator", "indicator--3", ", \"pattern\": \"[ipv4-addr:value = '198.51.100.3']\"") ","
+        OBJ("indicator", "indicator--4", ", \"pattern\": \"[ipv4-addr:value = '198.51.100.4']\"") ","
+        OBJ("indicator", "indicator--5", ", \"pattern\": \"[ipv4-addr:value = '198.51.100.5']\"") ","
+        OBJ("malware", "malware--1", ", \"name\": \"Emotet\", \"is_family\": true") ","
+        OBJ("malware", "malware--2", ", \"name\": \"Bad, \\\"name\\\" \\u00e9\"") ","
+        OBJ("malware", "malware--3", ", \"name\": 5") ","
+        OBJ("tool", "tool--1", ", \"name\": \"nmap\"") ","
+        REL("indicator--1", "malware--2", "indicates") ","            /* the first one wins */
+        REL("indicator--2", "malware--2", "indicates") ","
+        REL("indicator--3", "malware--3", "indicates") ","            /* a name that is no string */
+        REL("indicator--4", "tool--1", "indicates") ","               /* not malware */
+        REL("indicator--5", "malware--1", "related-to")
+        "]}";
+    export_read_stats st;
+    c2list *l = read_ok(bundle, EXPORT_STIX21, &st);
+    assert_int_equal(st.rows, 5);
+    assert_string_equal(find(l, "198.51.100.1", 0, 6)->category, "Emotet");
+    assert_string_equal(find(l, "198.51.100.2", 0, 6)->category, "Bad_ _name_ __");
+    assert_string_equal(find(l, "198.51.100.3", 0, 6)->category, "");
+    assert_string_equal(find(l, "198.51.100.4", 0, 6)->category, "");
+    assert_string_equal(find(l, "198.51.100.5", 0, 6)->category, "");
+    c2list_free(l);
+}
+
+static void test_feed_categories(void **state)
+{
+    (void)state;
+    const char *feodo =
+        "# \"first_seen_utc\",\"dst_ip\",\"dst_port\",\"c2_status\",\"last_online\",\"malware\"\n"
+        "\"2026-01-05 10:00:00\",\"198.51.100.1\",\"447\",\"online\",\"2026-01-06\",\"Emotet\"\n"
+        "\"2026-01-05 10:00:00\",\"198.51.100.2\",\"447\",\"online\",\"2026-01-06\",\"\"\n"
+        "\"2026-01-05 10:00:00\",\"198.51.100.3\",\"447\",\"online\",\"2026-01-06\","
+        "\"A very long family name; with extras\"\n";
+    export_read_stats st;
+    c2list *l = read_ok(feodo, EXPORT_FEODO_CSV, &st);
+    assert_string_equal(find(l, "198.51.100.1", 447, 6)->category, "Emotet");
+    assert_string_equal(find(l, "198.51.100.2", 447, 6)->category, "");
+    /* src/intel keeps 31 bytes; the ';' becomes '_' */
+    assert_string_equal(find(l, "198.51.100.3", 447, 6)->category, "A very long family name_ with e");
+    c2list_free(l);
+    const char *tfox =
+        "\"2026-01-05 10:00:00\", \"1\", \"198.51.100.1:443\", \"ip:port\", \"botnet_cc\", "
+        "\"win.cobalt_strike\", \"\", \"Cobalt Strike\", \"\", \"100\", \"\", \"\", \"0\", \"x\"\n"
+        "\"2026-01-05 10:00:00\", \"2\", \"198.51.100.2:443\", \"ip:port\", \"botnet_cc\", "
+        "\"unknown\", \"\", \"Unknown malware\", \"\", \"100\", \"\", \"\", \"0\", \"x\"\n"
+        "\"2026-01-05 10:00:00\", \"3\", \"198.51.100.3:443\", \"ip:port\", \"botnet_cc\", "
+        "\"elf.mirai\", \"\", \"\", \"\", \"100\", \"\", \"\", \"0\", \"x\"\n";
+    l = read_ok(tfox, EXPORT_THREATFOX_CSV, &st);
+    assert_int_equal(st.rows, 3);
+    assert_string_equal(find(l, "198.51.100.1", 443, 6)->category, "Cobalt Strike");
+    assert_string_equal(find(l, "198.51.100.2", 443, 6)->category, "");
+    assert_string_equal(find(l, "198.51.100.3", 443, 6)->category, "elf.mirai");
+    c2list_free(l);
+}
+
+/* A list's categories survive every format that carries them. */
+static void test_category_round_trips(void **state)
+{
+    (void)state;
+    const char *text = "ip,port,proto,category\n"
+                       "198.51.100.1,443,tcp,Emotet\n"
+                       "198.51.100.2,8080,tcp,Trojan:Win32/njRAT (x)\n"
+                       "198.51.100.3,80,tcp,\n";
+    c2list *l;
+    c2_err err;
+    assert_int_equal(c2list_read_mem(text, strlen(text), 0, &l, &err), 0);
+    static const export_format fmts[] = {EXPORT_CSV, EXPORT_JSONL, EXPORT_FEODO_CSV,
+                                         EXPORT_THREATFOX_CSV, EXPORT_STIX21};
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        assert_int_equal(export_write(l, fmts[i], NULL, f, &err), 0);
+        fclose(f);
+        c2list *back;
+        export_read_stats st;
+        if (export_read(buf, len, fmts[i], "t", &back, &st, &err) != 0)
+            fail_msg("%s: %s", export_format_name(fmts[i]), err.msg);
+        assert_int_equal(c2list_count(back), 3);
+        for (size_t r = 0; r < 3; r++) {
+            const c2_entry *e = c2list_get(l, r);
+            const c2_entry *b = c2list_find(back, &e->ip, e->port, e->proto);
+            assert_non_null(b);
+            if (strcmp(b->category, e->category) != 0)
+                fail_msg("%s: '%s' came back as '%s'", export_format_name(fmts[i]), e->category,
+                         b->category);
+        }
+        c2list_free(back);
+        free(buf);
+    }
+    c2list_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stix),
         cmocka_unit_test(test_misp),
         cmocka_unit_test(test_feeds_and_refusals),
+        cmocka_unit_test(test_stix_categories),
+        cmocka_unit_test(test_feed_categories),
+        cmocka_unit_test(test_category_round_trips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

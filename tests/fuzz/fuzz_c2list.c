@@ -4,7 +4,8 @@
  * Lists travel between ISPs, so any bytes must read as a list or fail with
  * one printable line "line N: reason" and no list.  After a successful
  * read:
- *  - every row passes the schema's ranges, and c2list_find finds each row
+ *  - every row passes the schema's ranges (a category of the allowed
+ *    characters, holding no address), and c2list_find finds each row
  *    by its key (so keys are unique and the index is whole);
  *  - writing the list as CSV and as JSON Lines and reading each back gives
  *    the same rows, field for field (the two forms lose nothing);
@@ -34,7 +35,7 @@ static int same_entry(const c2_entry *a, const c2_entry *b)
            a->first_seen == b->first_seen && a->last_seen == b->last_seen &&
            a->score == b->score && !strcmp(a->method, b->method) && a->group == b->group &&
            a->infected_clients == b->infected_clients && a->clients == b->clients &&
-           a->days_seen == b->days_seen;
+           a->days_seen == b->days_seen && !strcmp(a->category, b->category);
 }
 
 static void check_rows(const c2list *l)
@@ -45,6 +46,7 @@ static void check_rows(const c2list *l)
         if (e->first_seen < 0 || e->last_seen < 0) abort();
         if (e->first_seen && e->last_seen && e->last_seen < e->first_seen) abort();
         if (!memchr(e->method, '\0', sizeof e->method)) abort();
+        if (!c2list_category_ok(e->category)) abort();
         if (c2list_find(l, &e->ip, e->port, e->proto) != e) abort();
     }
 }

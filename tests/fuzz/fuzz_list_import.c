@@ -5,8 +5,9 @@
  *
  * Any bytes must either be refused with a one-line message and no list, or
  * give a list whose every row passes the list's own checks (a C2 list is
- * what gets searched and shared next), whose count matches the reader's,
- * and which writes out as CSV and reads back to the same number of rows.
+ * what gets searched and shared next; a malware name from the input must
+ * have become a valid category), whose count matches the reader's, and
+ * which writes out as CSV and reads back to the same rows and categories.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +29,12 @@ static void check_list(const c2list *l, const export_read_stats *st)
     c2list *back;
     if (c2list_read_mem(text, len, 0, &back, &err) != 0) abort();
     if (c2list_count(back) != c2list_count(l)) abort();
+    for (size_t i = 0; i < c2list_count(l); i++) {
+        const c2_entry *e = c2list_get(l, i);
+        if (!c2list_category_ok(e->category) ||
+            strcmp(c2list_get(back, i)->category, e->category) != 0)
+            abort();
+    }
     c2list_free(back);
     free(text);
 }

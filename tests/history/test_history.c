@@ -1,8 +1,8 @@
 /*
  * test_history.c: the lists detection runs keep (src/history/).
  *
- *   - a kept list reads back row for row, under a name that says its time
- *     and method; the same time and method replace it;
+ *   - a kept list reads back row for row (categories too), under a name
+ *     that says its time and method; the same time and method replace it;
  *   - runs come back oldest first, other files in the directory ignored,
  *     names that are not dates refused; a missing directory has none;
  *   - history_at picks the newest run at or before a time, of a method or
@@ -65,6 +65,7 @@ static c2list *list_of(int n, double score)
         e.first_seen = DAY0 + i;
         e.last_seen = DAY0 + 1000 + i;
         strcpy(e.method, "graph");
+        if (i % 2 == 0) snprintf(e.category, sizeof e.category, "Family %d", i);
         assert_int_equal(c2list_add(l, &e, &err), 0);
     }
     return l;
@@ -119,7 +120,10 @@ static void test_keep_and_read(void **state)
         assert_non_null(y);
         assert_true(y->score == x->score && y->first_seen == x->first_seen &&
                     y->last_seen == x->last_seen);
+        assert_string_equal(y->category, x->category);
     }
+    assert_string_equal(c2list_get(back, 0)->category, "Family 0");
+    assert_string_equal(c2list_get(back, 1)->category, "");
     c2list_free(back);
 
     assert_int_equal(history_at(runs, n, DAY0, NULL), -1);

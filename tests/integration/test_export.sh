@@ -5,7 +5,9 @@
 # --out file untouched), nft -c on the nftables script when nft is
 # installed, ipset restore in a private network namespace when possible,
 # the STIX 2.1 bundle validated against the official schemas of
-# ../shared (python3-jsonschema) for every TLP level, the MISP feed
+# ../shared (python3-jsonschema) for every TLP level, with malware objects
+# and relationships for the list's categories and none for a list without
+# (which still reads and writes: old lists stay readable), the MISP feed
 # directory checked for consistency (manifest, event, MD5s in hashes.csv);
 # then the tiny scenario simulated and detected, its list
 # exported in every format, Feodo and ThreatFox exports read back through
@@ -20,11 +22,13 @@ FORMATS="csv jsonl feodo-csv threatfox-csv nftables ipset suricata-iprep zeek-in
 # misp-feed writes a directory only: apart
 
 cat > "$WORK/list.csv" <<'CSV'
-ip,port,proto,first_seen,last_seen,score,method,group,infected_clients,clients,days_seen
-198.51.100.7,443,tcp,2026-01-05T01:02:03Z,2026-01-06T10:00:00Z,87.5,graph,1,3,4,2
-198.51.100.7,8080,udp,2026-01-04T00:00:00Z,2026-01-05T10:00:00Z,60,graph,1,3,4,2
-2001:db8::1,23,tcp,,,90,ml,0,0,0,0
+ip,port,proto,first_seen,last_seen,score,method,group,infected_clients,clients,days_seen,category
+198.51.100.7,443,tcp,2026-01-05T01:02:03Z,2026-01-06T10:00:00Z,87.5,graph,1,3,4,2,Emotet
+198.51.100.7,8080,udp,2026-01-04T00:00:00Z,2026-01-05T10:00:00Z,60,graph,1,3,4,2,Trojan:Win32/njRAT (v0.7d)
+2001:db8::1,23,tcp,,,90,ml,0,0,0,0,
 CSV
+# the same servers in a list written before categories existed
+cut -d, -f1-11 "$WORK/list.csv" > "$WORK/old-list.csv"
 
 # ---- every format, stdout and --out the same bytes ----
 for f in $FORMATS; do
@@ -40,6 +44,14 @@ grep -q '2001:db8::1 . tcp . 23' "$WORK/hand.nftables" || fail "nftables lacks t
 "$C2FLOW" export -f jsonl -i "$WORK/list.csv" | "$C2FLOW" export -f csv -i - > "$WORK/again.csv" \
     || fail "jsonl through stdin"
 cmp -s "$WORK/list.csv" "$WORK/again.csv" || fail "csv -> jsonl -> csv changed the list"
+"$C2FLOW" export -f csv -i "$WORK/old-list.csv" > "$WORK/old-again.csv" || fail "a list without categories"
+[ "$(cut -d, -f1-11 "$WORK/old-again.csv")" = "$(cat "$WORK/old-list.csv")" ] \
+    || fail "a list without categories changed"
+[ "$(cut -d, -f12 "$WORK/old-again.csv" | sort -u | tr '\n' .)" = ".category." ] \
+    || fail "a list without categories has no empty category column"
+grep -q '"botnet_cc", "Emotet", "", "Emotet"' "$WORK/hand.threatfox-csv" \
+    || fail "threatfox-csv lacks the category"
+grep -q ',"Emotet"$' "$WORK/hand.feodo-csv" || fail "feodo-csv lacks the category"
 
 # suricata-iprep --out DIR: the categories file and NAME.list
 "$C2FLOW" export -f suricata-iprep -i "$WORK/list.csv" --out "$WORK/iprep" --name c2 \
@@ -151,9 +163,27 @@ PYEOF
     for tlp in clear green amber amber+strict red; do
         "$C2FLOW" export -f stix21 -i "$WORK/list.csv" --tlp "$tlp" --identity "Example ISP" \
             --valid-days 30 > "$WORK/stix-$tlp.json" || fail "stix21 --tlp $tlp"
-        "$JSPY" "$WORK/stix_validate.py" "$SCHEMAS" "$WORK/stix-$tlp.json" >/dev/null \
+        "$JSPY" "$WORK/stix_validate.py" "$SCHEMAS" "$WORK/stix-$tlp.json" > "$WORK/stix-$tlp.out" \
             || fail "stix21 --tlp $tlp does not validate"
     done
+    # two categories: two malware objects, a relationship for each row with one
+    grep -q ', 2 malware, .*2 relationship,' "$WORK/stix-red.out" \
+        || fail "stix21: not 2 malware objects and 2 relationships: $(cat "$WORK/stix-red.out")"
+    "$C2FLOW" export -f stix21 -i "$WORK/old-list.csv" > "$WORK/stix-old.json" || fail "stix, no categories"
+    "$JSPY" "$WORK/stix_validate.py" "$SCHEMAS" "$WORK/stix-old.json" > "$WORK/stix-old.out" \
+        || fail "the bundle of a list without categories does not validate"
+    grep -q -e malware -e relationship "$WORK/stix-old.out" && fail "malware objects made up: $(cat "$WORK/stix-old.out")"
+    # ... and a broken malware object is refused
+    python3 - "$WORK/stix-red.json" "$WORK/stix-badmal.json" <<'PYEOF'
+import json, sys
+b = json.load(open(sys.argv[1]))
+for o in b["objects"]:
+    if o["type"] == "malware":
+        del o["name"]                 # a family must have a name
+json.dump(b, open(sys.argv[2], "w"))
+PYEOF
+    "$JSPY" "$WORK/stix_validate.py" "$SCHEMAS" "$WORK/stix-badmal.json" >/dev/null 2>&1 \
+        && fail "the validator accepted a malware family without a name"
     # the validator is not a rubber stamp: a broken bundle is refused
     sed 's/"pattern_type": "stix"/"pattern_type": 5/' "$WORK/stix-red.json" > "$WORK/stix-bad.json"
     "$JSPY" "$WORK/stix_validate.py" "$SCHEMAS" "$WORK/stix-bad.json" >/dev/null 2>&1 \
@@ -218,9 +248,14 @@ if [ "$NFT_CHECKED" = 1 ]; then
     nft -c -f "$WORK/exports/nftables" || fail "nft -c refused the detected list's export"
 fi
 
+# the simulated feed names the families of the C2s it lists: detection
+# passes them on as categories
+cut -d, -f12 "$WORK/c2.csv" | tail -n +2 | grep -q . || fail "no detected server has a category"
 if [ "${STIX_CHECK:-0}" = 1 ]; then
-    "$JSPY" "$WORK/stix_validate.py" "$SCHEMAS" "$WORK/exports/stix21" \
+    "$JSPY" "$WORK/stix_validate.py" "$SCHEMAS" "$WORK/exports/stix21" > "$WORK/stix-detected.out" \
         || fail "the detected list's STIX bundle does not validate"
+    cat "$WORK/stix-detected.out"
+    grep -q ' malware, ' "$WORK/stix-detected.out" || fail "the detected list's bundle has no malware"
 fi
 
 # Feodo Tracker and ThreatFox exports read back (src/intel/, through eval's

@@ -3,10 +3,12 @@
 # runs over a growing window of the tiny scenario; `list show` gives the
 # newest list with the first and last run that listed each server, `list
 # diff` what appeared and vanished between two runs, `list history` every
-# run that listed one address; the kept files are C2 lists; a store whose
+# run that listed one address, each row with the category detection gave
+# it from the feed; the kept files are C2 lists; a store whose
 # lists cannot be written still gets its detection (a warning); usage
 # errors exit 2, a time before any run exits 1.  `list import` reads the
-# exported list back from every format that can be read back.
+# exported list back from every format that can be read back, categories
+# included.
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || skip "python3 not installed"
@@ -43,6 +45,7 @@ show = list(csv.DictReader(open(f"{w}/show.csv")))
 assert {(r["ip"], r["port"], r["proto"]) for r in show} == set(runs["2026-01-08"]), "show"
 for r in show:
     k = (r["ip"], r["port"], r["proto"])
+    assert r["category"] == runs["2026-01-08"][k]["category"], ("category", r)
     listed = [d for d in sorted(runs) if k in runs[d]]
     assert r["first_listed"].startswith(listed[0]) and r["last_listed"].startswith(listed[-1]), r
     assert int(r["runs"]) == len(listed), r
@@ -53,14 +56,17 @@ new = {(r["ip"], r["port"], r["proto"]) for r in diff if r["status"] == "new"}
 gone = {(r["ip"], r["port"], r["proto"]) for r in diff if r["status"] == "gone"}
 assert new == set(runs["2026-01-08"]) - set(runs["2026-01-06"]), "new"
 assert gone == set(runs["2026-01-06"]) - set(runs["2026-01-08"]), "gone"
-print(f"list: {len(show)} servers now, {len(new)} new and {len(gone)} gone since the first run")
+named = sum(1 for r in show if r["category"])
+assert named, "no server of the list has a category (the feed names families)"
+print(f"list: {len(show)} servers now ({named} with a category), {len(new)} new and "
+      f"{len(gone)} gone since the first run")
 PY
 
 ip=$(tail -n +2 "$WORK/c2-2026-01-06.csv" | head -1 | cut -d, -f1)
 "$C2FLOW" list history --store "$store" "$ip" -o csv > "$WORK/history.csv" || fail "list history failed"
 expect=$(grep -l "^$ip," "$WORK"/c2-*.csv | wc -l)
 [ "$(tail -n +2 "$WORK/history.csv" | wc -l)" -ge "$expect" ] || fail "history of $ip: $(cat "$WORK/history.csv")"
-head -1 "$WORK/history.csv" | grep -q '^run,ip,port,proto,score' || fail "history header"
+head -1 "$WORK/history.csv" | grep -q '^run,ip,port,proto,score,method,category,' || fail "history header"
 
 # lists that cannot be kept (a file where the directory should be, which
 # stops root too): the run still writes its list and says so
@@ -74,14 +80,15 @@ rm "$store/lists"
 mv "$WORK/lists.saved" "$store/lists"
 
 # list import: the list exported in each format that reads back gives the
-# same servers again
+# same servers again, with their categories (the last column)
 last="$store/lists/c2-2026-01-08T000000Z-graph.csv"
 for f in csv jsonl feodo-csv threatfox-csv stix21; do
     "$C2FLOW" export --format "$f" --in "$last" --out "$WORK/x.$f" || fail "export $f"
     "$C2FLOW" list import --format "$f" --in "$WORK/x.$f" --out "$WORK/back-$f.csv" 2>/dev/null \
         || fail "list import --format $f"
-    [ "$(tail -n +2 "$last" | cut -d, -f1-3 | sort)" = \
-      "$(tail -n +2 "$WORK/back-$f.csv" | cut -d, -f1-3 | sort)" ] || fail "import $f: other servers"
+    [ "$(tail -n +2 "$last" | cut -d, -f1-3,12 | sort)" = \
+      "$(tail -n +2 "$WORK/back-$f.csv" | cut -d, -f1-3,12 | sort)" ] \
+        || fail "import $f: other servers or categories"
 done
 mkdir "$WORK/misp"
 "$C2FLOW" export --format misp-feed --in "$last" --out "$WORK/misp" || fail "export misp-feed"
