@@ -28,6 +28,9 @@ int cmd_train(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_lookback(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_share(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
+int cmd_hub(int argc, char **argv);
 
 /* "c2flow CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

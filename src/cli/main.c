@@ -29,6 +29,9 @@ static const subcommand subcommands[] = {
     {"list", cmd_list, "the lists detection runs kept: as of a time, what changed, one server's"},
     {"eval", cmd_eval, "score a C2 list against a simulation's truth file"},
     {"export", cmd_export, "write a C2 list for firewalls, IDS sensors and threat feeds"},
+    {"share", cmd_share, "submit a C2 list to the industry hub"},
+    {"hub", cmd_hub, "the industry hub: serve, members, review, report (ISAC side)"},
+    {"fetch", cmd_fetch, "merge what is new on the hub into a local C2 list"},
 };
 
 static void usage(FILE *out)

@@ -394,6 +394,49 @@ DETECT_PARAM(min_score)
 DETECT_PARAM(ml_min_clients)
 DETECT_PARAM(ml_min_score)
 
+/* ---- [share] ---- */
+
+/* Checked here only for its shape; src/hubclient parses it in full. */
+static int set_share_hub(c2_config *cfg, const char *value, c2_err *err)
+{
+    char b[SHOWN_VALUE_MAX + 4];
+    if ((strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) ||
+        strlen(value) >= sizeof cfg->share.hub || strpbrk(value, " \t"))
+        return c2_fail(err, "expected an http:// or https:// URL, got '%s'",
+                       shown(value, b, sizeof b));
+    strcpy(cfg->share.hub, value);
+    return 0;
+}
+
+static int set_share_path(char *dst, const char *value, c2_err *err)
+{
+    char b[SHOWN_VALUE_MAX + 4];
+    if (!value[0] || strlen(value) >= CONFIG_PATH_LEN)
+        return c2_fail(err, "expected a file name, got '%s'", shown(value, b, sizeof b));
+    strcpy(dst, value);
+    return 0;
+}
+
+static int set_share_token_file(c2_config *cfg, const char *value, c2_err *err)
+{
+    return set_share_path(cfg->share.token_file, value, err);
+}
+
+static int set_share_cacert(c2_config *cfg, const char *value, c2_err *err)
+{
+    return set_share_path(cfg->share.cacert, value, err);
+}
+
+static int set_share_timeout(c2_config *cfg, const char *value, c2_err *err)
+{
+    int64_t ms;
+    if (parse_duration(value, &ms, err) != 0) return -1;
+    if (ms < 1000 || ms > C2_MS_PER_DAY)
+        return c2_fail(err, "timeout must be from 1s to 1d");
+    cfg->share.timeout_ms = ms;
+    return 0;
+}
+
 static const option_desc options[] = {
     {"store", "dir", set_store_dir, 0},
     {"store", "slice", set_store_slice, 0},
@@ -430,6 +473,10 @@ static const option_desc options[] = {
     {"detect", "model", set_detect_model, 0},
     {"detect", "ml_min_clients", set_detect_ml_min_clients, 0},
     {"detect", "ml_min_score", set_detect_ml_min_score, 0},
+    {"share", "hub", set_share_hub, 0},
+    {"share", "token_file", set_share_token_file, 0},
+    {"share", "cacert", set_share_cacert, 0},
+    {"share", "timeout", set_share_timeout, 0},
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
@@ -472,6 +519,7 @@ void config_default(c2_config *cfg)
     cfg->collect.seal_after_ms = 60000;
     cfg->collect.apply_sampling = 1;
     detect_params_default(&cfg->detect.params);
+    cfg->share.timeout_ms = 300000;
 }
 
 int config_set(c2_config *cfg, const char *section, const char *key,

@@ -64,6 +64,14 @@ typedef struct config_detect {
     detect_params params;               /* the thresholds */
 } config_detect;
 
+/* [share]: the hub that `c2flow share` and `c2flow fetch` talk to. */
+typedef struct config_share {
+    char    hub[CONFIG_PATH_LEN];       /* base URL, http(s)://; "" = not set */
+    char    token_file[CONFIG_PATH_LEN]; /* file holding the API token; "" none */
+    char    cacert[CONFIG_PATH_LEN];    /* CA bundle for https; "" = system's */
+    int64_t timeout_ms;                 /* a whole request at most; 5 min */
+} config_share;
+
 typedef struct c2_config {
     char          path[PATH_MAX];       /* file loaded; "" = defaults only */
     char          store_dir[PATH_MAX];  /* [store] dir; "" = not set */
@@ -72,6 +80,7 @@ typedef struct c2_config {
                                            may hold before spilling; 1 GiB */
     config_collect collect;             /* [collect] and [sampling] */
     config_detect  detect;              /* [detect] */
+    config_share   share;               /* [share] */
 } c2_config;
 
 /* Defaults only (no file). */

@@ -293,3 +293,16 @@ int lookback_write(const lookback_result *r, FILE *f, lookback_format fmt, c2_er
     if (fflush(f) == EOF || ferror(f)) return c2_fail_errno(err, "writing the lookback");
     return 0;
 }
+
+int lookback_is_answer(const void *buf, size_t len)
+{
+    static const char csv[] = "# c2flow lookback:", json[] = "\"c2flow_lookback\"";
+    const char *s = buf, *end = s + len;
+    if (len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) s += 3;
+    while (s < end && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) s++;
+    size_t n = (size_t)(end - s);
+    if (n >= sizeof csv - 1 && !memcmp(s, csv, sizeof csv - 1)) return 1;
+    if (!n || *s != '{') return 0;
+    for (s++, n--; n && (*s == ' ' || *s == '\t'); s++, n--) {}
+    return n >= sizeof json - 1 && !memcmp(s, json, sizeof json - 1);
+}

@@ -118,4 +118,9 @@ typedef enum lookback_format { LOOKBACK_CSV, LOOKBACK_JSONL } lookback_format;
  * object {"c2flow_lookback": "internal ..."}. */
 int  lookback_write(const lookback_result *r, FILE *f, lookback_format fmt, c2_err *err);
 
+/* 1 if len bytes at buf are an answer of lookback (the CSV marker line or
+ * the JSON Lines marker object first, blanks and a UTF-8 BOM before it
+ * allowed), else 0: callers that send lists out refuse such text. */
+int lookback_is_answer(const void *buf, size_t len);
+
 #endif

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <zlib.h>
 #include <arpa/inet.h>
@@ -404,4 +405,26 @@ int c2_endpoint_list_next(const char **list, char *item, size_t len, c2_err *err
     item[n] = '\0';
     *list = comma ? comma + 1 : NULL;
     return 1;
+}
+
+void c2_random(void *buf, size_t len)
+{
+    uint8_t *p = buf;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = getrandom(p + got, len - got, 0);
+        if (n > 0) got += (size_t)n;
+    }
+}
+
+char *c2_uuid4(char *buf, size_t len)
+{
+    uint8_t r[16];
+    c2_random(r, sizeof r);
+    r[6] = (uint8_t)((r[6] & 0x0f) | 0x40);
+    r[8] = (uint8_t)((r[8] & 0x3f) | 0x80);
+    snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+             r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+    return buf;
 }

@@ -81,6 +81,11 @@ char *c2_endpoint_format(const struct sockaddr_storage *sa, char *buf,
 int   c2_endpoint_list_next(const char **list, char *item, size_t len,
                             c2_err *err);
 
+/* len random bytes from the kernel (getrandom), waiting for entropy. */
+void  c2_random(void *buf, size_t len);
+/* A random (version 4) UUID, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" (buf >= 37). */
+char *c2_uuid4(char *buf, size_t len);
+
 /* CRC-32 (zlib's polynomial) of len bytes, continuing from crc (start 0). */
 uint32_t c2_crc32(uint32_t crc, const void *buf, size_t len);
 

@@ -446,7 +446,7 @@ static void test_shipped_file_is_defaults(void **state)
         len += l;
     }
     fclose(f);
-    assert_int_equal(options, 15 + 20);
+    assert_int_equal(options, 15 + 20 + 4);
     if (config_load_buffer(text, len, "uncommented", &cfg, &err) != 0)
         fail_msg("%s", err.msg);
     assert_string_equal(cfg.store_dir, "/var/lib/c2flow/store");

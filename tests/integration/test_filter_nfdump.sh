@@ -25,7 +25,7 @@ mkdir -p "$WORK/cap"
 NFCAPD=
 for try in 0 1 2 3 4; do
     PORT=$((20000 + ($$ * 7 + try * 1013) % 30000))
-    nfcapd -w "$WORK/cap" -p "$PORT" -b 127.0.0.1 -t 3600 > "$WORK/nfcapd.log" 2>&1 &
+    nfcapd -w "$WORK/cap" -p "$PORT" -b 127.0.0.1 -t 3600 -B 8388608 > "$WORK/nfcapd.log" 2>&1 &
     NFCAPD=$!
     sleep 1                             # binds, or exits when the port is taken
     kill -0 $NFCAPD 2>/dev/null && break
@@ -33,7 +33,7 @@ for try in 0 1 2 3 4; do
 done
 [ -n "$NFCAPD" ] || { cat "$WORK/nfcapd.log"; fail "nfcapd did not start"; }
 trap 'kill -TERM $NFCAPD 2>/dev/null; rm -rf "$WORK"' EXIT
-"$BLAST" -p "$PORT" -n 200000 -r 500000 -s 1 > "$WORK/blast.log" \
+"$BLAST" -p "$PORT" -n 200000 -r 200000 -s 1 > "$WORK/blast.log" \
     || fail "nfblast failed: $(cat "$WORK/blast.log")"
 sleep 1                                 # let nfcapd drain its socket
 kill -TERM $NFCAPD
