@@ -17,6 +17,8 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "c2list/c2list.h"
 #include "util/util.h"
 
@@ -72,6 +74,12 @@ int         export_name_check(const char *name, c2_err *err);
  * replace a file build it in memory first). */
 int export_write(const c2list *l, export_format fmt, const export_options *opt,
                  FILE *f, c2_err *err);
+/* The objects of the STIX bundle export_write(EXPORT_STIX21) writes for l, in
+ * its order, as a new jansson array (caller decrefs); NULL with err.  For
+ * callers that publish objects one by one (the hub) without writing and
+ * parsing the text. */
+json_t *export_stix_objects(const c2list *l, const export_options *opt, c2_err *err);
+
 /* A MISP feed is a directory of three files (docs/export.md): export_write
  * with EXPORT_MISP_FEED gives the event file, named UUID.json after
  * export_misp_event_uuid (buf >= 37), the others give the manifest and

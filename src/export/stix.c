@@ -205,14 +205,20 @@ static int row_objects(const c2_entry *e, const export_options *opt, const char 
     return e->category[0] ? relationship(e, key, iid, identity, created, modified, opt, objs) : 0;
 }
 
-int export_stix(const c2list *l, const export_options *opt, FILE *f, c2_err *err)
+json_t *export_stix_objects(const c2list *l, const export_options *opt, c2_err *err)
 {
     static const export_options defaults = {.tlp = EXPORT_TLP_AMBER};
     if (!opt) opt = &defaults;
-    if ((unsigned)opt->tlp >= EXPORT_TLP_N) return c2_fail(err, "bad TLP level %d", (int)opt->tlp);
+    if ((unsigned)opt->tlp >= EXPORT_TLP_N) {
+        c2_fail(err, "bad TLP level %d", (int)opt->tlp);
+        return NULL;
+    }
     const char *who = opt->identity ? opt->identity : "c2flow";
-    if (!*who || strlen(who) > 256) return c2_fail(err, "identity name: 1 to 256 characters");
-    char identity[80], idname[600], bid[80];
+    if (!*who || strlen(who) > 256) {
+        c2_fail(err, "identity name: 1 to 256 characters");
+        return NULL;
+    }
+    char identity[80], idname[600];
     snprintf(idname, sizeof idname, "identity|%s", who);
     make_id("identity", idname, identity, sizeof identity);
 
@@ -222,22 +228,26 @@ int export_stix(const c2list *l, const export_options *opt, FILE *f, c2_err *err
                               "created", NAMED_CREATED, "modified", NAMED_CREATED,
                               "name", who, "identity_class", "organization",
                               "object_marking_refs", marking_refs(opt->tlp));
-    if (!objs || !ident || json_array_append_new(objs, ident) != 0 ||
-        json_array_append_new(objs, marking_object(opt->tlp)) != 0) {
-        json_decref(objs);
-        return c2_fail(err, "out of memory");
-    }
-    if (malware_objects(l, identity, opt->tlp, objs) != 0) {
-        json_decref(objs);
-        return c2_fail(err, "out of memory");
-    }
+    int rc = !objs || !ident || json_array_append_new(objs, ident) != 0 ||
+             json_array_append_new(objs, marking_object(opt->tlp)) != 0 ||
+             malware_objects(l, identity, opt->tlp, objs) != 0;
     int64_t fallback = export_list_time(l);
-    for (size_t i = 0; i < c2list_count(l); i++)
-        if (row_objects(c2list_get(l, i), opt, identity, fallback, objs) != 0) {
-            json_decref(objs);
-            return c2_fail(err, "out of memory");
-        }
+    for (size_t i = 0; !rc && i < c2list_count(l); i++)
+        rc = row_objects(c2list_get(l, i), opt, identity, fallback, objs) != 0;
+    if (rc) {
+        json_decref(objs);
+        c2_fail(err, "out of memory");
+        return NULL;
+    }
+    return objs;
+}
+
+int export_stix(const c2list *l, const export_options *opt, FILE *f, c2_err *err)
+{
+    json_t *objs = export_stix_objects(l, opt, err);
+    if (!objs) return -1;
     /* the bundle's id: from everything it holds */
+    char bid[80];
     char *text = json_dumps(objs, JSON_COMPACT);
     if (!text) {
         json_decref(objs);

@@ -73,26 +73,10 @@ json_t *hub_render(void *arg, const hubdb_indicator *ind, const hubdb_collection
     hub *h = arg;
     c2list *l = c2list_new();
     if (!l) { c2_fail(err, "out of memory"); return NULL; }
-    char *text = NULL;
-    size_t len = 0;
-    json_t *objs = NULL;
-    FILE *f = open_memstream(&text, &len);
     export_options opt = {.identity = h->cfg.identity, .tlp = c->tlp, .valid_days = 30};
-    if (!f) { c2_fail_errno(err, "rendering"); goto done; }
-    int rc = c2list_add(l, &ind->entry, err);
-    if (rc == 0) rc = export_write(l, EXPORT_STIX21, &opt, f, err);
-    if (fclose(f) != 0 && rc == 0) rc = c2_fail_errno(err, "rendering");
-    if (rc < 0) goto done;
-    json_error_t je;
-    json_t *bundle = json_loadb(text, len, 0, &je);
-    objs = json_incref(json_object_get(bundle, "objects"));
-    json_decref(bundle);
-    if (!json_is_array(objs)) {
-        json_decref(objs);
-        objs = NULL;
-        c2_fail(err, "the STIX exporter wrote no objects");
-        goto done;
-    }
+    json_t *objs = c2list_add(l, &ind->entry, err) == 0 ? export_stix_objects(l, &opt, err)
+                                                       : NULL;
+    c2list_free(l);
     size_t i;
     json_t *o;
     json_array_foreach(objs, i, o) {
@@ -100,8 +84,5 @@ json_t *hub_render(void *arg, const hubdb_indicator *ind, const hubdb_collection
         if (ind->withdrawn && type && strcmp(type, "indicator") == 0)
             json_object_set_new(o, "revoked", json_true());
     }
-done:
-    free(text);
-    c2list_free(l);
     return objs;
 }

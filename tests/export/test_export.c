@@ -381,6 +381,25 @@ static void test_stix_bundle(void **state)
 }
 
 /* A list without categories has no malware object and no relationship. */
+/* The objects one by one (the hub publishes them so) are the bundle's. */
+static void test_stix_objects_are_the_bundles(void **state)
+{
+    (void)state;
+    c2list *l = read_text(LIST);
+    export_options opt = {.tlp = EXPORT_TLP_RED, .identity = "Example ISAC", .valid_days = 7};
+    json_t *b = stix_bundle(l, &opt);
+    c2_err err;
+    json_t *objs = export_stix_objects(l, &opt, &err);
+    assert_non_null(objs);
+    assert_true(json_equal(objs, json_object_get(b, "objects")));
+    json_decref(objs);
+    opt.tlp = EXPORT_TLP_N;
+    assert_null(export_stix_objects(l, &opt, &err));
+    assert_non_null(strstr(err.msg, "TLP"));
+    json_decref(b);
+    c2list_free(l);
+}
+
 static void test_stix_no_categories(void **state)
 {
     (void)state;
@@ -634,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_name_option),
         cmocka_unit_test(test_sha1_uuid5),
         cmocka_unit_test(test_stix_bundle),
+        cmocka_unit_test(test_stix_objects_are_the_bundles),
         cmocka_unit_test(test_stix_no_categories),
         cmocka_unit_test(test_stix_empty_and_stable_ids),
         cmocka_unit_test(test_md5),
