@@ -55,18 +55,11 @@ static int submission_headers(hub_req *r, const char *sha, hubdb_submission *s,
     return 0;
 }
 
-/* The audit keeps where a submission failed ("row 3 (line 4)"), never the
- * reason's text: it may quote what was refused, a customer address even. */
 static enum MHD_Result submit_refused(hub_req *r, unsigned status, const char *sid,
                                       const char *msg)
 {
     atomic_fetch_add(&r->h->n.submissions_rejected, 1);
-    const char *colon = strstr(msg, ": ");
-    int where = colon && (strncmp(msg, "row ", 4) == 0 || strncmp(msg, "object ", 7) == 0 ||
-                          strncmp(msg, "header", 6) == 0 || strncmp(msg, "body", 4) == 0)
-                ? (int)(colon - msg) : 0;
-    if (where > 64) where = 64;
-    hub_audit(r, "submit.refused", sid, "%u %.*s", status, where, msg);
+    hub_audit_refused(r, "submit.refused", sid, status, msg);
     return hub_error(r, status, 0, "%s", msg);
 }
 

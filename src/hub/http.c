@@ -150,6 +150,19 @@ void hub_audit(hub_req *r, const char *action, const char *object, const char *f
         hub_log("audit: %s", err.msg);
 }
 
+/* The audit keeps where a submission failed ("row 3 (line 4)"), never the
+ * reason's text: it may quote what was refused, a customer address even. */
+void hub_audit_refused(hub_req *r, const char *action, const char *object, unsigned status,
+                       const char *msg)
+{
+    const char *colon = strstr(msg, ": ");
+    int where = colon && (strncmp(msg, "row ", 4) == 0 || strncmp(msg, "object ", 7) == 0 ||
+                          strncmp(msg, "header", 6) == 0 || strncmp(msg, "body", 4) == 0)
+                ? (int)(colon - msg) : 0;
+    if (where > 64) where = 64;
+    hub_audit(r, action, object, "%u %.*s", status, where, msg);
+}
+
 /* ---- authentication ---- */
 
 /* 1 with r->member set, 0 unknown, -1 database error (err). */

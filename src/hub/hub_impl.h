@@ -59,6 +59,9 @@ enum MHD_Result hub_json(hub_req *r, unsigned status, const char *type, json_t *
 /* Audit a request; failures are logged, never fatal to the request. */
 void hub_audit(hub_req *r, const char *action, const char *object, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Audit a refused submission: where it failed, never the refused values. */
+void hub_audit_refused(hub_req *r, const char *action, const char *object, unsigned status,
+                       const char *msg);
 /* An ISO 8601 UTC time with up to microseconds ("...T01:02:03.123456Z"),
  * as TAXII writes them; 0 or -1. */
 int hub_time_parse_us(const char *s, int64_t *us);

@@ -325,7 +325,7 @@ static enum MHD_Result objects_add(hub_req *r, const hubdb_collection *c)
     int rc = submission_parse(bundle, len, SUBMISSION_STIX21, &lim, &l, &err);
     free(bundle);
     if (rc < 0) {
-        hub_audit(r, "taxii.add.refused", c->id, "%s", err.msg);
+        hub_audit_refused(r, "taxii.add.refused", c->id, 400, err.msg);
         return hub_error(r, 400, 1, "%s", err.msg);
     }
     evaluation *ev = calloc(c2list_count(l) + 1, sizeof *ev);

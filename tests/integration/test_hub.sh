@@ -422,6 +422,10 @@ grep -F -f "$WORK/customers.txt" "$WORK/served" && fail "a customer address was 
 sqlite3 "$DB" 'PRAGMA wal_checkpoint' > /dev/null
 grep -aF -f "$WORK/customers.txt" "$DB" "$DB-wal" "$WORK/audit.jsonl" 2>/dev/null \
     && fail "a customer address is in the hub's database"
+# a refused submission is audited with where it failed, never with what it quoted
+grep -q '"submit.refused"' "$WORK/audit.jsonl" || fail "refused submissions are not audited"
+grep -aF '10.1.2.3' "$DB" "$DB-wal" "$WORK/audit.jsonl" 2>/dev/null \
+    && fail "the refused private address 10.1.2.3 was kept by the hub"
 
 # ---- the report after all of it (more lists, one key rejected, one confirmed) ----
 hub report --from 2026-01-01 --to 2026-02-01 -o json > "$WORK/report.json" || fail "hub report 2"
