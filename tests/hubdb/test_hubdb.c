@@ -28,7 +28,8 @@ static int setup(void **state)
     const char *tmp = getenv("C2FLOW_TEST_TMP");
     char dir[400];
     snprintf(dir, sizeof dir, "%s/hubdb-XXXXXX", tmp ? tmp : "/tmp");
-    if (tmp) { char cmd[512]; snprintf(cmd, sizeof cmd, "mkdir -p %s", tmp); if (system(cmd)) return -1; }
+    c2_err err;
+    if (tmp && c2_mkdir_p(tmp, &err) < 0) return -1;
     if (!mkdtemp(dir)) return -1;
     snprintf(dbpath, sizeof dbpath, "%s/hub.db", dir);
     return 0;
