@@ -36,9 +36,7 @@ struct exp_follow {
     CURL    *curl;
     char    *url;
     char     curl_err[CURL_ERROR_SIZE];
-    char    *body;                  /* the page being read */
-    size_t   len, cap;
-    int      too_big;
+    c2_buf   page;                  /* the page being read, at most PAGE_MAX */
     exporter_collector_counts base; /* at open */
     uint64_t acked;                 /* datagrams accounted for since base */
     uint64_t drops;                 /* of them, dropped */
@@ -155,37 +153,23 @@ int exporter_metrics_parse(const char *page, size_t len, exporter_collector_coun
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
     exp_follow *f = arg;
-    size_t n = size * nmemb;
-    if (n > PAGE_MAX - f->len) {
-        f->too_big = 1;
-        return 0;                           /* libcurl stops */
-    }
-    if (f->len + n > f->cap) {
-        size_t cap = f->cap ? f->cap : 65536;
-        while (cap < f->len + n) cap *= 2;
-        char *b = realloc(f->body, cap);
-        if (!b) return 0;
-        f->body = b;
-        f->cap = cap;
-    }
-    memcpy(f->body + f->len, data, n);
-    f->len += n;
-    return n;
+    return c2_buf_append(&f->page, data, size * nmemb) == 0 ? size * nmemb : 0;
 }
 
 static int fetch(exp_follow *f, exporter_collector_counts *c, c2_err *err)
 {
-    f->len = 0;
-    f->too_big = 0;
+    f->page.len = 0;                    /* the buffer is kept for the next page */
+    f->page.too_big = 0;
+    f->page.max = PAGE_MAX;
     f->curl_err[0] = 0;
     CURLcode rc = curl_easy_perform(f->curl);
     f->polls++;
-    if (f->too_big)
+    if (f->page.too_big)
         return c2_fail(err, "exporter: follow: %s: page larger than %u bytes", f->url, PAGE_MAX);
     if (rc != CURLE_OK)
         return c2_fail(err, "exporter: follow: %s: %s", f->url,
                        f->curl_err[0] ? f->curl_err : curl_easy_strerror(rc));
-    if (exporter_metrics_parse(f->body, f->len, c, err) != 0) {
+    if (exporter_metrics_parse((const char *)f->page.data, f->page.len, c, err) != 0) {
         c2_err_prefix(err, "exporter: follow: %s", f->url);
         return -1;
     }
@@ -276,7 +260,7 @@ void exp_follow_free(exp_follow *f)
     if (!f) return;
     if (f->curl) curl_easy_cleanup(f->curl);
     free(f->url);
-    free(f->body);
+    c2_buf_free(&f->page);
     free(f);
 }
 

@@ -19,9 +19,7 @@
 #include "hub/hub_impl.h"
 
 typedef struct req_state {
-    char  *body;
-    size_t len, cap;
-    int    too_big;
+    c2_buf body;                        /* at most max_body */
 } req_state;
 
 void hub_log(const char *fmt, ...)
@@ -249,30 +247,6 @@ static enum MHD_Result dispatch(hub_req *r)
     return taxii ? hub_taxii(r) : hub_api(r);
 }
 
-static int body_append(req_state *s, const char *data, size_t n, uint64_t max)
-{
-    if (s->too_big) return 0;
-    if (s->len + n > max) {
-        s->too_big = 1;
-        free(s->body);
-        s->body = NULL;
-        s->len = s->cap = 0;
-        return 0;
-    }
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 65536;
-        while (cap < s->len + n + 1) cap *= 2;
-        char *b = realloc(s->body, cap);
-        if (!b) return -1;
-        s->body = b;
-        s->cap = cap;
-    }
-    memcpy(s->body + s->len, data, n);
-    s->len += n;
-    s->body[s->len] = '\0';
-    return 0;
-}
-
 static void log_request(const hub_req *r)
 {
     hub_log("%s %s %u member=%s", r->method, r->url, r->status,
@@ -289,27 +263,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     hub_req r = {.h = h, .conn = conn, .method = method, .url = url, .body = ""};
     if (!s) {
         if (!(s = calloc(1, sizeof *s))) return MHD_NO;
+        s->body.max = h->cfg.max_body;
         *state = s;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > h->cfg.max_body) s->too_big = 1;
+        if (cl && strtoull(cl, NULL, 10) > h->cfg.max_body) s->body.too_big = 1;
         return MHD_YES;
     }
     if (*size) {
-        if (body_append(s, data, *size, h->cfg.max_body) < 0) return MHD_NO;
+        /* past max_body the rest is read and dropped: the answer is 413 */
+        if (c2_buf_append(&s->body, data, *size) < 0) {
+            if (!s->body.too_big) return MHD_NO;        /* out of memory */
+            c2_buf_free(&s->body);
+            s->body.too_big = 1;
+        }
         *size = 0;
         return MHD_YES;
     }
     enum MHD_Result rc;
-    if (s->too_big) {
+    if (s->body.too_big) {
         atomic_fetch_add(&h->n.requests, 1);
         hub_audit(&r, "too-large", url, "%s", method);
         rc = hub_error(&r, 413, strncmp(url, "/taxii2/", 8) == 0,
                        "the body is larger than %llu bytes",
                        (unsigned long long)h->cfg.max_body);
     } else {
-        r.body = s->body ? s->body : "";
-        r.len = s->len;
+        r.body = s->body.data ? (const char *)s->body.data : "";
+        r.len = s->body.len;
         rc = dispatch(&r);
     }
     log_request(&r);
@@ -321,7 +301,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 {
     (void)cls; (void)conn; (void)code;
     req_state *s = *state;
-    if (s) { free(s->body); free(s); }
+    if (s) { c2_buf_free(&s->body); free(s); }
     *state = NULL;
 }
 

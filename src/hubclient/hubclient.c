@@ -21,32 +21,14 @@
 #define LAST_HEADER "x-c2flow-date-added-last:"
 
 typedef struct answer {
-    uint8_t *body;
-    size_t   len, cap;
-    uint64_t max;                       /* body bytes accepted */
-    int      too_big;
+    c2_buf   body;                      /* bounded by the largest answer taken */
     char     last[HUBCLIENT_TIME_MAX];  /* X-C2flow-Date-Added-Last, checked */
 } answer;
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
     answer *a = arg;
-    size_t add = size * n;
-    if (add > a->max - a->len) {
-        a->too_big = 1;
-        return 0;                       /* libcurl stops with a write error */
-    }
-    if (a->len + add > a->cap) {
-        size_t cap = a->cap ? a->cap : 65536;
-        while (cap < a->len + add) cap *= 2;
-        uint8_t *b = realloc(a->body, cap);
-        if (!b) return 0;
-        a->body = b;
-        a->cap = cap;
-    }
-    memcpy(a->body + a->len, p, add);
-    a->len += add;
-    return add;
+    return c2_buf_append(&a->body, p, size * n) == 0 ? size * n : 0;  /* 0: libcurl stops */
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
@@ -68,14 +50,14 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 static int setup(CURL *c, const hubclient *h, const char *url, answer *a, char *errbuf)
 {
     int64_t t = h->timeout_ms > 0 ? h->timeout_ms : DEFAULT_TIMEOUT_MS;
-    a->max = h->max_response ? h->max_response : HUBCLIENT_MAX_RESPONSE;
+    a->body.max = h->max_response ? h->max_response : HUBCLIENT_MAX_RESPONSE;
     int bad = curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
               curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
               curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
               curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
               curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)HUBCLIENT_CONNECT_TIMEOUT_MS) != CURLE_OK ||
               curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)t) != CURLE_OK ||
-              curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)a->max) != CURLE_OK ||
+              curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)a->body.max) != CURLE_OK ||
               curl_easy_setopt(c, CURLOPT_USERAGENT, "c2flow/" C2FLOW_VERSION) != CURLE_OK ||
               curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
               curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
@@ -114,8 +96,8 @@ static int perform(CURL *c, const char *url, answer *a, const char *errbuf,
                    long *status, c2_err *err)
 {
     CURLcode rc = curl_easy_perform(c);
-    if (a->too_big) return c2_fail(err, "the hub's answer is larger than %llu bytes",
-                                   (unsigned long long)a->max);
+    if (a->body.too_big) return c2_fail(err, "the hub's answer is larger than %llu bytes",
+                                        (unsigned long long)a->body.max);
     if (rc != CURLE_OK)
         return c2_fail(err, "%s: %s", url, *errbuf ? errbuf : curl_easy_strerror(rc));
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
@@ -151,8 +133,7 @@ static int request(const hubclient *h, const char *path, const char *query,
     curl_easy_cleanup(c);
     curl_slist_free_all(hl);
     if (rc != 0) {
-        free(a->body);
-        a->body = NULL;
+        c2_buf_free(&a->body);
     }
     return rc;
 }
@@ -199,9 +180,9 @@ int hubclient_submit(const hubclient *h, const hubclient_submission *s,
     if (request(h, "/api/v1/submissions", NULL, extra, s->body, s->len, &a, &status, err) != 0)
         return -1;
     int rc = status >= 200 && status < 300
-           ? hubclient_receipt_parse(a.body, a.len, id, out, err)
-           : hubclient_answer_error(status, a.body, a.len, err);
-    free(a.body);
+           ? hubclient_receipt_parse(a.body.data, a.body.len, id, out, err)
+           : hubclient_answer_error(status, a.body.data, a.body.len, err);
+    c2_buf_free(&a.body);
     return rc;
 }
 
@@ -219,13 +200,13 @@ int hubclient_fetch(const hubclient *h, const char *after, size_t max_rows,
     if (request(h, "/api/v1/lists", query, NULL, NULL, 0, &a, &status, err) != 0) return -1;
     int rc;
     if (status != 200) {
-        rc = hubclient_answer_error(status, a.body, a.len, err);
-    } else if ((rc = c2list_read_mem(a.body ? (const void *)a.body : "", a.len, max_rows,
+        rc = hubclient_answer_error(status, a.body.data, a.body.len, err);
+    } else if ((rc = c2list_read_mem(a.body.data ? (const void *)a.body.data : "", a.body.len, max_rows,
                                      &out->list, err)) != 0) {
         c2_err_prefix(err, "the hub's list");
     } else {
         strcpy(out->last, a.last);
     }
-    free(a.body);
+    c2_buf_free(&a.body);
     return rc;
 }

@@ -428,3 +428,31 @@ char *c2_uuid4(char *buf, size_t len)
              r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
     return buf;
 }
+
+int c2_buf_append(c2_buf *b, const void *p, size_t n)
+{
+    if (b->too_big || (b->max && n > b->max - b->len)) {
+        b->too_big = 1;
+        return -1;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->len + n + 1) cap *= 2;
+        uint8_t *d = realloc(b->data, cap);
+        if (!d) return -1;
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+    return 0;
+}
+
+void c2_buf_free(c2_buf *b)
+{
+    free(b->data);
+    size_t max = b->max;
+    memset(b, 0, sizeof *b);
+    b->max = max;
+}

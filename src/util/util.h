@@ -81,6 +81,19 @@ char *c2_endpoint_format(const struct sockaddr_storage *sa, char *buf,
 int   c2_endpoint_list_next(const char **list, char *item, size_t len,
                             c2_err *err);
 
+/* A growing byte buffer with a bound: what HTTP bodies are collected in. */
+typedef struct c2_buf {
+    uint8_t *data;                      /* a NUL follows the last byte; NULL while empty */
+    size_t   len, cap;
+    size_t   max;                       /* most bytes it may hold; 0 = no bound */
+    int      too_big;                   /* an append would have passed max */
+} c2_buf;
+/* Append n bytes: 0, or -1 when they would pass max (too_big set, nothing
+ * appended) or memory ran out (too_big 0). */
+int  c2_buf_append(c2_buf *b, const void *p, size_t n);
+/* Free the bytes; the buffer is empty again, its max kept. */
+void c2_buf_free(c2_buf *b);
+
 /* len random bytes from the kernel (getrandom), waiting for entropy. */
 void  c2_random(void *buf, size_t len);
 /* A random (version 4) UUID, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" (buf >= 37). */

@@ -124,6 +124,31 @@ static void test_endpoints(void **state)
             fail_msg("accepted '%s'", bad[i]);
 }
 
+static void test_buf(void **state)
+{
+    (void)state;
+    c2_buf b = {.max = 10};
+    assert_int_equal(c2_buf_append(&b, "hello", 5), 0);
+    assert_int_equal(c2_buf_append(&b, "world", 5), 0);      /* exactly max */
+    assert_int_equal(b.len, 10);
+    assert_string_equal((const char *)b.data, "helloworld");  /* NUL-terminated */
+    assert_int_equal(c2_buf_append(&b, "!", 1), -1);          /* one past max */
+    assert_true(b.too_big);
+    assert_int_equal(b.len, 10);                              /* nothing appended */
+    assert_int_equal(c2_buf_append(&b, "", 0), -1);           /* stays refused */
+    c2_buf_free(&b);
+    assert_null(b.data);
+    assert_int_equal(b.max, 10);
+    assert_false(b.too_big);
+    c2_buf big = {0};                                         /* no bound: grows */
+    char chunk[1000];
+    memset(chunk, 'x', sizeof chunk);
+    for (int i = 0; i < 200; i++) assert_int_equal(c2_buf_append(&big, chunk, sizeof chunk), 0);
+    assert_int_equal(big.len, 200000);
+    assert_int_equal(big.data[big.len], 0);
+    c2_buf_free(&big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -132,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_endpoints),
+        cmocka_unit_test(test_buf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
