@@ -10,23 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nettle/sha2.h>
-
 #include "hub/hub_impl.h"
 #include "submission/submission.h"
 
 #define AS_OF_SLACK_MS (5 * 60 * 1000)   /* clocks of members and hub differ */
 #define MIN_TIME_MS 946684800000LL        /* 2000-01-01: older times are not sane */
-
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-    uint8_t d[SHA256_DIGEST_SIZE];
-    struct sha256_ctx c;
-    sha256_init(&c);
-    sha256_update(&c, len, data);
-    sha256_digest(&c, sizeof d, d);
-    for (size_t i = 0; i < sizeof d; i++) sprintf(out + 2 * i, "%02x", d[i]);
-}
 
 /* The submission's headers: id, as-of time, TLP.  0, or -1 with err. */
 static int submission_headers(hub_req *r, const char *sha, hubdb_submission *s,
@@ -117,7 +105,7 @@ static enum MHD_Result submit(hub_req *r)
                               "application/x-ndjson, application/jsonl, "
                               "application/stix+json or application/json");
     char sha[65], sid[HUBDB_SID_MAX];
-    sha256_hex(r->body, r->len, sha);
+    c2_sha256_hex(r->body, r->len, sha);
     hubdb_submission s = {.body_sha256 = sha};
     c2_err err;
     if (submission_headers(r, sha, &s, sid, &err) < 0)

@@ -12,7 +12,6 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <jansson.h>
-#include <nettle/sha2.h>
 #include <string.h>
 
 #include "hubclient/hubclient.h"
@@ -77,21 +76,6 @@ hubclient_format hubclient_sniff(const void *buf, size_t len)
 }
 
 /* ---- ids, tokens, times ---- */
-
-void hubclient_sha256_hex(const void *buf, size_t len, char hex[65])
-{
-    static const char digits[] = "0123456789abcdef";
-    struct sha256_ctx ctx;
-    uint8_t d[SHA256_DIGEST_SIZE];
-    sha256_init(&ctx);
-    sha256_update(&ctx, len, buf);
-    sha256_digest(&ctx, sizeof d, d);
-    for (size_t i = 0; i < sizeof d; i++) {
-        hex[2 * i] = digits[d[i] >> 4];
-        hex[2 * i + 1] = digits[d[i] & 15];
-    }
-    hex[64] = '\0';
-}
 
 /* 1 if s has 1 to max bytes, all in set or alphanumeric. */
 static int charset_ok(const char *s, size_t max, const char *set)

@@ -175,7 +175,7 @@ int hubclient_submit(const hubclient *h, const hubclient_submission *s,
     if (s->id && !hubclient_id_valid(s->id))
         return c2_fail(err, "a submission id is 1 to 64 of A-Z a-z 0-9 . _ -");
     if (s->id) strcpy(id, s->id);
-    else hubclient_sha256_hex(s->body, s->len, id);
+    else c2_sha256_hex(s->body, s->len, id);
     if (submit_headers(s, id, extra, bufs, err) != 0) return -1;
     if (request(h, "/api/v1/submissions", NULL, extra, s->body, s->len, &a, &status, err) != 0)
         return -1;

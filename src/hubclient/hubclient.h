@@ -82,8 +82,6 @@ int  hubclient_format_lookup(const char *name);
  * whose "type" is "bundle"), a C2 list's JSON Lines or CSV (c2list_sniff),
  * or HUBCLIENT_UNKNOWN. */
 hubclient_format hubclient_sniff(const void *buf, size_t len);
-/* Lowercase hex SHA-256 of buf into hex (65 bytes). */
-void hubclient_sha256_hex(const void *buf, size_t len, char hex[65]);
 /* 1 if s is a valid submission id ([A-Za-z0-9._-]{1,64}), else 0. */
 int  hubclient_id_valid(const char *s);
 /* 1 if s can be sent as a token (1-512 printable ASCII, no blank), else 0. */

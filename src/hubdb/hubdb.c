@@ -15,8 +15,6 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include <nettle/sha2.h>
-
 #include "hubdb/hubdb_impl.h"
 
 #define SCHEMA_VERSION 1
@@ -316,12 +314,9 @@ static void token_new(char token[HUBDB_TOKEN_LEN])
     *p = '\0';
 }
 
-static void token_hash(const char *token, uint8_t out[SHA256_DIGEST_SIZE])
+static void token_hash(const char *token, uint8_t out[32])
 {
-    struct sha256_ctx c;
-    sha256_init(&c);
-    sha256_update(&c, strlen(token), (const uint8_t *)token);
-    sha256_digest(&c, SHA256_DIGEST_SIZE, out);
+    c2_sha256(token, strlen(token), out);
 }
 
 static int name_check(const char *what, const char *s, c2_err *err)
@@ -343,7 +338,7 @@ static int member_insert(hubdb *db, const char *name, const char *const *groups,
                          size_t ngroups, const char *purposes, int can_write,
                          const char *token, c2_err *err)
 {
-    uint8_t h[SHA256_DIGEST_SIZE];
+    uint8_t h[32];
     token_hash(token, h);
     sqlite3_stmt *st = hubdb_prepare(db, "INSERT INTO members(name, purposes, can_write,"
                                      " token_sha256, created_us) VALUES(?,?,?,?,?)", err);
@@ -472,7 +467,7 @@ done:
 int hubdb_member_auth(hubdb *db, const char *token, const char *name,
                       hubdb_member *out, c2_err *err)
 {
-    uint8_t h[SHA256_DIGEST_SIZE];
+    uint8_t h[32];
     token_hash(token, h);
     hubdb_enter_read(db);
     int rc = -1;

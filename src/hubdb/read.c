@@ -440,13 +440,17 @@ static int decide_rows(hubdb *db, const flow_addr *ip, uint16_t port, uint8_t pr
                        " ON c.id=s.collection WHERE s.indicator=?", err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, id);
-    hubdb_collection cs[64];
-    size_t nc = 0;
-    while (nc < 64 && sqlite3_step(st) == SQLITE_ROW) collection_row(st, &cs[nc++]);
+    hubdb_collection *cs = NULL;
+    size_t nc = 0, cap = 0;
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+        if ((rc = grow((void **)&cs, &cap, nc, sizeof *cs, err)) == 0)
+            collection_row(st, &cs[nc++]);
     hubdb_done(st);
-    for (size_t i = 0; i < nc; i++)
-        if (hubdb_publish(db, &cs[i], id, render, arg, err) < 0) return -1;
-    return 0;
+    for (size_t i = 0; rc == 0 && i < nc; i++)
+        rc = hubdb_publish(db, &cs[i], id, render, arg, err);
+    free(cs);
+    return rc;
 }
 
 int hubdb_decide(hubdb *db, const flow_addr *ip, uint16_t port, uint8_t proto,

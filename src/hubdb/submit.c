@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nettle/sha2.h>
-
 #include "hubdb/hubdb_impl.h"
 
 /* ---- collections ---- */
@@ -178,13 +176,8 @@ static int content_digest(json_t *obj, char out[65], c2_err *err)
     char *text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(copy);
     if (!text) return c2_fail(err, "out of memory");
-    uint8_t d[SHA256_DIGEST_SIZE];
-    struct sha256_ctx c;
-    sha256_init(&c);
-    sha256_update(&c, strlen(text), (const uint8_t *)text);
-    sha256_digest(&c, sizeof d, d);
+    c2_sha256_hex(text, strlen(text), out);
     free(text);
-    for (size_t i = 0; i < sizeof d; i++) sprintf(out + 2 * i, "%02x", d[i]);
     return 0;
 }
 

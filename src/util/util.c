@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+
+#include <nettle/sha2.h>
 #include <zlib.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -455,4 +457,25 @@ void c2_buf_free(c2_buf *b)
     size_t max = b->max;
     memset(b, 0, sizeof *b);
     b->max = max;
+}
+
+void c2_sha256(const void *data, size_t len, uint8_t out[32])
+{
+    struct sha256_ctx c;
+    sha256_init(&c);
+    sha256_update(&c, len, data);
+    sha256_digest(&c, SHA256_DIGEST_SIZE, out);
+}
+
+char *c2_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    uint8_t d[SHA256_DIGEST_SIZE];
+    c2_sha256(data, len, d);
+    for (size_t i = 0; i < sizeof d; i++) {
+        hex[2 * i] = digits[d[i] >> 4];
+        hex[2 * i + 1] = digits[d[i] & 15];
+    }
+    hex[64] = '\0';
+    return hex;
 }

@@ -81,6 +81,10 @@ char *c2_endpoint_format(const struct sockaddr_storage *sa, char *buf,
 int   c2_endpoint_list_next(const char **list, char *item, size_t len,
                             c2_err *err);
 
+/* SHA-256 of len bytes (Nettle): raw, and as 64 lowercase hex digits + NUL. */
+void  c2_sha256(const void *data, size_t len, uint8_t out[32]);
+char *c2_sha256_hex(const void *data, size_t len, char hex[65]);
+
 /* A growing byte buffer with a bound: what HTTP bodies are collected in. */
 typedef struct c2_buf {
     uint8_t *data;                      /* a NUL follows the last byte; NULL while empty */

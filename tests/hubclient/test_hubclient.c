@@ -61,12 +61,12 @@ static void test_sha256(void **state)
 {
     (void)state;
     char hex[65];
-    hubclient_sha256_hex("abc", 3, hex);
+    c2_sha256_hex("abc", 3, hex);
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    hubclient_sha256_hex("", 0, hex);
+    c2_sha256_hex("", 0, hex);
     assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     static const char two[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    hubclient_sha256_hex(two, sizeof two - 1, hex);
+    c2_sha256_hex(two, sizeof two - 1, hex);
     assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
     assert_true(hubclient_id_valid(hex));
 }

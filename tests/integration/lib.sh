@@ -71,3 +71,35 @@ collect_stop() {
     local rc=$?
     [ "$rc" = 0 ] || { cat "$COLLECT_LOG" >&2; fail "collect exited $rc after SIGTERM"; }
 }
+
+# ---- the hub ----
+
+# make_test_ca: a test CA ($WORK/ca.pem) and a certificate for 127.0.0.1 signed
+# by it ($WORK/srv.pem, $WORK/srv.key), for https on loopback; fails (status 1)
+# when openssl is missing or cannot make them.
+make_test_ca() {
+    command -v openssl >/dev/null &&
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj /CN=c2flow-test-ca -addext basicConstraints=critical,CA:TRUE \
+        -addext keyUsage=keyCertSign -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>/dev/null &&
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+        -keyout "$WORK/srv.key" -out "$WORK/srv.csr" 2>/dev/null &&
+    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > "$WORK/ext" &&
+    openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" \
+        -CAcreateserial -days 2 -extfile "$WORK/ext" -out "$WORK/srv.pem" 2>/dev/null
+}
+
+# hub_start CONF: `c2flow hub serve` on CONF (which listens on port 0) in the
+# background, killed on exit; returns once it listens.  Sets HUB_PID; the
+# address it serves on is in $WORK/port, its log in $WORK/hub.log.
+hub_start() {
+    "$C2FLOW" hub serve --config "$1" --port-file "$WORK/port" 2> "$WORK/hub.log" &
+    HUB_PID=$!
+    trap 'kill $HUB_PID 2>/dev/null; wait $HUB_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+    for _ in $(seq 100); do
+        [ -s "$WORK/port" ] && return 0
+        kill -0 $HUB_PID 2>/dev/null || { cat "$WORK/hub.log" >&2; fail "the hub did not start"; }
+        sleep 0.1
+    done
+    fail "the hub did not write its port file"
+}

@@ -64,14 +64,7 @@ hub member add outsider --group other > "$WORK/outsider.token" 2>/dev/null \
 grep -Eqx 'c2h_[A-Za-z0-9_-]{43}' "$WORK/isp-a.token" || fail "token: $(cat "$WORK/isp-a.token")"
 tok() { cat "$WORK/$1.token"; }
 
-"$C2FLOW" hub serve --config "$CONF" --port-file "$WORK/port" 2> "$WORK/hub.log" &
-HUB_PID=$!
-trap 'kill $HUB_PID 2>/dev/null; wait $HUB_PID 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do
-    [ -s "$WORK/port" ] && break
-    kill -0 $HUB_PID 2>/dev/null || { cat "$WORK/hub.log" >&2; fail "the hub did not start"; }
-    sleep 0.1
-done
+hub_start "$CONF"
 HUB=http://$(cat "$WORK/port")
 case $HUB in http://127.0.0.1:[0-9]*) ;; *) fail "port file: $HUB" ;; esac
 

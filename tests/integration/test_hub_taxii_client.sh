@@ -16,15 +16,7 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 PY=$(python3 -c 'import sys; print(sys.executable)')
 # https as real clients use it: a CA and a certificate for 127.0.0.1, when
 # openssl is there (else plain http, saying so)
-if command -v openssl >/dev/null &&
-   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-       -subj /CN=c2flow-test-ca -addext basicConstraints=critical,CA:TRUE \
-       -addext keyUsage=keyCertSign -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>/dev/null &&
-   openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
-       -keyout "$WORK/srv.key" -out "$WORK/srv.csr" 2>/dev/null &&
-   printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > "$WORK/ext" &&
-   openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" \
-       -CAcreateserial -days 2 -extfile "$WORK/ext" -out "$WORK/srv.pem" 2>/dev/null; then
+if make_test_ca; then
     SCHEME=https
     TLS="tls_cert = $WORK/srv.pem
 tls_key = $WORK/srv.key"
@@ -51,14 +43,7 @@ hub() { "$C2FLOW" hub "$@" --config "$WORK/hub.conf"; }
 hub member add isp-a --group isac > "$WORK/isp-a.token" 2>/dev/null || fail "member add"
 hub member add viewer --group isac --read-only > "$WORK/viewer.token" 2>/dev/null \
     || fail "member add --read-only"
-"$C2FLOW" hub serve --config "$WORK/hub.conf" --port-file "$WORK/port" 2> "$WORK/hub.log" &
-HUB_PID=$!
-trap 'kill $HUB_PID 2>/dev/null; wait $HUB_PID 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do
-    [ -s "$WORK/port" ] && break
-    kill -0 $HUB_PID 2>/dev/null || { cat "$WORK/hub.log" >&2; fail "the hub did not start"; }
-    sleep 0.1
-done
+hub_start "$WORK/hub.conf"
 HUB=$SCHEME://$(cat "$WORK/port")
 
 # a list of 23 servers (so that pages of 7 leave a remainder), and one more

@@ -138,15 +138,7 @@ hub.serve_forever()
 PY
 # a CA and a certificate for 127.0.0.1 (not for localhost), when openssl is there
 TLS=()
-if command -v openssl >/dev/null &&
-   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-       -subj /CN=c2flow-test-ca -addext basicConstraints=critical,CA:TRUE \
-       -addext keyUsage=keyCertSign -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>/dev/null &&
-   openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
-       -keyout "$WORK/srv.key" -out "$WORK/srv.csr" 2>/dev/null &&
-   printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > "$WORK/ext" &&
-   openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" \
-       -CAcreateserial -days 2 -extfile "$WORK/ext" -out "$WORK/srv.pem" 2>/dev/null; then
+if make_test_ca; then
     TLS=("$WORK/srv.pem" "$WORK/srv.key")
 else
     echo "note: openssl not usable, the https checks are left out"
