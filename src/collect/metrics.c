@@ -14,12 +14,13 @@
 #include "collect/collect_impl.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dynlib/mhd.h"
 
 /* A growing text buffer; on allocation failure it stops growing and the
  * page is served short rather than not at all. */
@@ -183,6 +184,7 @@ int metrics_start(collector *c, const char *endpoint, c2_err *err)
 {
     struct sockaddr_storage sa;
     unsigned salen;
+    if (dynlib_need(DYNLIB_MHD, err) != 0) return -1;
     if (c2_endpoint_parse(endpoint, 1, &sa, &salen, err) != 0) return -1;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
     if (sa.ss_family == AF_INET6) flags |= MHD_USE_IPv6;

@@ -12,8 +12,9 @@
  */
 #include "detect/detect_impl.h"
 
-#include <igraph.h>
 #include <stdlib.h>
+
+#include "dynlib/igraph.h"
 
 #define SCAN_EDGE_WEIGHT 0.5     /* a shared scanned port links less than a server */
 
@@ -135,6 +136,7 @@ int graph_communities(const window *w, const detect_params *p, const ipset *allo
                       graph_result *g, c2_err *err)
 {
     memset(g, 0, sizeof *g);
+    if (dynlib_need(DYNLIB_IGRAPH, err) != 0) return -1;
     igraph_set_error_handler(igraph_error_handler_ignore);
     igraph_set_warning_handler(igraph_warning_handler_ignore);
     builder B = {0};

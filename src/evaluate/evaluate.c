@@ -12,12 +12,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <maxminddb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dynlib/maxminddb.h"
 
 #include "evaluate/evaluate_impl.h"
 #include "intel/intel.h"
@@ -59,6 +60,11 @@ static void open_geo(evaluator *ev, const char *path)
 {
     if (!configured(path)) {
         notice_add(ev, "no country data: geo_mmdb not set");
+        return;
+    }
+    c2_err lib;
+    if (dynlib_need(DYNLIB_MAXMINDDB, &lib) != 0) {
+        notice_add(ev, "no country data: %s", lib.msg);
         return;
     }
     int rc = MMDB_open(path, MMDB_MODE_MMAP, &ev->mmdb);

@@ -22,12 +22,13 @@
 #include "exporter/exporter_impl.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dynlib/curl.h"
 
 #define PAGE_MAX      (16u << 20)
 #define FETCH_TIMEOUT 5000L         /* ms, one page */
@@ -221,7 +222,7 @@ out:
 int exp_follow_open(const exporter_options *opt, exp_follow **out, c2_err *err)
 {
     *out = NULL;
-    if (check_url(opt->follow_url, err) != 0) return -1;
+    if (dynlib_need(DYNLIB_CURL, err) != 0 || check_url(opt->follow_url, err) != 0) return -1;
     exp_follow *f = calloc(1, sizeof *f);
     if (!f) return c2_fail(err, "exporter: out of memory");
     f->url = strdup(opt->follow_url);

@@ -334,6 +334,7 @@ int hub_start(hub *h, c2_err *err)
 {
     struct sockaddr_storage sa;
     unsigned salen;
+    if (dynlib_need(DYNLIB_MHD, err) != 0) return -1;
     if (c2_endpoint_parse(h->cfg.listen, 1, &sa, &salen, err) < 0) {
         c2_err_prefix(err, "[hub] listen");
         return -1;

@@ -7,9 +7,10 @@
 #ifndef C2FLOW_HUB_IMPL_H
 #define C2FLOW_HUB_IMPL_H
 
-#include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
+
+#include "dynlib/mhd.h"
 
 #include "hub/hub.h"
 

@@ -10,9 +10,10 @@
  * character set that needs no escaping.
  */
 #include <ctype.h>
-#include <curl/curl.h>
 #include <jansson.h>
 #include <string.h>
+
+#include "dynlib/curl.h"
 
 #include "hubclient/hubclient.h"
 
@@ -172,6 +173,7 @@ static int url_set_path(CURLU *u, const char *path, c2_err *err)
 int hubclient_url(const char *base, const char *path, const char *query,
                   char out[HUBCLIENT_URL_MAX], c2_err *err)
 {
+    if (dynlib_need(DYNLIB_CURL, err) != 0) return -1;
     CURLU *u = curl_url();
     char *full = NULL;
     int rc = -1;

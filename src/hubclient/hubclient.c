@@ -10,12 +10,13 @@
  * final answer only are kept: a "100 Continue" or any other interim
  * status line starts the collection afresh.
  */
-#include <curl/curl.h>
+#include "hubclient/hubclient.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "hubclient/hubclient.h"
+#include "dynlib/curl.h"
 
 #define DEFAULT_TIMEOUT_MS 300000
 #define LAST_HEADER "x-c2flow-date-added-last:"

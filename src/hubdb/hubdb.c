@@ -231,6 +231,7 @@ static int load_last_added(hubdb *db, c2_err *err)
 static int conn_open(hubdb_conn *c, const char *path, int flags, c2_err *err)
 {
     pthread_mutex_init(&c->lock, NULL);
+    if (dynlib_need(DYNLIB_SQLITE, err) != 0) return -1;
     if (sqlite3_open_v2(path, &c->sql, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         return c2_fail(err, "%s: %s", path, c->sql ? sqlite3_errmsg(c->sql) : "cannot open");
     sqlite3_busy_timeout(c->sql, 30000);

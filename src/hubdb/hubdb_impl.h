@@ -20,7 +20,8 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <sqlite3.h>
+
+#include "dynlib/sqlite.h"
 
 #include "hubdb/hubdb.h"
 

@@ -27,7 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xgboost/c_api.h>
+
+#include "dynlib/xgboost.h"
 
 struct c2_model {
     BoosterHandle booster;      /* owned */
@@ -372,6 +373,7 @@ int model_train(const float *x, size_t rows, size_t cols, const float *label,
         p = &defaults;
     }
     *out = NULL;
+    if (dynlib_need(DYNLIB_XGBOOST, err) != 0) return -1;
     xgb_quiet();
     train_rows t;
     if (params_check(p, err) != 0 || names_check(names, cols, err) != 0 ||
@@ -535,6 +537,7 @@ static int booster_from_buffer(const uint8_t *buf, size_t len, c2_model **out, c
 int model_load(const char *path, c2_model **out, c2_err *err)
 {
     *out = NULL;
+    if (dynlib_need(DYNLIB_XGBOOST, err) != 0) return -1;
     xgb_quiet();
     uint8_t *buf;
     size_t len;
