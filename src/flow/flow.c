@@ -175,14 +175,61 @@ int flow_batch_init(flow_batch *b, size_t capacity, uint32_t want)
     return 0;
 }
 
+static void free_v4_views(flow_batch *b)
+{
+    free(b->src_v4);
+    free(b->dst_v4);
+    free(b->src_v6map);
+    free(b->dst_v6map);
+    b->src_v4 = b->dst_v4 = NULL;
+    b->src_v6map = b->dst_v6map = NULL;
+    b->v4_capacity = 0;
+    b->v4_fields = 0;
+}
+
 void flow_batch_free(flow_batch *b)
 {
     for (int f = 0; f < FLOW_FIELD_COUNT; f++) {
         free(*column_slot(b, (flow_field)f));
         *column_slot(b, (flow_field)f) = NULL;
     }
+    free_v4_views(b);
+    b->v4_want = 0;
     b->count = b->capacity = 0;
     b->fields = 0;
+}
+
+int flow_batch_v4_view(flow_batch *b, flow_field f, uint32_t **v4, uint8_t **v6map)
+{
+    if (f != FLOW_SRC_ADDR && f != FLOW_DST_ADDR) return -1;
+    if (b->v4_capacity < b->capacity) {
+        /* both views at once: a capacity per view is not worth its fields */
+        free_v4_views(b);
+        size_t n = b->capacity ? b->capacity : 1;
+        b->src_v4 = malloc(n * sizeof *b->src_v4);
+        b->dst_v4 = malloc(n * sizeof *b->dst_v4);
+        b->src_v6map = malloc((n + 7) / 8);
+        b->dst_v6map = malloc((n + 7) / 8);
+        b->v4_fields = 0;
+        if (!b->src_v4 || !b->dst_v4 || !b->src_v6map || !b->dst_v6map) {
+            free_v4_views(b);
+            return -1;
+        }
+        b->v4_capacity = b->capacity;
+    }
+    *v4 = f == FLOW_SRC_ADDR ? b->src_v4 : b->dst_v4;
+    *v6map = f == FLOW_SRC_ADDR ? b->src_v6map : b->dst_v6map;
+    return 0;
+}
+
+int flow_batch_get_v4(const flow_batch *b, flow_field f, const uint32_t **v4,
+                      const uint8_t **v6map)
+{
+    if (!(b->v4_fields & FLOW_BIT(f)) || (f != FLOW_SRC_ADDR && f != FLOW_DST_ADDR))
+        return 0;
+    *v4 = f == FLOW_SRC_ADDR ? b->src_v4 : b->dst_v4;
+    *v6map = f == FLOW_SRC_ADDR ? b->src_v6map : b->dst_v6map;
+    return 1;
 }
 
 void flow_batch_get(const flow_batch *b, size_t i, flow_record *out)
@@ -198,6 +245,7 @@ void flow_batch_get(const flow_batch *b, size_t i, flow_record *out)
 void flow_batch_put(flow_batch *b, const flow_record *r)
 {
     size_t i = b->count++;
+    b->v4_fields = 0;
     for (int f = 0; f < FLOW_FIELD_COUNT; f++) {
         if (!(b->fields & FLOW_BIT(f))) continue;
         size_t sz = flow_type_size(fields[f].type);
@@ -225,6 +273,7 @@ void flow_batch_select(flow_batch *b, const uint8_t *keep)
     enum { CHUNK = 4096 };
     uint32_t idx[CHUNK];
     size_t out = 0;
+    b->v4_fields = 0;                   /* the views are not moved */
     /* rows are gathered in chunks of CHUNK kept rows; out <= i always, so
      * a row is never overwritten before it is read */
     for (size_t i = 0; i < b->count;) {

@@ -89,6 +89,23 @@ typedef struct flow_batch {
     uint32_t  *domain, *in_if, *out_if, *sampling, *src_as, *dst_as;
     uint16_t  *src_port, *dst_port;
     uint8_t   *proto, *tcp_flags, *tos;
+    /* IPv4 views of the address columns, an optional shortcut for readers
+     * of the IPv4 rows (an address list filter looks up uint32 values, not
+     * 16-byte addresses).  For an address field f with FLOW_BIT(f) in
+     * v4_fields, row i of its view is v6map bit i (byte i / 8, bit i % 8)
+     * = 1 when the row is IPv6, else v4[i] = its IPv4 address in host
+     * order (v4[i] of an IPv6 row means nothing).  A decoder fills a view
+     * only when asked (v4_want) and sets its bit; whatever changes the
+     * rows afterwards (flow_batch_select, flow_batch_put, a partial
+     * decode) clears the bit, and so must any other writer of the address
+     * columns.  The store's scan fills them for its row predicate only and
+     * clears them before a batch is handed out.  Allocated on demand by
+     * flow_batch_v4_view, owned by the batch, freed by flow_batch_free. */
+    uint32_t  *src_v4, *dst_v4;
+    uint8_t   *src_v6map, *dst_v6map;
+    size_t     v4_capacity;         /* rows the views hold */
+    uint32_t   v4_want;             /* FLOW_BIT mask: views a decoder should fill */
+    uint32_t   v4_fields;           /* FLOW_BIT mask: views that are valid */
 } flow_batch;
 
 /* ---- schema ---- */
@@ -123,6 +140,15 @@ int  flow_batch_init(flow_batch *b, size_t capacity, uint32_t fields);
 void flow_batch_free(flow_batch *b);
 /* The array of field f in b (NULL when b has no such column). */
 void *flow_batch_column(const flow_batch *b, flow_field f);
+/* Storage for the IPv4 view of address field f (FLOW_SRC_ADDR or
+ * FLOW_DST_ADDR) for b->capacity rows, allocated on first use and kept:
+ * 0 with *v4 and *v6map set (contents undefined until filled), -1 for
+ * another field or out of memory.  For decoders, which fill the view and
+ * then set FLOW_BIT(f) in b->v4_fields; the bit is not changed here. */
+int  flow_batch_v4_view(flow_batch *b, flow_field f, uint32_t **v4, uint8_t **v6map);
+/* 1 with the arrays when field f's view is valid (see flow_batch), else 0. */
+int  flow_batch_get_v4(const flow_batch *b, flow_field f, const uint32_t **v4,
+                       const uint8_t **v6map);
 /* Row i of a batch as a record (fields not in the batch are zeroed). */
 void flow_batch_get(const flow_batch *b, size_t i, flow_record *out);
 /* Append one record's valid fields; the caller ensures count < capacity. */

@@ -38,6 +38,13 @@
  * so that the cache misses of a block overlap instead of queueing: find
  * and prefetch each address's filter word; test the bits and prefetch the
  * buckets of those that pass; answer (prefetching range slices first).
+ * ipset_contains_batch_v4 does the same on uint32 IPv4 columns (no family
+ * test, a quarter of the bytes), with the filter pass branch-free over
+ * blocks of 512.  (Measured on the 20 M-row benchmark store against its
+ * 100,000-entry list, 7.8 % of lookups pass the filter: an AVX2 gather of
+ * the filter words was 1.5-2.5 times slower than scalar loads here, and a
+ * filter of 64 or 128 bits a bucket, though it let through 3 or 4 times
+ * fewer, was slower, having left L2.)
  *
  * An IPv6 prefix that covers all of ::ffff:0:0/96 (::/0, ::/64, ...) is kept
  * whole among the IPv6 ranges and also adds 0.0.0.0-255.255.255.255 to the
@@ -840,7 +847,64 @@ void ipset_contains_batch(const ipset *s, const flow_addr *a, size_t n, uint8_t 
     }
 }
 
+/* IPv4 columns: the same work in blocks of BLOCK4, larger because a pass
+ * costs only a few instructions an address.  The filter (a quarter of the
+ * table) is meant to stay in cache, so its word is loaded straight away,
+ * without a prefetch pass: the loads of a block are independent and
+ * overlap by themselves.  Out-of-range addresses read word 0 and are
+ * masked out, so the first pass has no branch; its survivors are gathered
+ * branch-free and get the prefetched passes of ipset_contains_batch.  A
+ * bigger block also keeps more of the survivors' table misses in flight. */
+#define BLOCK4 512
+
+void ipset_contains_batch_v4(const ipset *s, const uint32_t *x, size_t n, uint8_t *out)
+{
+    const side4 *d = &s->s4;
+    if (!d->n) {
+        memset(out, 0, n);
+        return;
+    }
+    const uint64_t *f = d->f;
+    const r4 *t = d->t;
+    uint32_t base = d->base, span = d->span;
+    unsigned fshift = d->fshift, shift = d->shift;
+    uint16_t pend[BLOCK4];
+    for (size_t at = 0; at < n; at += BLOCK4) {
+        size_t k = n - at < BLOCK4 ? n - at : BLOCK4, np = 0;
+        const uint32_t *col = x + at;
+        uint8_t *o = out + at;
+        for (size_t i = 0; i < k; i++) {
+            uint32_t off = col[i] - base;
+            uint32_t in = off <= span;
+            uint32_t fb = (off >> fshift) & (0u - in);
+            uint32_t hit = (uint32_t)(f[fb >> 6] >> (fb & 63)) & in & 1;
+            o[i] = 0;
+            pend[np] = (uint16_t)i;
+            np += hit;
+        }
+        for (size_t j = 0; j < np; j++)
+            __builtin_prefetch(&t[(col[pend[j]] - base) >> shift]);
+        size_t nm = 0;
+        for (size_t j = 0; j < np; j++) {
+            size_t i = pend[j];
+            uint32_t v = col[i];
+            const r4 *e = &t[(v - base) >> shift];
+            if (e->lo <= e->hi) {
+                o[i] = (uint8_t)((e->lo <= v) & (v <= e->hi));
+                continue;
+            }
+            __builtin_prefetch(&d->v[e->hi]);
+            pend[nm++] = (uint16_t)i;
+        }
+        for (size_t j = 0; j < nm; j++) {
+            size_t i = pend[j];
+            o[i] = (uint8_t)slice4(d, &t[(col[i] - base) >> shift], col[i]);
+        }
+    }
+}
+
 size_t ipset_entries(const ipset *s) { return s->entries; }
+int ipset_has_v6(const ipset *s) { return s->s6.n != 0; }
 size_t ipset_ranges(const ipset *s) { return s->s4.n + s->s6.n; }
 
 uint64_t ipset_fingerprint(const ipset *s)

@@ -52,6 +52,17 @@ int    ipset_contains(const ipset *s, const flow_addr *a);
 /* out[i] = ipset_contains(s, &a[i]) for i < n, faster than one by one. */
 void   ipset_contains_batch(const ipset *s, const flow_addr *a, size_t n,
                             uint8_t *out);
+/* The same for IPv4 addresses in host order: out[i] = ipset_contains of
+ * ::ffff:x[i], for i < n (the IPv4 side alone, so IPv6 rows must be asked
+ * with ipset_contains or ipset_contains_batch).  Meant for columns already
+ * held as uint32, such as a flow_batch's IPv4 view of an address column;
+ * cheaper than the flow_addr form as there is no family to test. */
+void   ipset_contains_batch_v4(const ipset *s, const uint32_t *x, size_t n,
+                               uint8_t *out);
+/* 1 if the built set holds some address outside ::ffff:0:0/96, else 0:
+ * then every IPv6 address misses, and the IPv6 rows of a column read
+ * through ipset_contains_batch_v4 need no lookup of their own. */
+int    ipset_has_v6(const ipset *s);
 /* Entries added, and disjoint ranges after build (IPv4 ranges + IPv6 ranges;
  * an IPv6 prefix that covers ::ffff:0:0/96, such as ::/0, counts in both). */
 size_t ipset_entries(const ipset *s);

@@ -59,11 +59,19 @@
  * Decoding trusts nothing: every length is checked against the record count
  * and the bytes actually present, and a decoder must consume its input
  * exactly and produce exactly the expected number of values.
+ *
+ * A full decode of an address column can also fill the batch's IPv4 view
+ * of it (flow_batch.v4_fields: the IPv4 rows as uint32 and the chunk's own
+ * bitmap of IPv6 rows), nearly free from the four byte planes, which an
+ * address list then looks up instead of 16-byte addresses.
  */
 #include "store/segment.h"
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #define ZSTD_STATIC_LINKING_ONLY    /* ZSTD_compressSequences, literal modes */
 #include <zstd.h>
 
@@ -112,6 +120,7 @@ struct codec_ctx {
     uint64_t  *vals;            /* decoding selected rows: a whole column */
     size_t     vals_cap;
     read_varints_fn *read_varints;  /* the fastest this CPU runs */
+    int        has_popcnt;          /* select_uvarints: 1 popcnt, 2 and BMI2 */
     uint8_t    mode[FLOW_FIELD_COUNT];      /* pack_mode per column */
     uint8_t    hash_bits[FLOW_FIELD_COUNT]; /* table size the last block needed */
     uint8_t    for_next[FLOW_FIELD_COUNT];  /* try a frame of reference first */
@@ -163,6 +172,11 @@ codec_ctx *codec_new(int zstd_level)
     }
     c->seq_api = ZSTD_versionNumber() / 100 == ZSTD_VERSION_NUMBER / 100;
     c->read_varints = pick_read_varints();
+#if defined(__x86_64__) && defined(__GNUC__)
+    /* pick_read_varints ran cpu_init; 2: also BMI2 (select_uvarints_wide) */
+    c->has_popcnt = __builtin_cpu_supports("popcnt")
+                    ? 1 + (__builtin_cpu_supports("bmi2") != 0) : 0;
+#endif
     return c;
 }
 
@@ -1016,54 +1030,6 @@ static inline const uint8_t *next_varint(const uint8_t *p, const uint8_t *end, u
     return k ? p + k : NULL;
 }
 
-/* n varints exactly fill [p, p + len), each at most 10 bytes: what a full
- * decode accepts, checked a word at a time (stops counted, runs of
- * continuation bytes measured across words). */
-static int varints_wellformed(const uint8_t *p, size_t len, size_t n)
-{
-    if (len == 0 || (p[len - 1] & 0x80)) return -1;
-    size_t stops = 0, i = 0;
-    unsigned run = 0;                   /* continuation bytes so far */
-    for (; i + 8 <= len; i += 8) {
-        uint64_t s = ~ld_le64(p + i) & STOP_BITS;
-        if (!s) {
-            run += 8;
-            if (run > 9) return -1;
-            continue;
-        }
-        if (run + (unsigned)(__builtin_ctzll(s) >> 3) > 9) return -1;
-        run = (unsigned)__builtin_clzll(s) >> 3;
-        stops += (size_t)popcount64(s);
-    }
-    for (; i < len; i++) {
-        if (p[i] & 0x80) {
-            if (++run > 9) return -1;
-        } else {
-            run = 0;
-            stops++;
-        }
-    }
-    return stops == n ? 0 : -1;
-}
-
-/* p past `count` more varints of a well-formed chunk: whole words while
- * they hold fewer stops than are left, then the count-th stop. */
-static inline const uint8_t *skip_varints(const uint8_t *p, size_t count)
-{
-    while (count) {
-        uint64_t s = ~ld_le64(p) & STOP_BITS;
-        size_t c = (size_t)popcount64(s);
-        if (c < count) {
-            count -= c;
-            p += 8;
-            continue;
-        }
-        while (--count) s &= s - 1;
-        return p + (__builtin_ctzll(s) >> 3) + 1;
-    }
-    return p;
-}
-
 /* n varints that exactly fill [p, p + len) into out, as get_varint would
  * read them one by one, but a word at a time: the stop bytes of a word
  * are found at once and every varint that ends in it is cut out of the
@@ -1172,19 +1138,130 @@ static int decode_uvarints(codec_ctx *c, const uint8_t *p, size_t len, size_t n,
     return 0;
 }
 
-/* Selected rows idx[0..k) of a varint column, as raw values. */
-static int select_uvarints(const uint8_t *p, size_t len, size_t n, const uint32_t *idx,
-                           size_t k, uint64_t *out)
+/* Selected rows idx[0..k) (ascending, < n) of a varint column, as raw
+ * values.  The whole chunk is checked as a full decode would accept it (n
+ * varints exactly fill [p, p + len), each at most 10 bytes: stops counted,
+ * runs of continuation bytes measured across words), in the same single
+ * pass over its words that finds the selected rows: each word's stops are
+ * counted, and a selected row's varint is read once the word holding its
+ * stop byte is reached (it starts after the stop before it, in that word
+ * or the last word that had one).  One pass instead of a check and then
+ * skips, and a popcnt instruction where the CPU has one: this ran over
+ * three columns of every block a selective filter keeps rows of. */
+#define SELECT_UVARINTS_BODY(POPCNT)                                         \
+    if (len == 0 || (p[len - 1] & 0x80)) return -1;                          \
+    const uint8_t *end = p + len;                                            \
+    size_t stops = 0, i = 0, j = 0, start = 0;  /* start of varint `stops` */ \
+    unsigned run = 0;                   /* continuation bytes so far */      \
+    for (; i + 8 <= len; i += 8) {                                           \
+        uint64_t s = ~ld_le64(p + i) & STOP_BITS;                            \
+        if (!s) {                                                            \
+            run += 8;                                                        \
+            if (run > 9) return -1;                                          \
+            continue;                                                        \
+        }                                                                    \
+        if (run + (unsigned)(__builtin_ctzll(s) >> 3) > 9) return -1;        \
+        run = (unsigned)__builtin_clzll(s) >> 3;                             \
+        size_t c = (size_t)POPCNT(s);                                        \
+        for (; j < k && idx[j] < stops + c; j++) {                           \
+            size_t from = start, r = idx[j] - stops;                         \
+            if (r) {                    /* after the r-th stop of the word */ \
+                uint64_t t = s;                                              \
+                while (--r) t &= t - 1;                                      \
+                from = i + (size_t)(__builtin_ctzll(t) >> 3) + 1;            \
+            }                                                                \
+            if (!next_varint(p + from, end, &out[j])) return -1;             \
+        }                                                                    \
+        stops += c;                                                          \
+        start = i + 8 - run;                                                 \
+    }                                                                        \
+    for (; i < len; i++) {                                                   \
+        if (p[i] & 0x80) {                                                   \
+            if (++run > 9) return -1;                                        \
+            continue;                                                        \
+        }                                                                    \
+        if (j < k && idx[j] == stops && !next_varint(p + start, end, &out[j++])) \
+            return -1;                                                       \
+        stops++;                                                             \
+        run = 0;                                                             \
+        start = i + 1;                                                       \
+    }                                                                        \
+    return stops == n && j == k ? 0 : -1;
+
+static int select_uvarints_plain(const uint8_t *p, size_t len, size_t n, const uint32_t *idx,
+                                 size_t k, uint64_t *out)
 {
-    if (varints_wellformed(p, len, n) != 0) return -1;
+    SELECT_UVARINTS_BODY(popcount64)
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same 64 bytes at a time where the CPU has popcnt and BMI2: SSE2's
+ * pmovmskb gathers the continuation bits of 64 bytes into one mask, runs
+ * of 10 continuation bytes inside it are found with shifts, and pdep finds
+ * a selected row's stop.  The last len % 64 bytes go byte by byte. */
+__attribute__((target("popcnt,bmi,bmi2")))
+static int select_uvarints_wide(const uint8_t *p, size_t len, size_t n,
+                                const uint32_t *idx, size_t k, uint64_t *out)
+{
+    if (len == 0 || (p[len - 1] & 0x80)) return -1;
     const uint8_t *end = p + len;
-    size_t row = 0;
-    for (size_t j = 0; j < k; j++) {
-        p = skip_varints(p, idx[j] - row);
-        if (!(p = next_varint(p, end, &out[j]))) return -1;
-        row = idx[j] + 1;
+    size_t stops = 0, i = 0, j = 0, start = 0;  /* start of varint `stops` */
+    unsigned run = 0;                   /* continuation bytes so far */
+    for (; i + 64 <= len; i += 64) {
+        const __m128i *q = (const __m128i *)(const void *)(p + i);
+        uint64_t c = (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_loadu_si128(q)) |
+                     (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_loadu_si128(q + 1)) << 16 |
+                     (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_loadu_si128(q + 2)) << 32 |
+                     (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_loadu_si128(q + 3)) << 48;
+        uint64_t s = ~c;                /* stop bytes */
+        if (!s) {
+            run += 64;
+            if (run > 9) return -1;
+            continue;
+        }
+        if (run + (unsigned)__builtin_ctzll(s) > 9) return -1;
+        uint64_t r2 = c & c >> 1, r4 = r2 & r2 >> 2, r8 = r4 & r4 >> 4;
+        if (r8 & r2 >> 8) return -1;    /* 10 in a row inside the 64 */
+        run = (unsigned)__builtin_clzll(s);
+        size_t cnt = (size_t)__builtin_popcountll(s);
+        for (; j < k && idx[j] < stops + cnt; j++) {
+            size_t from = start, r = idx[j] - stops;
+            if (r) from = i + (size_t)__builtin_ctzll(_pdep_u64(1ull << (r - 1), s)) + 1;
+            if (!next_varint(p + from, end, &out[j])) return -1;
+        }
+        stops += cnt;
+        start = i + 64 - run;
     }
-    return 0;
+    for (; i < len; i++) {
+        if (p[i] & 0x80) {
+            if (++run > 9) return -1;
+            continue;
+        }
+        if (j < k && idx[j] == stops && !next_varint(p + start, end, &out[j++])) return -1;
+        stops++;
+        run = 0;
+        start = i + 1;
+    }
+    return stops == n && j == k ? 0 : -1;
+}
+
+__attribute__((target("popcnt")))
+static int select_uvarints_popcnt(const uint8_t *p, size_t len, size_t n,
+                                  const uint32_t *idx, size_t k, uint64_t *out)
+{
+    SELECT_UVARINTS_BODY(__builtin_popcountll)
+}
+#endif
+
+static int select_uvarints(const codec_ctx *c, const uint8_t *p, size_t len, size_t n,
+                           const uint32_t *idx, size_t k, uint64_t *out)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (c->has_popcnt > 1) return select_uvarints_wide(p, len, n, idx, k, out);
+    if (c->has_popcnt) return select_uvarints_popcnt(p, len, n, idx, k, out);
+#endif
+    (void)c;
+    return select_uvarints_plain(p, len, n, idx, k, out);
 }
 
 static int decode_shuffle(const uint8_t *p, size_t len, size_t n, uint8_t *col, size_t w)
@@ -1346,26 +1423,99 @@ static inline void put_v6(flow_addr *a, const split_view *s, size_t i6)
     for (int k = 0; k < 16; k++) a->b[k] = s->p6[k * s->n6 + i6];
 }
 
-static int decode_addr_split(const uint8_t *p, size_t len, size_t n, flow_addr *a)
+/* The IPv4 rows from .. to - 1, in host order (le) and as their 4 bytes
+ * in memory order (be), into le[0 ..) and be[0 ..): gathering the 4 byte planes is
+ * the bulk of a full decode, so it goes 16 rows at a time where SSE2 is
+ * there (every x86-64), by interleaving the planes' bytes. */
+static void v4_values(const split_view *s, size_t from, size_t to, uint32_t *le, uint32_t *be)
+{
+    const uint8_t *p0 = s->p4, *p1 = p0 + s->n4, *p2 = p1 + s->n4, *p3 = p2 + s->n4;
+    size_t i = from;
+#if defined(__SSE2__)
+    for (; i + 16 <= to; i += 16) {
+        __m128i b0 = _mm_loadu_si128((const __m128i *)(const void *)(p0 + i));
+        __m128i b1 = _mm_loadu_si128((const __m128i *)(const void *)(p1 + i));
+        __m128i b2 = _mm_loadu_si128((const __m128i *)(const void *)(p2 + i));
+        __m128i b3 = _mm_loadu_si128((const __m128i *)(const void *)(p3 + i));
+        __m128i l32 = _mm_unpacklo_epi8(b3, b2), h32 = _mm_unpackhi_epi8(b3, b2);
+        __m128i l10 = _mm_unpacklo_epi8(b1, b0), h10 = _mm_unpackhi_epi8(b1, b0);
+        __m128i l01 = _mm_unpacklo_epi8(b0, b1), h01 = _mm_unpackhi_epi8(b0, b1);
+        __m128i l23 = _mm_unpacklo_epi8(b2, b3), h23 = _mm_unpackhi_epi8(b2, b3);
+        __m128i *ol = (__m128i *)(void *)(le + i - from), *ob = (__m128i *)(void *)(be + i - from);
+        _mm_storeu_si128(ol, _mm_unpacklo_epi16(l32, l10));
+        _mm_storeu_si128(ol + 1, _mm_unpackhi_epi16(l32, l10));
+        _mm_storeu_si128(ol + 2, _mm_unpacklo_epi16(h32, h10));
+        _mm_storeu_si128(ol + 3, _mm_unpackhi_epi16(h32, h10));
+        _mm_storeu_si128(ob, _mm_unpacklo_epi16(l01, l23));
+        _mm_storeu_si128(ob + 1, _mm_unpackhi_epi16(l01, l23));
+        _mm_storeu_si128(ob + 2, _mm_unpacklo_epi16(h01, h23));
+        _mm_storeu_si128(ob + 3, _mm_unpackhi_epi16(h01, h23));
+    }
+#endif
+    for (; i < to; i++) {
+        uint8_t q[4] = {p0[i], p1[i], p2[i], p3[i]};
+        le[i - from] = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+        memcpy(&be[i - from], q, 4);
+    }
+}
+
+/* ::ffff:a.b.c.d from its 4 bytes in memory order. */
+static inline void put_v4_be(flow_addr *a, uint32_t be)
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    memcpy(a->b, mapped, 12);
+    memcpy(a->b + 12, &be, 4);
+}
+
+#define SPLIT_RUN 2048                  /* IPv4 values gathered at a time */
+
+/* The whole column; with v4 (and v6map, (n + 7) / 8 bytes) also its IPv4
+ * view (see flow_batch): the chunk's own bitmap is the view's, and an
+ * IPv6 row's v4 is 0.  The IPv4 values are gathered from the planes a run
+ * at a time into small buffers (they stay in L1), then placed along the
+ * bitmap without a branch per row: every row of a group of 8 is written
+ * as IPv4 (an IPv6 row takes the next IPv4 value without using it up) and
+ * the IPv6 rows are written over afterwards.  (Branching on each row's
+ * bit cost more than the writes: with 5% IPv6 rows, a third of the groups
+ * mix both.)  The buffers have 8 spare values past a run, zeroed, for the
+ * IPv6 rows at the end of one. */
+static int decode_addr_split(const uint8_t *p, size_t len, size_t n, flow_addr *a,
+                             uint32_t *v4, uint8_t *v6map)
 {
     split_view s;
     if (split_open(p, len, n, &s) != 0) return -1;
-    size_t i4 = 0, i6 = 0, i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint8_t bits = s.bitmap[i / 8];
+    uint32_t le[SPLIT_RUN + 8], be[SPLIT_RUN + 8];
+    size_t i4 = 0, i6 = 0, i = 0, run = 0, got = 0;  /* le/be hold rows run .. got */
+    for (; i < n; i += 8) {
+        if (i4 + 8 > got && got < s.n4) {           /* refill: from i4 on */
+            run = i4;
+            got = i4 + SPLIT_RUN < s.n4 ? i4 + SPLIT_RUN : s.n4;
+            v4_values(&s, run, got, le, be);
+            memset(le + (got - run), 0, 8 * sizeof *le);
+            memset(be + (got - run), 0, 8 * sizeof *be);
+        }
+        size_t m = n - i < 8 ? n - i : 8;
+        unsigned bits = s.bitmap[i / 8] & ((1u << m) - 1);
+        const uint32_t *L = le + (i4 - run), *B = be + (i4 - run);
         if (!bits) {                    /* eight IPv4 rows: the usual case */
-            for (int j = 0; j < 8; j++) put_v4(&a[i + j], &s, i4 + (size_t)j);
-            i4 += 8;
+            for (size_t j = 0; j < m; j++) put_v4_be(&a[i + j], B[j]);
+            if (v4) memcpy(v4 + i, L, m * sizeof *v4);
+            i4 += m;
             continue;
         }
-        for (int j = 0; j < 8; j++) {
-            if (bits >> j & 1) put_v6(&a[i + j], &s, i6++);
-            else put_v4(&a[i + j], &s, i4++);
+        size_t k = 0;                   /* IPv4 rows so far in the group */
+        for (size_t j = 0; j < m; j++) {
+            unsigned six = bits >> j & 1;
+            put_v4_be(&a[i + j], B[k]);
+            if (v4) v4[i + j] = L[k] & (six - 1);
+            k += 1 - six;
         }
+        i4 += k;
+        for (; bits; bits &= bits - 1) put_v6(&a[i + (size_t)__builtin_ctz(bits)], &s, i6++);
     }
-    for (; i < n; i++) {
-        if (s.bitmap[i / 8] >> (i % 8) & 1) put_v6(&a[i], &s, i6++);
-        else put_v4(&a[i], &s, i4++);
+    if (v6map) {
+        memcpy(v6map, s.bitmap, (n + 7) / 8);
+        if (n % 8) v6map[n / 8] &= (uint8_t)((1u << (n % 8)) - 1);
     }
     return 0;
 }
@@ -1451,6 +1601,7 @@ int codec_decode(codec_ctx *c, const uint8_t *stored, const segment_column *col,
 {
     size_t w = flow_type_size(flow_field_type(f)), got;
     void *dst;
+    b->v4_fields &= ~FLOW_BIT(f);       /* set again below if the view is filled */
     if (decode_begin(c, stored, col, f, n, b, &dst, &got, err) != 0) return -1;
     int rc = -1;
     const uint8_t *raw = c->raw;
@@ -1465,7 +1616,16 @@ int codec_decode(codec_ctx *c, const uint8_t *stored, const segment_column *col,
     case ENC_VARINT: rc = decode_uvarints(c, raw, got, n, dst, w); break;
     case ENC_SHUFFLE: rc = decode_shuffle(raw, got, n, dst, w); break;
     case ENC_DICT: rc = decode_dict(c, raw, got, n, NULL, 0, dst, w); break;
-    case ENC_ADDR_SPLIT: rc = decode_addr_split(raw, got, n, dst); break;
+    case ENC_ADDR_SPLIT: {
+        uint32_t *v4 = NULL;
+        uint8_t *v6map = NULL;
+        if ((b->v4_want & FLOW_BIT(f)) && n <= b->capacity &&
+            flow_batch_v4_view(b, f, &v4, &v6map) != 0)
+            v4 = NULL, v6map = NULL;    /* the view is optional: go without */
+        rc = decode_addr_split(raw, got, n, dst, v4, v6map);
+        if (rc == 0 && v4) b->v4_fields |= FLOW_BIT(f);
+        break;
+    }
     case ENC_RAW:
         if (got == n) {
             memcpy(dst, raw, n);
@@ -1482,6 +1642,7 @@ int codec_decode_rows(codec_ctx *c, const uint8_t *stored, const segment_column 
 {
     size_t w = flow_type_size(flow_field_type(f)), got;
     void *out;
+    b->v4_fields &= ~FLOW_BIT(f);       /* selected rows get no view */
     if (decode_begin(c, stored, col, f, n, b, &out, &got, err) != 0) return -1;
     uint8_t *dst = out;
     if (ensure_u64(c, n) != 0) return c2_fail(err, "out of memory");
@@ -1497,7 +1658,7 @@ int codec_decode_rows(codec_ctx *c, const uint8_t *stored, const segment_column 
     case ENC_TIME_SINCE:
     case ENC_TIME_BEFORE: {
         const int64_t *anchor = col->encoding == ENC_TIME_SINCE ? b->start_ms : b->end_ms;
-        if (!anchor || (rc = select_uvarints(raw, got, n, idx, k, v)) != 0) break;
+        if (!anchor || (rc = select_uvarints(c, raw, got, n, idx, k, v)) != 0) break;
         int64_t *out = (int64_t *)(void *)dst;
         for (size_t j = 0; j < k; j++) {
             uint64_t d = (uint64_t)unzigzag(v[j]);
@@ -1508,7 +1669,7 @@ int codec_decode_rows(codec_ctx *c, const uint8_t *stored, const segment_column 
     }
     case ENC_VARINT:
         if (w == 8) {
-            rc = select_uvarints(raw, got, n, idx, k, (uint64_t *)(void *)dst);
+            rc = select_uvarints(c, raw, got, n, idx, k, (uint64_t *)(void *)dst);
         } else if ((rc = c->read_varints(raw, got, n, v)) == 0) {
             for (size_t j = 0; j < k; j++) {
                 if (v[idx[j]] >> (8 * w)) rc = -1;

@@ -14,7 +14,10 @@
  * the other columns, for the kept rows only (codec_decode_rows picks them
  * out of the inflated chunk without building the others) and not at all
  * when no row is kept.  A zone that the predicate matches throughout
- * (STORE_ZONE_ALL) skips the first step.
+ * (STORE_ZONE_ALL) skips the first step.  The first step also fills the
+ * IPv4 views of the address columns it decodes (flow_batch.v4_fields),
+ * which address lists look up far faster than 16-byte addresses; they are
+ * dropped before the batch leaves the scan, whose caller may move rows.
  *
  * Threads.  Blocks are jobs, numbered in store order as they are claimed
  * (under the scan's lock: the claim also opens segments and applies the
@@ -41,6 +44,7 @@
 
 #define SLOTS_PER_THREAD 2
 #define TIME_FIELDS (FLOW_BIT(FLOW_START) | FLOW_BIT(FLOW_END))
+#define ADDR_FIELDS (FLOW_BIT(FLOW_SRC_ADDR) | FLOW_BIT(FLOW_DST_ADDR))
 
 typedef struct open_seg {           /* a segment with blocks still to decode */
     segment_reader r;
@@ -228,6 +232,7 @@ static int decode_block(store_scan *sc, decoder *d, const job *j, slot *s)
     if (ensure_slot(s, n, sc->alloc_fields) != 0) return c2_fail(&s->err, "out of memory");
     flow_batch *b = &s->batch;
     b->fields = sc->alloc_fields;
+    b->v4_want = b->v4_fields = 0;
     int inside = zone_inside(sc, &blk->zone);
     int pred = sc->spec.match && j->verdict != STORE_ZONE_ALL;
     uint32_t first = (inside ? 0 : FLOW_BIT(FLOW_START)) | (pred ? sc->spec.match_fields : 0);
@@ -239,13 +244,17 @@ static int decode_block(store_scan *sc, decoder *d, const job *j, slot *s)
         b->fields = sc->want;
         return 1;
     }
+    if (pred) b->v4_want = first & ADDR_FIELDS;
     if (first && segment_block_decode(r, &d->io, d->codec, j->block, first, NULL, 0, b,
-                                      &s->bytes_read, &s->err) != 0)
+                                      &s->bytes_read, &s->err) != 0) {
+        b->v4_want = b->v4_fields = 0;
         return -1;
+    }
     b->count = n;
     uint8_t *keep = s->keep;
     if (pred) sc->spec.match(b, keep, sc->spec.match_arg);
     else memset(keep, 1, n);
+    b->v4_want = b->v4_fields = 0;      /* the views are for the predicate only */
     if (!inside) {
         const int64_t *t = b->start_ms;
         int64_t from = sc->spec.from_ms, to = sc->spec.to_ms;

@@ -112,14 +112,17 @@ int codec_encode(codec_ctx *c, const flow_batch *b, flow_field f,
                  flow_value *max, c2_err *err);
 /* Decode a stored chunk of `n` values into column f of b (rows [0, n)).
  * A time column stored as a duration (ENC_TIME_SINCE, ENC_TIME_BEFORE) needs
- * the other time column decoded first. */
+ * the other time column decoded first.  An address column whose bit is in
+ * b->v4_want also gets its IPv4 view (flow_batch), and its bit in
+ * b->v4_fields; without it (or with no memory for it) the bit is cleared. */
 int codec_decode(codec_ctx *c, const uint8_t *stored, const segment_column *col,
                  flow_field f, size_t n, flow_batch *b, c2_err *err);
 /* The same for rows idx[0..k) only (ascending, each < n), into rows
  * [0, k) of column f of b.  The whole chunk is checked as codec_decode
  * checks it, so a malformed chunk fails whichever rows are asked for.  A
  * time column stored as a duration needs the other time column's values
- * of the same selected rows in b, rows [0, k). */
+ * of the same selected rows in b, rows [0, k).  No IPv4 view: f's bit in
+ * b->v4_fields is cleared. */
 int codec_decode_rows(codec_ctx *c, const uint8_t *stored, const segment_column *col,
                       flow_field f, size_t n, const uint32_t *idx, size_t k,
                       flow_batch *b, c2_err *err);

@@ -222,7 +222,7 @@ static void real_datagrams(void **state)
     size_t total = 0;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/../sflow/data/pmacct-test7-%04d.sflow", dir, files[i]);
-        size_t len;
+        size_t len = 0;     /* read_file sets it; gcc -O2 cannot see that */
         uint8_t *b = read_file(path, &len);
         if (!b) {
             decoder_free(d);

@@ -97,6 +97,74 @@ static void test_batch(void **state)
     flow_batch_free(&b);
 }
 
+/* IPv4 views: storage on demand for the address fields only, valid only
+ * while v4_fields says so, dropped by whatever moves or adds rows. */
+static void test_v4_views(void **state)
+{
+    (void)state;
+    flow_batch b;
+    uint32_t *v4, *v4b;
+    uint8_t *v6map, *v6b;
+    const uint32_t *cv4;
+    const uint8_t *cv6;
+    assert_int_equal(flow_batch_init(&b, 100, FLOW_ALL_FIELDS), 0);
+    assert_int_equal(b.v4_fields | b.v4_want, 0);
+    assert_int_equal(flow_batch_get_v4(&b, FLOW_SRC_ADDR, &cv4, &cv6), 0);
+    assert_int_equal(flow_batch_v4_view(&b, FLOW_EXPORTER, &v4, &v6map), -1);
+    assert_int_equal(flow_batch_v4_view(&b, FLOW_SRC_PORT, &v4, &v6map), -1);
+    assert_int_equal(flow_batch_v4_view(&b, FLOW_SRC_ADDR, &v4, &v6map), 0);
+    assert_int_equal(flow_batch_v4_view(&b, FLOW_DST_ADDR, &v4b, &v6b), 0);
+    assert_true(v4 != v4b && v6map != v6b);
+    assert_int_equal(b.v4_fields, 0);           /* storage only */
+    flow_record r;
+    memset(&r, 0, sizeof r);
+    for (uint32_t i = 0; i < 100; i++) {
+        flow_addr_from_v4(&r.src_addr, 0x0a000000u + i);
+        flow_batch_put(&b, &r);
+        v4[i] = 0x0a000000u + i;                /* as a decoder would */
+        v4b[i] = 0;
+    }
+    memset(v6map, 0, 13);
+    memset(v6b, 0xff, 13);
+    b.v4_fields = FLOW_BIT(FLOW_SRC_ADDR);
+    assert_int_equal(flow_batch_get_v4(&b, FLOW_SRC_ADDR, &cv4, &cv6), 1);
+    assert_ptr_equal(cv4, v4);
+    assert_ptr_equal(cv6, v6map);
+    assert_int_equal(flow_batch_get_v4(&b, FLOW_DST_ADDR, &cv4, &cv6), 0);
+    b.v4_fields |= FLOW_BIT(FLOW_DST_ADDR);
+    assert_int_equal(flow_batch_get_v4(&b, FLOW_DST_ADDR, &cv4, &cv6), 1);
+    assert_ptr_equal(cv4, v4b);
+    assert_ptr_equal(cv6, v6b);
+    /* the same storage again, while the capacity holds */
+    assert_int_equal(flow_batch_v4_view(&b, FLOW_SRC_ADDR, &v4b, &v6b), 0);
+    assert_ptr_equal(v4b, v4);
+    assert_int_equal(b.v4_fields, FLOW_BIT(FLOW_SRC_ADDR) | FLOW_BIT(FLOW_DST_ADDR));
+
+    static uint8_t keep[100];
+    for (int i = 0; i < 100; i++) keep[i] = i % 3 == 0;
+    flow_batch_select(&b, keep);
+    assert_int_equal(b.v4_fields, 0);
+    assert_int_equal(flow_batch_get_v4(&b, FLOW_SRC_ADDR, &cv4, &cv6), 0);
+    b.v4_fields = FLOW_BIT(FLOW_SRC_ADDR);
+    flow_batch_put(&b, &r);
+    assert_int_equal(b.v4_fields, 0);
+    flow_batch_free(&b);
+    assert_null(b.src_v4);
+    assert_null(b.dst_v6map);
+    assert_int_equal(b.v4_capacity, 0);
+
+    /* a bigger batch gets bigger views */
+    assert_int_equal(flow_batch_init(&b, 10, FLOW_BIT(FLOW_SRC_ADDR)), 0);
+    assert_int_equal(flow_batch_v4_view(&b, FLOW_SRC_ADDR, &v4, &v6map), 0);
+    flow_batch_free(&b);
+    assert_int_equal(flow_batch_init(&b, 5000, FLOW_BIT(FLOW_SRC_ADDR)), 0);
+    assert_int_equal(flow_batch_v4_view(&b, FLOW_SRC_ADDR, &v4, &v6map), 0);
+    v4[4999] = 1;
+    v6map[624] = 0x80;
+    assert_int_equal(b.v4_capacity, 5000);
+    flow_batch_free(&b);
+}
+
 /* Selection against a naive copy, over densities from none to all kept and
  * runs of kept rows longer than the selection's internal chunk. */
 static void test_select_random(void **state)
@@ -143,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_schema),
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_select_random),
+        cmocka_unit_test(test_v4_views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -350,6 +350,128 @@ static void test_batch_vs_reference(void **state)
     ipset_free(s);
 }
 
+/* ipset_contains_batch_v4 on x[0..n) equals ipset_contains one by one;
+ * the column is copied into an exact-size buffer so that ASan sees any
+ * read past it.  Returns the hits. */
+static size_t check_v4(const ipset *s, const uint32_t *x, size_t n)
+{
+    uint32_t *col = malloc((n ? n : 1) * sizeof *col);
+    uint8_t *out = malloc(n ? n : 1);
+    assert_non_null(col);
+    assert_non_null(out);
+    if (n) memcpy(col, x, n * sizeof *col);
+    memset(out, 9, n);
+    ipset_contains_batch_v4(s, col, n, out);
+    size_t hits = 0;
+    for (size_t i = 0; i < n; i++) {
+        flow_addr a = v4(x[i]);
+        if (out[i] != ipset_contains(s, &a))
+            fail_msg("v4 probe %zu %u.%u.%u.%u: batch %d single %d", i, x[i] >> 24,
+                     x[i] >> 16 & 255, x[i] >> 8 & 255, x[i] & 255, out[i],
+                     ipset_contains(s, &a));
+        hits += out[i];
+    }
+    free(col);
+    free(out);
+    return hits;
+}
+
+/* The IPv4 probes of random_probe, plus the ends of IPv4. */
+static size_t v4_probes(const ref_entry *ref, size_t n, uint32_t *x, size_t want)
+{
+    size_t k = 0;
+    x[k++] = 0;
+    x[k++] = UINT32_MAX;
+    while (k < want) {
+        flow_addr a = random_probe(ref, n);
+        if (flow_addr_is_v4(&a)) x[k++] = flow_addr_v4(&a);
+    }
+    return k;
+}
+
+static void test_batch_v4(void **state)
+{
+    (void)state;
+    enum { N = 3000, P = 50001 };               /* P: not a multiple of a block */
+    static ref_entry ref[N + 1];
+    static uint32_t x[P];
+    c2_err err;
+    ipset *s;
+
+    /* random sets, both sides: every entry's ends, one below and above */
+    s = random_set(ref, N, 4321, 0);
+    assert_true(ipset_has_v6(s));
+    size_t k = 0;
+    for (size_t i = 0; i < N && k + 4 <= P; i++) {
+        if (!flow_addr_is_v4(&ref[i].lo) || !flow_addr_is_v4(&ref[i].hi)) continue;
+        uint32_t lo = flow_addr_v4(&ref[i].lo), hi = flow_addr_v4(&ref[i].hi);
+        x[k++] = lo;
+        x[k++] = hi;
+        x[k++] = lo - 1;                        /* wraps at 0.0.0.0: still a probe */
+        x[k++] = hi + 1;
+    }
+    size_t hits = check_v4(s, x, k);
+    assert_true(hits > k / 3 && hits < k);
+    k = v4_probes(ref, N, x, P);
+    hits = check_v4(s, x, k);
+    assert_true(hits > k / 20 && hits < k);
+    for (size_t n = 0; n < 1100; n += 97) check_v4(s, x + 3, n);    /* short columns */
+    ipset_free(s);
+
+    /* clustered, with an entry at each end of IPv4: below and above the
+     * set's first and last addresses, and one long slice */
+    assert_int_equal(ipset_new(&s, &err), 0);
+    for (size_t i = 0; i < N; i++) {
+        uint64_t r = rnd();
+        flow_addr a = v4(0x0a000000u | (uint32_t)(r & 0xfff));
+        unsigned len = (r >> 20) % 3 ? 128 : 126;
+        ref[i] = ref_prefix(&a, len);
+        assert_int_equal(ipset_add(s, &a, len, &err), 0);
+    }
+    assert_int_equal(ipset_build(s, &err), 0);
+    assert_false(ipset_has_v6(s));
+    for (k = 0; k < P; k++) {
+        uint64_t r = rnd();
+        x[k] = r % 4 == 0 ? (uint32_t)(r >> 32)
+                          : 0x0a000000u - 8 + (uint32_t)((r >> 32) % 0x1010);
+    }
+    hits = check_v4(s, x, k);
+    assert_true(hits > k / 10 && hits < k);
+    flow_addr ends[2] = {A("0.0.0.0"), A("255.255.255.255")};
+    for (int e = 0; e < 2; e++) assert_int_equal(ipset_add(s, &ends[e], 128, &err), 0);
+    assert_int_equal(ipset_build(s, &err), 0);
+    hits = check_v4(s, x, k);
+    x[0] = 0;
+    x[1] = UINT32_MAX;
+    x[2] = 1;
+    x[3] = UINT32_MAX - 1;
+    assert_int_equal(check_v4(s, x, 4), 2);
+    ipset_free(s);
+
+    /* no IPv4 side: IPv6 only, empty, never built */
+    static const char *none[] = {"2001:db8::/32 ::1", "", NULL};
+    for (int i = 0; none[i]; i++) {
+        s = make(none[i]);
+        assert_int_equal(ipset_has_v6(s), i == 0);
+        assert_int_equal(check_v4(s, x, 1000), 0);
+        ipset_free(s);
+    }
+    assert_int_equal(ipset_new(&s, &err), 0);
+    assert_int_equal(ipset_add_text(s, "10.0.0.0/8", &err), 0);
+    x[0] = 0x0a000001u;
+    assert_int_equal(check_v4(s, x, 1), 0);     /* added, not built */
+    ipset_free(s);
+
+    /* all of IPv4, from either side */
+    static const char *all[] = {"0.0.0.0/0", "::/0", "::ffff:0:0/96", NULL};
+    for (int i = 0; all[i]; i++) {
+        s = make(all[i]);
+        assert_int_equal(ipset_has_v6(s), i == 1);
+        assert_int_equal(check_v4(s, x, 1000), 1000);
+        ipset_free(s);
+    }
+}
+
 static int isect(const ipset *s, const char *lo, const char *hi)
 {
     flow_addr a = A(lo), b = A(hi);
@@ -620,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_add),
         cmocka_unit_test(test_boundaries),
         cmocka_unit_test(test_batch_vs_reference),
+        cmocka_unit_test(test_batch_v4),
         cmocka_unit_test(test_bounds_intersects),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_rebuild),

@@ -174,12 +174,15 @@ static void check_rows(codec_ctx *c, const flow_batch *b, const segment_column *
     c2_err err;
     for (int kind = 0; kind < 4; kind++) {
         size_t k = pick_rows(n, kind, (uint64_t)kind * 77 + n, idx);
+        back.v4_want = FLOW_BIT(FLOW_SRC_ADDR);
+        back.v4_fields = FLOW_BIT(FLOW_SRC_ADDR) | FLOW_BIT(FLOW_DST_ADDR);
         for (int m = 0; m < FLOW_FIELD_COUNT; m++) {
             int f = end_first && m < 2 ? 1 - m : m;
             if (codec_decode_rows(c, frames[f], &col[f], (flow_field)f, n, idx, k, &back,
                                   &err) != 0)
                 fail_msg("decode rows of %s: %s", flow_field_name((flow_field)f), err.msg);
         }
+        assert_int_equal(back.v4_fields, 0);    /* selected rows have no view */
         for (int f = 0; f < FLOW_FIELD_COUNT; f++) {
             flow_type t = flow_field_type((flow_field)f);
             for (size_t j = 0; j < k; j++) {
@@ -194,6 +197,32 @@ static void check_rows(codec_ctx *c, const flow_batch *b, const segment_column *
     }
     flow_batch_free(&back);
     free(idx);
+}
+
+/* The IPv4 views of b (see flow_batch) are valid for exactly the fields
+ * `want` and agree with their address columns row by row. */
+static void check_views(const flow_batch *b, uint32_t want)
+{
+    assert_int_equal(b->v4_fields, want);
+    for (int f = FLOW_SRC_ADDR; f <= FLOW_DST_ADDR; f++) {
+        const uint32_t *v4;
+        const uint8_t *v6map;
+        if (!(want & FLOW_BIT(f))) {
+            assert_int_equal(flow_batch_get_v4(b, (flow_field)f, &v4, &v6map), 0);
+            continue;
+        }
+        assert_int_equal(flow_batch_get_v4(b, (flow_field)f, &v4, &v6map), 1);
+        const flow_addr *a = flow_batch_column(b, (flow_field)f);
+        for (size_t i = 0; i < b->count; i++) {
+            int six = v6map[i / 8] >> (i % 8) & 1;
+            if (six != !flow_addr_is_v4(&a[i]))
+                fail_msg("%s row %zu: IPv6 bit %d", flow_field_name((flow_field)f), i, six);
+            if (!six && v4[i] != flow_addr_v4(&a[i]))
+                fail_msg("%s row %zu: view %08x", flow_field_name((flow_field)f), i, v4[i]);
+        }
+        if (b->count % 8)                   /* bits past the rows are clear */
+            assert_int_equal(v6map[b->count / 8] >> (b->count % 8), 0);
+    }
 }
 
 /* Encode every column of b, decode it into a fresh batch, compare values
@@ -220,12 +249,22 @@ static void round_trip(codec_ctx *c, const flow_batch *b)
         memcpy(frames[f], out, col[f].stored_len);
     }
     int end_first = col[FLOW_START].encoding == ENC_TIME_BEFORE;
+    back.v4_fields = FLOW_ALL_FIELDS;   /* stale bits a full decode must clear */
+    back.v4_want = FLOW_BIT(FLOW_DST_ADDR) | FLOW_BIT(FLOW_SRC_ADDR) | FLOW_BIT(FLOW_BYTES);
     for (int k = 0; k < FLOW_FIELD_COUNT; k++) {
         int f = end_first && k < 2 ? 1 - k : k;
         if (codec_decode(c, frames[f], &col[f], (flow_field)f, n, &back, &err) != 0)
             fail_msg("decode %s: %s", flow_field_name((flow_field)f), err.msg);
     }
     back.count = n;
+    check_views(&back, FLOW_BIT(FLOW_SRC_ADDR) | FLOW_BIT(FLOW_DST_ADDR));
+    /* a decode without the view asked for drops it */
+    back.v4_want = FLOW_BIT(FLOW_DST_ADDR);
+    if (codec_decode(c, frames[FLOW_SRC_ADDR], &col[FLOW_SRC_ADDR], FLOW_SRC_ADDR, n, &back,
+                     &err) != 0)
+        fail_msg("decode src_addr: %s", err.msg);
+    assert_int_equal(back.v4_fields, FLOW_BIT(FLOW_DST_ADDR));
+    back.v4_want = 0;
     for (int f = 0; f < FLOW_FIELD_COUNT; f++) {
         flow_type t = flow_field_type((flow_field)f);
         for (size_t i = 0; i < n; i++) {
@@ -288,6 +327,7 @@ static void test_address_families(void **state)
 {
     (void)state;
     run_case(family_row, 3001, 4, 3);
+    run_case(family_row, 70001, 2, 1);          /* several runs of IPv4 values */
 }
 
 /* More than PROBE_EVERY blocks, so the packing mode is chosen, kept on
