@@ -548,7 +548,9 @@ static int cms_init(builder *B, uint64_t records_hint)
     while (w < records_hint / 8 && w < (1u << 24)) w *= 2;
     B->cms = calloc(CMS_ROWS * w, sizeof *B->cms);
     B->cms_mask = w - 1;
-    return B->cms ? 0 : -1;
+    if (!B->cms) return -1;
+    c2_advise_huge(B->cms, CMS_ROWS * w * sizeof *B->cms);
+    return 0;
 }
 
 /* ---- the passes, on as many threads as parts ---- */

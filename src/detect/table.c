@@ -3,6 +3,11 @@
  * (detect_impl.h).  Keys are three words; the table maps them to the index
  * of a row in the caller's array, so rows stay dense and the table holds
  * only keys.  Linear probing, power-of-two sizes, load at most 1/2.
+ *
+ * A day's tables reach hundreds of MiB and are read at random, so the
+ * tables and the row arrays ask for huge pages (c2_advise_huge): with 4 KiB
+ * pages most lookups also missed the TLB, and a day of 70 M records took
+ * 21.6 s instead of 15.5 (bench/detect.sh's store, one day, 2 threads).
  */
 #include "detect/detect_impl.h"
 
@@ -30,6 +35,7 @@ static int rehash(dtab *t)
     size_t cap = t->cap ? t->cap * 2 : 64;
     dslot *s = calloc(cap, sizeof *s);
     if (!s) return -1;
+    c2_advise_huge(s, cap * sizeof *s);
     for (size_t i = 0; i < t->cap; i++) {
         const dslot *o = &t->slot[i];
         if (!o->tag) continue;
@@ -111,6 +117,7 @@ int detect_grow(void **arr, uint32_t *cap, uint32_t need, size_t size)
     }
     void *p = realloc(*arr, (size_t)c * size);
     if (!p) return -1;
+    c2_advise_huge(p, (size_t)c * size);
     memset((char *)p + (size_t)*cap * size, 0, (size_t)(c - *cap) * size);
     *arr = p;
     *cap = c;

@@ -207,6 +207,14 @@ static inline uint64_t c2_mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
+/* ---- memory ---- */
+/* Ask for transparent huge pages over the 2 MiB-aligned part of [p, p+n)
+ * (madvise MADV_HUGEPAGE), for big tables read at random: one TLB entry
+ * then covers 2 MiB instead of 4 KiB, and first touches fault 512 times
+ * less often.  Only advice: nothing happens below 4 MiB, where THP are
+ * off, or where the kernel declines.  Call it before the first touch. */
+void c2_advise_huge(void *p, size_t n);
+
 /* ---- files ---- */
 /* mkdir -p. */
 int c2_mkdir_p(const char *path, c2_err *err);

@@ -333,6 +333,14 @@ static void test_batch_vs_reference(void **state)
     check_batch(s, ref, N);
     ipset_free(s);
 
+    /* a few ranges, as a customer address space is: compared with each
+     * range instead of tables (up to 4 a family), then past that */
+    for (size_t n = 1; n <= 10; n++) {
+        s = random_set(ref, n, 77 + n, 0);
+        check_batch(s, ref, n);
+        ipset_free(s);
+    }
+
     /* clustered: N /32 and /30 in 10.0.0.0/22, plus one at the very top */
     assert_int_equal(ipset_new(&s, &err), 0);
     for (size_t i = 0; i < N; i++) {

@@ -8,6 +8,8 @@
 #include <cmocka.h>
 #include <sys/socket.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/util.h"
@@ -149,6 +151,53 @@ static void test_buf(void **state)
     c2_buf_free(&big);
 }
 
+/* THPeligible of the /proc/self/smaps mapping that holds p: 1, 0, or -1
+ * when the kernel does not say. */
+static int thp_eligible(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f) return -1;
+    char line[512];
+    int inside = 0, eligible = -1;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+            continue;
+        }
+        if (inside && sscanf(line, "THPeligible: %d", &eligible) == 1) break;
+    }
+    fclose(f);
+    return eligible;
+}
+
+static void test_advise_huge(void **state)
+{
+    (void)state;
+    c2_advise_huge(NULL, 1u << 30);             /* nothing to advise: no crash */
+    char small[64];
+    c2_advise_huge(small, sizeof small);        /* below 4 MiB: left alone */
+    size_t n = (size_t)16 << 20;
+    char *big = malloc(n);
+    assert_non_null(big);
+    char mode[64] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f) {
+        if (!fgets(mode, sizeof mode, f)) mode[0] = '\0';
+        fclose(f);
+    }
+    int before = thp_eligible(big + n / 2);
+    c2_advise_huge(big + 1, n - 1);             /* unaligned: the inner part */
+    memset(big, 1, n);
+    int after = thp_eligible(big + n / 2);
+    if (strstr(mode, "[madvise]")) {
+        /* only advice makes it eligible in this mode */
+        if (before != -1) assert_int_equal(before, 0);
+        if (after != -1) assert_int_equal(after, 1);
+    }
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_endpoints),
         cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_advise_huge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
