@@ -799,7 +799,7 @@ static void contains_small(const ipset *s, const flow_addr *a, size_t n, uint8_t
         for (size_t r = 0; r < d4->n; r++)
             hit4 |= x4 - d4->v[r].lo <= d4->v[r].hi - d4->v[r].lo;
         for (size_t r = 0; r < d6->n; r++)
-            hit6 |= (unsigned)(!lt128(x, d6->v[r].lo) & !lt128(d6->v[r].hi, x));
+            hit6 |= (unsigned)((lt128(x, d6->v[r].lo) | lt128(d6->v[r].hi, x)) ^ 1);
         out[i] = (uint8_t)((m & hit4) | ((m ^ 1) & hit6));
     }
 }

@@ -19,8 +19,9 @@
  *    pseudo-random addresses drawn from a hash of the input; the loaded set
  *    must hold every address the reference holds, and agree fully when the
  *    file had no more than MAX_REF entries;
- *  - batch lookups equal single ones, and bounds and intersects (on pairs
- *    of probes) equal the naive answers.
+ *  - batch lookups (of flow_addr, and of uint32 for the IPv4 probes) equal
+ *    single ones, and bounds and intersects (on pairs of probes) equal the
+ *    naive answers.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -159,6 +160,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ipset_contains_batch(loaded, probe, np, out);
     for (size_t i = 0; i < np; i++)
         if (out[i] != ipset_contains(loaded, &probe[i])) abort();
+    /* the uint32 form on the IPv4 probes, for both sets */
+    uint32_t x4[MAX_PROBES];
+    size_t n4 = 0;
+    for (size_t i = 0; i < np; i++)
+        if (flow_addr_is_v4(&probe[i])) x4[n4++] = flow_addr_v4(&probe[i]);
+    const ipset *both[2] = {small, loaded};
+    for (int k = 0; k < 2; k++) {
+        ipset_contains_batch_v4(both[k], x4, n4, out);
+        for (size_t i = 0; i < n4; i++) {
+            flow_addr a;
+            flow_addr_from_v4(&a, x4[i]);
+            if (out[i] != ipset_contains(both[k], &a)) abort();
+        }
+    }
 
     /* bounds, and intersects on neighbouring probes (sorted) */
     flow_addr lo, hi;
