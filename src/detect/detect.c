@@ -210,8 +210,6 @@ static void load_one(runner *R, piece *p)
     }
 }
 
-#define LOAD_THREADS_MAX 16      /* summaries are read, decompressed, checked */
-
 static void *loader(void *arg)
 {
     runner *R = arg;
@@ -220,15 +218,17 @@ static void *loader(void *arg)
     return NULL;
 }
 
-static void load_cached(runner *R, unsigned threads)
+/* fn on n threads, the caller's among them; fewer when threads cannot be
+ * had (fn takes its work from a shared counter, so none is lost). */
+static void on_threads(runner *R, unsigned n, void *(*fn)(void *))
 {
-    pthread_t t[LOAD_THREADS_MAX];
+    pthread_t *t = n > 1 ? calloc(n - 1, sizeof *t) : NULL;
     unsigned started = 0;
-    if (threads > LOAD_THREADS_MAX) threads = LOAD_THREADS_MAX;
-    for (; started + 1 < threads && started + 1 < R->n_piece; started++)
-        if (pthread_create(&t[started], NULL, loader, R) != 0) break;
-    loader(R);
+    for (; t && started + 1 < n; started++)
+        if (pthread_create(&t[started], NULL, fn, R) != 0) break;
+    fn(R);
     for (unsigned i = 0; i < started; i++) pthread_join(t[i], NULL);
+    free(t);
 }
 
 /* Phase 2: one piece from the store (and kept, when it may be).  A
@@ -283,19 +283,11 @@ static void plan_parts(runner *R, unsigned threads, unsigned todo)
 static int run_pieces(runner *R, c2_err *err)
 {
     unsigned threads = R->in->threads ? R->in->threads : 1, todo = 0;
-    load_cached(R, threads);
+    on_threads(R, threads < R->n_piece ? threads : R->n_piece, loader);
     for (uint32_t i = 0; i < R->n_piece; i++) todo += !R->piece[i].cached;
     if (!todo) return 0;
     plan_parts(R, threads, todo);
-    unsigned n = threads < todo ? threads : todo;
-    pthread_t *t = calloc(n, sizeof *t);
-    if (!t) return c2_fail(err, "out of memory");
-    unsigned started = 0;
-    for (; started + 1 < n; started++)
-        if (pthread_create(&t[started], NULL, worker, R) != 0) break;
-    worker(R);
-    for (unsigned i = 0; i < started; i++) pthread_join(t[i], NULL);
-    free(t);
+    on_threads(R, threads < todo ? threads : todo, worker);
     if (atomic_load(&R->failed)) {
         *err = R->err;
         return -1;

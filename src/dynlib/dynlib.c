@@ -9,16 +9,18 @@
  * answers into consecutive pointer slots: the static assertions below
  * check that a table is exactly its list of pointers.
  *
- * Loading runs once per library under pthread_once, so two threads that
- * need a library at the same time load it once; libcurl's global
- * initialisation, which is not thread-safe, happens there too.  A failed
- * load keeps its message and leaves the table zeroed.
+ * Loading runs once per library, under one lock, so two threads that
+ * need a library at the same time load it once; its `loaded` state is set
+ * last, after the table, so a thread that sees it set needs no lock.
+ * libcurl's global initialisation, which is not thread-safe, happens
+ * there too.  A failed load keeps its message and leaves the table zeroed.
  */
 #define DYNLIB_NO_REDIRECT
 #include "dynlib/dynlib.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,13 +66,12 @@ typedef struct library {
     const char *const *names;
     size_t             count;
     int              (*started)(void *table, char *msg, size_t len);  /* or NULL */
-    pthread_once_t     once;
-    int                loaded;      /* read after once: 1 ok, -1 failed */
+    atomic_int         loaded;      /* 0 not yet, 1 ok, -1 failed: set once */
     char               msg[256];
 } library;
 
 #define LIB(so, pkg, api, names, hook) \
-    {so, pkg, &api, names, sizeof(names) / sizeof(names[0]), hook, PTHREAD_ONCE_INIT, 0, ""}
+    {so, pkg, &api, names, sizeof(names) / sizeof(names[0]), hook, 0, ""}
 
 static library libs[DYNLIB_COUNT] = {
     [DYNLIB_XGBOOST] = LIB(C2_SONAME_XGBOOST, "libxgboost0", xgboost_api, xgboost_names, NULL),
@@ -121,23 +122,15 @@ static void load(library *l)
     l->loaded = 1;
 }
 
-#define ONCE(id) static void once_##id(void) { load(&libs[id]); }
-ONCE(DYNLIB_XGBOOST)
-ONCE(DYNLIB_IGRAPH)
-ONCE(DYNLIB_CURL)
-ONCE(DYNLIB_MHD)
-ONCE(DYNLIB_SQLITE)
-ONCE(DYNLIB_MAXMINDDB)
-
-static void (*const once_fn[DYNLIB_COUNT])(void) = {
-    once_DYNLIB_XGBOOST, once_DYNLIB_IGRAPH, once_DYNLIB_CURL,
-    once_DYNLIB_MHD, once_DYNLIB_SQLITE, once_DYNLIB_MAXMINDDB,
-};
+static pthread_mutex_t loading = PTHREAD_MUTEX_INITIALIZER;
 
 static library *ensure(dynlib_id id)
 {
     library *l = &libs[id];
-    pthread_once(&l->once, once_fn[id]);
+    if (atomic_load_explicit(&l->loaded, memory_order_acquire)) return l;
+    pthread_mutex_lock(&loading);
+    if (!atomic_load_explicit(&l->loaded, memory_order_relaxed)) load(l);
+    pthread_mutex_unlock(&loading);
     return l;
 }
 
