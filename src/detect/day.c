@@ -194,8 +194,10 @@ static void port_count(dd_host *h, uint16_t port)
  * record costs one cache miss, not three.  The counters were the slowest
  * loads of pass 1 by far: a third of its time went to three random reads
  * in tens of MiB.  Blocked counters collide a little more than rows do
- * (bench/detect.sh's days: 4,091 suspects instead of 3,782, the same
- * list), and a day of 70 M records took 12.1 s instead of 15.0. */
+ * (bench/detect.sh's days: 4,091 suspects instead of 3,782; the same
+ * servers listed with the same scores, though the extra suspects' edges
+ * can renumber the groups), and a day of 70 M records took 12.1 s
+ * instead of 15.0. */
 static inline uint32_t *cms_line(const builder *B, uint64_t h)
 {
     return &B->cms[(h & B->cms_mask) * CMS_LINE];
