@@ -55,6 +55,8 @@ struct collector {
     atomic_int       stop_rx;       /* set by collector_stop */
     atomic_int       rx_done;       /* set by the receiver when it has left */
     _Atomic uint64_t received, received_bytes, socket_drops, queue_drops;
+    uint64_t         rx_rcvbuf;     /* the smallest socket buffer we got */
+    atomic_long      rx_pause_ns;   /* the receiver's pause between reads */
 
     /* worker */
     flow_record     *batch;         /* a datagram's unexpired records */

@@ -1,13 +1,14 @@
 /*
  * collector.c: the collector's life cycle and its decode worker.
  *
- * The worker takes datagrams from the ring in order, decodes them, and
+ * The worker takes datagrams from the queue (ring.h) in order, decodes them, and
  * appends each datagram's records to the store straight from the
  * decoder's buffer (one store call per datagram, never per record; the
  * store copies them into its columns anyway).  Between datagrams, on its
- * own clock (every TICK_MS), it does the slow things: seals slices that ended seal_after ago, saves
- * templates that changed, publishes counters, writes the log line and
- * picks up a reload.  It sleeps only when the ring is empty.
+ * own clock (every TICK_MS), it does the slow things: seals slices that
+ * ended seal_after ago and have been quiet as long (store_writer_seal_quiet),
+ * saves templates that changed, publishes counters, writes the log line
+ * and picks up a reload.  It sleeps only when the queue is empty.
  *
  * Records older than the store's retention are counted as expired here,
  * per exporter, rather than refused inside the store, so that every
@@ -31,8 +32,9 @@
 #define SAVE_MS 10000               /* changed templates saved this often */
 #define MALFORMED_LOG_MS 10000
 #define STATE_NAME "templates"
-/* An idle worker looks at the ring again after 1 ms, backing off to 16 ms:
- * cheap when quiet, and the ring absorbs the first 16 ms of a burst. */
+/* An idle worker looks at the queue again after the receiver's pause (at
+ * least 1 ms), backing off to 16 ms: cheap when quiet, and the queue
+ * absorbs the first 16 ms of a burst. */
 #define IDLE_MIN_NS 1000000L
 #define IDLE_MAX_NS 16000000L
 
@@ -251,7 +253,8 @@ static void publish(collector *c)
 static void seal_old(collector *c, int64_t now)
 {
     c2_err err;
-    if (store_writer_seal(c->writer, now - c->opt.seal_after_ms, &err) != 0) {
+    if (store_writer_seal_quiet(c->writer, now - c->opt.seal_after_ms, c->opt.seal_after_ms,
+                                &err) != 0) {
         c->wc.store_errors++;
         collect_logf(c, "error: store: %s", err.msg);
     }
@@ -275,30 +278,34 @@ static void tick(collector *c, int64_t now)
     }
 }
 
+/* The worker sleeps when the queue is empty: first as long as the
+ * receiver pauses between reads (it publishes about once a pause), then
+ * longer while nothing comes. */
 static void *worker_main(void *arg)
 {
     collector *c = arg;
     malformed_log ml = {0, 0};
-    uint64_t pos = ring_tail(&c->ring);
-    long idle_ns = IDLE_MIN_NS;
+    long idle_ns = 0;
     for (;;) {
-        int done = atomic_load(&c->rx_done);  /* read before the ring */
+        int done = atomic_load(&c->rx_done);  /* read before the queue */
         ring_entry e;
         int got = 0;
-        while (got < 256 && ring_peek(&c->ring, &pos, &e)) {
+        while (got < 256 && ring_peek(&c->ring, &e)) {
             decode_one(c, &e, &ml);
             got++;
         }
-        ring_release(&c->ring, pos);
+        ring_release(&c->ring);
         tick(c, c2_now_ms());
         if (got) {
-            idle_ns = IDLE_MIN_NS;
+            idle_ns = 0;
             continue;
         }
         if (done) break;
+        long pause = atomic_load_explicit(&c->rx_pause_ns, memory_order_relaxed);
+        idle_ns = idle_ns ? idle_ns * 2 : pause > IDLE_MIN_NS ? pause : IDLE_MIN_NS;
+        if (idle_ns > IDLE_MAX_NS) idle_ns = IDLE_MAX_NS;
         struct timespec ts = {0, idle_ns};
         nanosleep(&ts, NULL);
-        if (idle_ns < IDLE_MAX_NS) idle_ns *= 2;
     }
     return NULL;
 }

@@ -2,14 +2,14 @@
  * receiver.c: the UDP sockets and the thread that drains them.
  *
  * The receiver does as little as possible per datagram (one copy into the
- * ring) so that it keeps up with the kernel at any rate the worker can
- * sustain on average; bursts go to the ring (collect.queue bytes) and the
+ * queue, ring.h) so that it keeps up with the kernel at any rate the worker
+ * can sustain on average; bursts go to the queue (collect.queue bytes) and the
  * socket buffer (collect.rcvbuf, forced past net.core.rmem_max when we run
  * as root).  recvmmsg() takes up to RX_BATCH datagrams per system call.
  *
  * Drops are counted where they happen: the kernel's, from SO_RXQ_OVFL (a
  * running total per socket that arrives with each datagram); ours, when
- * the ring is full.  Neither is ever silent.
+ * the queue is full.  Neither is ever silent.
  */
 #include "collect/collect_impl.h"
 
@@ -23,15 +23,27 @@
 #include <unistd.h>
 
 #define RX_BATCH 64
-#define RX_MAX_DGRAM 65536
+#define RX_MAX_DGRAM RING_MAX_DATAGRAM
+/* Receive buffers lie this far apart: a bit more than the largest
+ * datagram, so that the 64 datagrams of a call do not all start at the
+ * same offset of a 64 KiB stride (they would fight for the same cache
+ * sets). */
+#define RX_STRIDE (RX_MAX_DGRAM + 1536)
 #define RX_POLL_MS 100
-/* After a socket is drained, wait this long before looking again, so that
- * each recvmmsg() call takes many datagrams rather than one or two: at a
- * million records a second, 1 ms is about 36 datagrams, and it cuts the
- * system calls per datagram from about two to a few per hundred.  The
- * socket buffer holds far more than 1 ms of any rate (32 MiB: ~200 ms at
- * 3 M records/s). */
-#define RX_COALESCE_NS 1000000L
+#define RX_ROUNDS 256              /* recvmmsg() calls per socket per wake */
+/* After the sockets are drained the receiver pauses, so that datagrams
+ * gather in the socket buffer and each recvmmsg() takes many of them: a
+ * wake-up costs several microseconds (more in a VM), and the worker, which
+ * wakes as often, as much again.  The pause adapts to the rate: it doubles
+ * while a wake reads less than a sixteenth of the socket buffer and halves
+ * when it reads more than an eighth, so the buffer never fills past about
+ * an eighth between reads, whatever its size; at a million records a
+ * second and 32 MiB it settles at the longest pause. */
+#define RX_PAUSE_MIN_NS 250000L
+#define RX_PAUSE_MAX_NS 8000000L
+/* What a datagram costs the socket buffer besides its bytes (the kernel
+ * charges its whole allocation; an overestimate is the safe side). */
+#define RX_CHARGE_PER_DGRAM 1024
 
 static void sockaddr_to_flow(const struct sockaddr_storage *sa, flow_addr *a)
 {
@@ -54,11 +66,13 @@ static void set_rcvbuf(collector *c, int fd, const char *name, uint64_t want)
     socklen_t len = sizeof got;
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v) != 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
-    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0 &&
-        (uint64_t)got < want)
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) != 0) got = 0;
+    if ((uint64_t)got < want)
         collect_logf(c, "warning: %s: receive buffer is %d bytes, not %llu "
                      "(run as root or raise net.core.rmem_max)", name, got,
                      (unsigned long long)want);
+    if (got > 0 && (!c->rx_rcvbuf || (uint64_t)got < c->rx_rcvbuf))
+        c->rx_rcvbuf = (uint64_t)got;
 }
 
 static int open_one(collector *c, const char *spec, uint64_t rcvbuf, c2_err *err)
@@ -117,7 +131,7 @@ typedef struct rx_buffers {
         char           buf[CMSG_SPACE(sizeof(uint32_t))];
         struct cmsghdr align;
     } ctl[RX_BATCH];
-    uint8_t                 data[RX_BATCH][RX_MAX_DGRAM];
+    uint8_t                 data[RX_BATCH][RX_STRIDE];
 } rx_buffers;
 
 static void rx_prepare(rx_buffers *b)
@@ -151,15 +165,14 @@ static void note_drops(collector *c, int sock, struct msghdr *m)
 }
 
 /* Read what one socket holds, RX_BATCH at a time, at most `rounds` calls;
- * returns the datagrams read. */
-static int drain(collector *c, int sock, rx_buffers *b, int rounds)
+ * adds the datagrams and bytes read to *n_read and *bytes_read. */
+static void drain(collector *c, int sock, rx_buffers *b, int rounds, uint64_t *n_read,
+                  uint64_t *bytes_read)
 {
-    int total = 0;
     for (int r = 0; r < rounds; r++) {
         rx_prepare(b);
         int n = recvmmsg(c->socks[sock], b->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
-        if (n <= 0) return total;
-        total += n;
+        if (n <= 0) return;
         int64_t now = c2_now_ms();
         uint64_t bytes = 0, dropped = 0;
         for (int i = 0; i < n; i++) {
@@ -175,9 +188,20 @@ static int drain(collector *c, int sock, rx_buffers *b, int rounds)
         atomic_fetch_add(&c->received, (uint64_t)n);
         atomic_fetch_add(&c->received_bytes, bytes);
         if (dropped) atomic_fetch_add(&c->queue_drops, dropped);
-        if (n < RX_BATCH) return total;
+        *n_read += (uint64_t)n;
+        *bytes_read += bytes;
+        if (n < RX_BATCH) return;
     }
-    return total;
+}
+
+/* The next pause, from what the last wake read (see RX_PAUSE_MIN_NS). */
+static long next_pause(const collector *c, long pause, uint64_t n, uint64_t bytes)
+{
+    uint64_t charged = bytes + n * RX_CHARGE_PER_DGRAM, buf = c->rx_rcvbuf;
+    if (!buf) return RX_PAUSE_MIN_NS;
+    if (charged * 8 > buf) return pause / 2 > RX_PAUSE_MIN_NS ? pause / 2 : RX_PAUSE_MIN_NS;
+    if (charged * 16 < buf) return pause * 2 < RX_PAUSE_MAX_NS ? pause * 2 : RX_PAUSE_MAX_NS;
+    return pause;
 }
 
 static void *rx_main(void *arg)
@@ -185,6 +209,8 @@ static void *rx_main(void *arg)
     collector *c = arg;
     rx_buffers *b = malloc(sizeof *b);
     struct pollfd pfd[COLLECT_MAX_SOCKETS];
+    long pause = RX_PAUSE_MIN_NS;
+    uint64_t n = 0, bytes = 0;
     if (!b) {
         collect_logf(c, "error: receiver: out of memory");
         atomic_store(&c->rx_done, 1);
@@ -192,21 +218,25 @@ static void *rx_main(void *arg)
     }
     for (int i = 0; i < c->nsocks; i++) pfd[i] = (struct pollfd){c->socks[i], POLLIN, 0};
     while (!atomic_load(&c->stop_rx)) {
-        int n = poll(pfd, (nfds_t)c->nsocks, RX_POLL_MS);
-        if (n < 0 && errno != EINTR) {
+        int ready = poll(pfd, (nfds_t)c->nsocks, RX_POLL_MS);
+        if (ready < 0 && errno != EINTR) {
             collect_logf(c, "error: receiver: poll: %s", strerror(errno));
             break;
         }
-        int got = 0;
-        for (int i = 0; n > 0 && i < c->nsocks; i++)
-            if (pfd[i].revents) got += drain(c, i, b, 16);
-        if (got) {
-            struct timespec ts = {0, RX_COALESCE_NS};
+        n = bytes = 0;
+        for (int i = 0; ready > 0 && i < c->nsocks; i++)
+            if (pfd[i].revents) drain(c, i, b, RX_ROUNDS, &n, &bytes);
+        ring_flush(&c->ring);
+        if (n) {
+            pause = next_pause(c, pause, n, bytes);
+            atomic_store_explicit(&c->rx_pause_ns, pause, memory_order_relaxed);
+            struct timespec ts = {0, pause};
             nanosleep(&ts, NULL);
         }
     }
     /* Stopping: what the kernel already holds was received; read it. */
-    for (int i = 0; i < c->nsocks; i++) drain(c, i, b, 4096);
+    for (int i = 0; i < c->nsocks; i++) drain(c, i, b, 4096, &n, &bytes);
+    ring_flush(&c->ring);
     free(b);
     atomic_store(&c->rx_done, 1);
     return NULL;

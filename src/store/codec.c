@@ -963,7 +963,7 @@ int codec_encode(codec_ctx *c, const flow_batch *b, flow_field f,
     col->raw_len = (uint32_t)len;
     col->stored_len = (uint32_t)z;
     col->encoding = (uint8_t)enc;
-    col->crc = c2_crc32(0, *out, z);
+    col->crc = store_crc32(*out, z);
     return 0;
 }
 

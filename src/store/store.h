@@ -68,6 +68,13 @@ int  store_writer_append(store_writer *w, const flow_record *recs, size_t n,
  * A slice that cannot be sealed stays open and the others are still
  * sealed; the first error is returned. */
 int  store_writer_seal(store_writer *w, int64_t before_ms, c2_err *err);
+/* The same, but only the slices that have taken no record for quiet_ms
+ * (by the writer's clock), or have been open for longer than a slice and
+ * quiet_ms together: a collector fed old records (a replay, a router with
+ * a wrong clock) then makes one segment per slice, not one per call, and a
+ * slice still cannot stay open for ever. */
+int  store_writer_seal_quiet(store_writer *w, int64_t before_ms, int64_t quiet_ms,
+                             c2_err *err);
 /* Seal everything that can be sealed, free the writer, and report what
  * was written; records of slices that could not be sealed are lost, and
  * the error says which. */

@@ -32,6 +32,8 @@ typedef struct open_slice {
     flow_batch      rows;           /* pending rows, all fields */
     segment_writer *seg;            /* NULL until the first block */
     uint64_t        last_use;
+    int64_t         opened_ms;      /* writer's clock: when it opened */
+    int64_t         appended_ms;    /* and when it last took a record */
 } open_slice;
 
 struct store_writer {
@@ -146,6 +148,7 @@ static open_slice *find_slice(store_writer *w, int64_t slice, c2_err *err)
         return NULL;
     }
     sl->start_ms = slice;
+    sl->opened_ms = sl->appended_ms = writer_now(w);
     w->hint = w->nslices++;
     return sl;
 }
@@ -225,6 +228,7 @@ int store_writer_append(store_writer *w, const flow_record *recs, size_t n,
             j++;
         put_rows(&sl->rows, recs + i, j - i);
         sl->last_use = ++w->tick;
+        sl->appended_ms = now;
         i = j;
         if (sl->rows.count == sl->rows.capacity && flush_block(w, sl, err) != 0)
             return -1;
@@ -235,12 +239,17 @@ int store_writer_append(store_writer *w, const flow_record *recs, size_t n,
 /* A slice that fails to seal stays open (its rows are not dropped here)
  * and the others are still sealed: one bad directory must not cost the
  * records of every other slice.  The first error is reported. */
-int store_writer_seal(store_writer *w, int64_t before_ms, c2_err *err)
+int store_writer_seal_quiet(store_writer *w, int64_t before_ms, int64_t quiet_ms, c2_err *err)
 {
     int rc = 0;
     c2_err later;
+    int64_t now = quiet_ms > 0 ? writer_now(w) : 0;
     for (uint32_t i = 0; i < w->nslices;) {
-        if (w->slices[i].start_ms > before_ms - w->opt.slice_ms) {
+        const open_slice *sl = &w->slices[i];
+        int due = sl->start_ms <= before_ms - w->opt.slice_ms &&
+                  (quiet_ms <= 0 || now - sl->appended_ms >= quiet_ms ||
+                   now - sl->opened_ms >= w->opt.slice_ms + quiet_ms);
+        if (!due) {
             i++;
         } else if (seal_slice(w, i, rc ? &later : err) != 0) {
             rc = -1;
@@ -248,6 +257,11 @@ int store_writer_seal(store_writer *w, int64_t before_ms, c2_err *err)
         }                               /* else: the last slice moved into i */
     }
     return rc;
+}
+
+int store_writer_seal(store_writer *w, int64_t before_ms, c2_err *err)
+{
+    return store_writer_seal_quiet(w, before_ms, 0, err);
 }
 
 void store_writer_stats(const store_writer *w, store_write_stats *stats)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -804,6 +805,64 @@ static void test_unsealed_invisible(void **state)
     free(dir);
 }
 
+/* Sealing by quiet time: an old slice that still takes records stays open
+ * (one segment, not one per call), is sealed once it has been quiet, and
+ * is sealed anyway once it has been open for a slice and the quiet time. */
+static void test_seal_quiet(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    store_options o = test_options();
+    o.slice_ms = 1000;
+    store *s = open_store(dir, &o);
+    enum { N = 100 };
+    flow_record recs[N];
+    for (uint64_t i = 0; i < N; i++) make_record(i, T0 + (int64_t)i, &recs[i]);
+    store_writer *w;
+    c2_err err;
+    size_t n = 0;
+    int errors;
+    const int64_t quiet = 400;
+    struct timespec tick = {0, 100 * 1000000L};
+    assert_int_equal(store_writer_open(s, &w, &err), 0);
+    /* a record every 0.1 s for 2 s into a slice that ended long ago: never
+     * quiet, so sealed only once open for a slice and the quiet time */
+    int64_t t0 = c2_now_ms(), sealed_at = -1;
+    int appended = 0;
+    while (c2_now_ms() - t0 < 2000 && appended < N) {
+        assert_int_equal(store_writer_append(w, &recs[appended++], 1, &err), 0);
+        assert_int_equal(store_writer_seal_quiet(w, INT64_MAX, quiet, &err), 0);
+        free(scan_all(s, C2_TIME_MIN, C2_TIME_MAX, &n, NULL, &errors));
+        if (n && sealed_at < 0) sealed_at = c2_now_ms() - t0;
+        nanosleep(&tick, NULL);
+    }
+    assert_true(sealed_at >= 1000 + quiet - 5);
+    assert_true(sealed_at <= 1000 + quiet + 400);
+    store_write_stats st;
+    store_writer_stats(w, &st);
+    assert_int_equal(st.segments, 1);
+    /* then nothing for 0.5 s: quiet, so the rest is sealed */
+    struct timespec half = {0, 500 * 1000000L};
+    nanosleep(&half, NULL);
+    assert_int_equal(store_writer_seal_quiet(w, INT64_MAX, quiet, &err), 0);
+    free(scan_all(s, C2_TIME_MIN, C2_TIME_MAX, &n, NULL, &errors));
+    assert_int_equal(n, appended);
+    store_writer_stats(w, &st);
+    assert_int_equal(st.segments, 2);
+    /* a slice that has not ended yet is not sealed, however quiet */
+    flow_record later;
+    make_record(7, c2_now_ms() + 60000, &later);
+    assert_int_equal(store_writer_append(w, &later, 1, &err), 0);
+    nanosleep(&tick, NULL);
+    assert_int_equal(store_writer_seal_quiet(w, c2_now_ms(), 1, &err), 0);
+    store_writer_stats(w, &st);
+    assert_int_equal(st.segments, 2);
+    store_writer_abort(w);
+    store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* One slice that cannot be sealed (its day directory is blocked by a file)
  * must not cost the records of the other open slices. */
 static void test_seal_failure_keeps_others(void **state)
@@ -872,6 +931,7 @@ int main(void)
         cmocka_unit_test(test_dictionary_overflow),
         cmocka_unit_test(test_many_open_slices),
         cmocka_unit_test(test_unsealed_invisible),
+        cmocka_unit_test(test_seal_quiet),
         cmocka_unit_test(test_seal_failure_keeps_others),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_damage_threads),
