@@ -37,10 +37,10 @@ static const char *const query_help =
     "  --filter-file FILE    read the filter from FILE (nfdump -f)\n"
     "  -o, --output FMT      table (default), csv, json (JSON Lines), or\n"
     "                        line: records as nfdump -o line prints them\n"
-    "  --fields LIST         record columns to print, comma-separated (default\n"
-    "                        all): start,end,exporter,domain,in_if,out_if,\n"
-    "                        src_ip,dst_ip,src_port,dst_port,proto,tcp_flags,\n"
-    "                        tos,packets,bytes,sampling,src_as,dst_as\n"
+    "  --fields LIST         record columns to print, comma-separated, in that\n"
+    "                        order (default all): start,end,exporter,domain,\n"
+    "                        in_if,out_if,src_ip,dst_ip,src_port,dst_port,proto,\n"
+    "                        tcp_flags,tos,packets,bytes,sampling,src_as,dst_as\n"
     "  -n, --limit N         records: stop after N; -s: top N (default 10);\n"
     "                        -A: print the first N groups\n"
     "  --count               print only the number of matching records\n"
@@ -83,15 +83,19 @@ typedef struct query_args {
 
 /* ---- arguments ---- */
 
-static int parse_fields(const char *list, uint32_t *mask)
+/* The fields of a --fields list as a mask and, in the order given, in
+ * order[*n] (room for FLOW_FIELD_COUNT; a field named twice counts once). */
+static int parse_fields(const char *list, uint32_t *mask, flow_field *order, size_t *n)
 {
     char *copy = strdup(list), *save = NULL;
     int rc = 0;
     *mask = 0;
+    *n = 0;
     if (!copy) return -1;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int f = flow_field_lookup(tok);
         if (f < 0) { rc = -1; break; }
+        if (!(*mask & FLOW_BIT(f))) order[(*n)++] = (flow_field)f;
         *mask |= FLOW_BIT(f);
     }
     free(copy);
@@ -264,7 +268,9 @@ static int build_spec(const query_args *a, store_scan_spec *spec, output_format 
         return cli_usage("query", "--to: %s", err.msg);
     if (spec->from_ms >= spec->to_ms)
         return cli_usage("query", "--from must be before --to");
-    if (a->fields && parse_fields(a->fields, &spec->fields) != 0)
+    flow_field order[FLOW_FIELD_COUNT];
+    size_t n;
+    if (a->fields && parse_fields(a->fields, &spec->fields, order, &n) != 0)
         return cli_usage("query", "--fields: unknown field in '%s'", a->fields);
     int f = !strcmp(a->format, "line") ? (int)OUTPUT_LINE : output_format_lookup(a->format);
     if (f < 0) return cli_usage("query", "-o: unknown format '%s'", a->format);
@@ -467,7 +473,13 @@ static int prepare_mode(query_run *r)
         q->batch = sink_count;
         r->spec.fields = need ? 0 : FLOW_BIT(FLOW_START);
     } else {
-        if (output_records_begin(stdout, r->fmt, r->spec.fields, &q->records, &err) != 0) {
+        flow_field order[FLOW_FIELD_COUNT];
+        size_t n = 0;
+        uint32_t mask;
+        if (r->a.fields) parse_fields(r->a.fields, &mask, order, &n);  /* checked before */
+        int rc = n ? output_records_begin_ordered(stdout, r->fmt, order, n, &q->records, &err)
+                   : output_records_begin(stdout, r->fmt, r->spec.fields, &q->records, &err);
+        if (rc != 0) {
             cli_error("query", "%s", err.msg);
             return CLI_FAIL;
         }

@@ -66,6 +66,11 @@ const char *output_format_name(output_format fmt);
  * header now.  Caller ends with output_records_end(). */
 int  output_records_begin(FILE *f, output_format fmt, uint32_t fields,
                           output_records **out, c2_err *err);
+/* The same with the columns in the order given (a field given twice is
+ * printed once, where it came first), as `query --fields` asks; OUTPUT_LINE
+ * keeps its own columns. */
+int  output_records_begin_ordered(FILE *f, output_format fmt, const flow_field *order,
+                                  size_t n, output_records **out, c2_err *err);
 /* Write every row of b; b must hold all the writer's fields.  Output is
  * buffered: a write error may surface on a later call or at the end. */
 int  output_records_batch(output_records *w, const flow_batch *b, c2_err *err);

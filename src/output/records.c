@@ -316,9 +316,27 @@ static void write_csv_header(output_records *w)
 int output_records_begin(FILE *f, output_format fmt, uint32_t fields,
                          output_records **out, c2_err *err)
 {
+    flow_field order[FLOW_FIELD_COUNT];
+    size_t n = 0;
+    for (int fl = 0; fl < FLOW_FIELD_COUNT; fl++)
+        if (fields & FLOW_BIT(fl)) order[n++] = (flow_field)fl;
+    return output_records_begin_ordered(f, fmt, order, n, out, err);
+}
+
+int output_records_begin_ordered(FILE *f, output_format fmt, const flow_field *order,
+                                 size_t n, output_records **out, c2_err *err)
+{
     *out = NULL;
-    fields &= FLOW_ALL_FIELDS;
-    if (fmt == OUTPUT_LINE) fields = OUTPUT_LINE_FIELDS;
+    flow_field line[FLOW_FIELD_COUNT];
+    if (fmt == OUTPUT_LINE) {
+        n = 0;
+        for (int fl = 0; fl < FLOW_FIELD_COUNT; fl++)
+            if (OUTPUT_LINE_FIELDS & FLOW_BIT(fl)) line[n++] = (flow_field)fl;
+        order = line;
+    }
+    uint32_t fields = 0;
+    for (size_t k = 0; k < n; k++)
+        if ((unsigned)order[k] < FLOW_FIELD_COUNT) fields |= FLOW_BIT(order[k]);
     if (!fields) return c2_fail(err, "no columns to print");
     output_records *w = calloc(1, sizeof *w);
     if (!w) return c2_fail(err, "out of memory");
@@ -328,9 +346,12 @@ int output_records_begin(FILE *f, output_format fmt, uint32_t fields,
     }
     w->fmt = fmt;
     w->fields = fields;
-    for (int fl = 0; fl < FLOW_FIELD_COUNT; fl++) {
-        if (!(fields & FLOW_BIT(fl))) continue;
-        setup_column(w, &w->cols[w->ncols], (flow_field)fl, w->ncols == 0);
+    uint32_t placed = 0;
+    for (size_t k = 0; k < n; k++) {
+        flow_field fl = order[k];
+        if ((unsigned)fl >= FLOW_FIELD_COUNT || (placed & FLOW_BIT(fl))) continue;
+        placed |= FLOW_BIT(fl);
+        setup_column(w, &w->cols[w->ncols], fl, w->ncols == 0);
         w->ncols++;
     }
     w->row_max = w->ncols * (OUT_CELL_MAX + sizeof w->cols[0].prefix + 4) + 4;

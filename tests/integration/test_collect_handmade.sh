@@ -43,7 +43,7 @@ expect_eq "sampling of every record" "$(q "$WORK/v9" sampling | sort -u)" 100
 expect_eq "packets x 100" "$(q "$WORK/v9" packets | awk '{s += $1} END {print s}')" 4500
 expect_eq "bytes x 100" "$(q "$WORK/v9" bytes | awk '{s += $1} END {print s}')" 450000
 expect_eq "first record" "$(q "$WORK/v9" start,end,src_ip,dst_ip,src_port,dst_port,proto,domain | sort | head -n1)" \
-    "2025-12-31T23:59:00.000Z,2025-12-31T23:59:00.500Z,7,10.0.0.1,192.0.2.10,40000,443,6"
+    "2025-12-31T23:59:00.000Z,2025-12-31T23:59:00.500Z,10.0.0.1,192.0.2.10,40000,443,6,7"
 
 # -- IPFIX: early data, variable-length and enterprise fields, gap, withdrawal
 collect_start "$WORK/ipfix"
