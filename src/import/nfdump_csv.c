@@ -8,7 +8,10 @@
  * CSV made elsewhere should be made the same way.
  *
  * nfdump 1.7 prints ts to the second only; the duration td keeps the
- * milliseconds, so end = start + td (te only when there is no td).  A record
+ * milliseconds, so end = start + td (te only when there is no td).  The
+ * nfdump runner asks instead for IMPORT_NFDUMP_FMT, which prints ts with
+ * milliseconds; its title line is not CSV, so after it lines are read by
+ * that format's names, each field stripped of its padding.  A record
  * with output counters (opkt/obyt, NSEL and other biflows) also gives a
  * reverse record, with interfaces and AS numbers swapped, the same flags
  * (nfdump has one flags field per biflow) and dtos as its tos.  eng is
@@ -179,8 +182,39 @@ static int router_fields(import_run *r, import_conn *c)
 
 static int is_trailer_start(const char *line)
 {
-    return strcmp(line, "Summary") == 0 ||
+    return strcmp(line, "Summary") == 0 || strncmp(line, "Summary: ", 9) == 0 ||
            strncmp(line, "No matching flows", 17) == 0;
+}
+
+/* The header: nfdump's own CSV names, or for IMPORT_NFDUMP_FMT's title
+ * line the names of that format. */
+static int header(import_run *r, char *line, c2_err *err)
+{
+    char names[sizeof IMPORT_NFDUMP_FMT];
+    if (strncmp(line, IMPORT_NFDUMP_FMT_TITLE, strlen(IMPORT_NFDUMP_FMT_TITLE)) == 0) {
+        size_t n = 0;
+        for (const char *p = &IMPORT_NFDUMP_FMT[4]; *p; p++)
+            if (*p != '%') names[n++] = *p;
+        names[n] = '\0';
+        line = names;
+        r->padded = 1;
+    }
+    if (import_split(r, line) != 0)
+        return c2_fail(err, "line %llu: more than %d columns",
+                       (unsigned long long)r->lineno, IMPORT_MAX_FIELDS);
+    return import_map_columns(r, r->f, r->nf, nfcsv_cols, N_NCOLS, err);
+}
+
+/* Strip the blanks nfdump pads fmt fields with. */
+static void unpad(import_run *r)
+{
+    for (size_t i = 0; i < r->nf; i++) {
+        char *s = r->f[i];
+        while (*s == ' ') s++;
+        size_t n = strlen(s);
+        while (n > 0 && s[n - 1] == ' ') s[--n] = '\0';
+        r->f[i] = s;
+    }
 }
 
 int import_nfcsv_line(import_run *r, char *line, size_t len, c2_err *err)
@@ -188,10 +222,7 @@ int import_nfcsv_line(import_run *r, char *line, size_t len, c2_err *err)
     (void)len;
     if (!r->header_seen) {
         import_skipped(r, IMPORT_SKIP_HEADER);
-        if (import_split(r, line) != 0)
-            return c2_fail(err, "line %llu: more than %d columns",
-                           (unsigned long long)r->lineno, IMPORT_MAX_FIELDS);
-        return import_map_columns(r, r->f, r->nf, nfcsv_cols, N_NCOLS, err);
+        return header(r, line, err);
     }
     if (r->trailer || is_trailer_start(line)) {
         r->trailer = 1;
@@ -199,6 +230,7 @@ int import_nfcsv_line(import_run *r, char *line, size_t len, c2_err *err)
     }
     if (import_split_row(r, line) != 0)
         return 0;
+    if (r->padded) unpad(r);
     int proto = import_proto(import_field(r, N_PR));
     if (proto < 0)
         return import_skipped(r, IMPORT_SKIP_UNKNOWN_PROTO);

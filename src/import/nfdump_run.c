@@ -3,7 +3,8 @@
  *
  * nfdump's file format changes between versions and nfdump itself is the
  * reference reader, so rather than decode it we run
- *     nfdump -r FILE -o csv
+ *     nfdump -r FILE -N -6 -o IMPORT_NFDUMP_FMT
+ * (not -o csv, which prints times to the second only)
  * with posix_spawnp (an argv array: no shell, so no quoting issue with the
  * file name), stdin from /dev/null, stdout into a pipe that the nfdump_csv
  * handler reads line by line, stderr into an unlinked temporary file (no
@@ -49,8 +50,8 @@ static char **utc_environ(void)
 static int spawn_nfdump(const char *path, int out_fd, int err_fd,
                         pid_t *pid, c2_err *err)
 {
-    char *argv[] = {(char *)"nfdump", (char *)"-r", (char *)path,
-                    (char *)"-o", (char *)"csv", NULL};
+    char *argv[] = {(char *)"nfdump", (char *)"-r", (char *)path, (char *)"-N",
+                    (char *)"-6", (char *)"-o", (char *)IMPORT_NFDUMP_FMT, NULL};
     posix_spawn_file_actions_t fa;
     char **env = utc_environ();
     if (!env)
