@@ -42,7 +42,9 @@ typedef struct collect_counters {
     uint64_t received;              /* datagrams read from the sockets */
     uint64_t received_bytes;
     uint64_t socket_drops;          /* dropped by the kernel (SO_RXQ_OVFL) */
-    uint64_t queue_drops;           /* dropped: the ring was full */
+    uint64_t queue_drops;           /* dropped: the queue was full */
+    uint64_t queue_backlog;         /* bytes waiting in the queue (gauge) */
+    uint64_t queue_memory;          /* bytes the queue holds allocated (gauge) */
     uint64_t stored;                /* records handed to the store */
     uint64_t expired;               /* records older than retention, refused */
     uint64_t store_errors;          /* failed appends or seals (logged) */

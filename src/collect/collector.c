@@ -246,6 +246,8 @@ static void publish(collector *c)
     c->wc.received_bytes = atomic_load(&c->received_bytes);
     c->wc.socket_drops = atomic_load(&c->socket_drops);
     c->wc.queue_drops = atomic_load(&c->queue_drops);
+    c->wc.queue_backlog = ring_backlog(&c->ring);
+    c->wc.queue_memory = ring_allocated(&c->ring);
     s->total = c->wc;
     pthread_mutex_unlock(&c->lock);
 }

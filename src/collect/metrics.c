@@ -62,6 +62,8 @@ static const global_metric globals[] = {
     {"c2flow_collect_bytes_total", "Bytes of export datagrams read.", CC(received_bytes), 0},
     {"c2flow_collect_socket_drops_total", "Datagrams the kernel dropped (socket buffer full).", CC(socket_drops), 0},
     {"c2flow_collect_queue_drops_total", "Datagrams dropped because the decode queue was full.", CC(queue_drops), 0},
+    {"c2flow_collect_queue_backlog_bytes", "Bytes of datagrams waiting to be decoded.", CC(queue_backlog), 1},
+    {"c2flow_collect_queue_memory_bytes", "Bytes the decode queue holds allocated (it grows with the backlog, up to collect.queue).", CC(queue_memory), 1},
     {"c2flow_collect_stored_records_total", "Flow records handed to the store.", CC(stored), 0},
     {"c2flow_collect_expired_records_total", "Flow records older than retention, not stored.", CC(expired), 0},
     {"c2flow_collect_store_errors_total", "Failed store appends, seals and template saves.", CC(store_errors), 0},
@@ -169,6 +171,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn,
         snap->total.received_bytes = atomic_load(&c->received_bytes);
         snap->total.socket_drops = atomic_load(&c->socket_drops);
         snap->total.queue_drops = atomic_load(&c->queue_drops);
+        snap->total.queue_backlog = ring_backlog(&c->ring);
+        snap->total.queue_memory = ring_allocated(&c->ring);
         write_page(snap, &t);
         pthread_mutex_unlock(&c->lock);
         r = MHD_create_response_from_buffer(t.len, t.p, MHD_RESPMEM_MUST_FREE);

@@ -29,6 +29,9 @@ int ring_init(ring *r, size_t bytes)
     r->open = r->cur = -1;
     atomic_init(&r->full_head, 0);
     atomic_init(&r->back_head, 0);
+    atomic_init(&r->allocated, 0);
+    atomic_init(&r->bytes_in, 0);
+    atomic_init(&r->bytes_out, 0);
     if (r->chunk && r->used && r->stack && r->full && r->back) return 0;
     ring_free(r);
     return -1;
@@ -36,7 +39,8 @@ int ring_init(ring *r, size_t bytes)
 
 void ring_free(ring *r)
 {
-    for (uint32_t i = 0; r->chunk && i < r->allocated; i++) free(r->chunk[i]);
+    uint32_t n = r->chunk ? atomic_load(&r->allocated) : 0;
+    for (uint32_t i = 0; i < n; i++) free(r->chunk[i]);
     free(r->chunk);
     free(r->used);
     free(r->stack);
@@ -48,7 +52,14 @@ void ring_free(ring *r)
 
 size_t ring_allocated(const ring *r)
 {
-    return (size_t)r->allocated * RING_CHUNK;
+    return (size_t)atomic_load_explicit(&r->allocated, memory_order_relaxed) * RING_CHUNK;
+}
+
+size_t ring_backlog(const ring *r)
+{
+    uint64_t out = atomic_load_explicit(&r->bytes_out, memory_order_relaxed);
+    uint64_t in = atomic_load_explicit(&r->bytes_in, memory_order_relaxed);
+    return in > out ? (size_t)(in - out) : 0;
 }
 
 /* ---- producer ---- */
@@ -61,11 +72,13 @@ static int64_t take_chunk(ring *r)
     for (; r->back_tail != head; r->back_tail++)
         r->stack[r->nstack++] = r->back[r->back_tail & r->mask];
     if (r->nstack) return r->stack[--r->nstack];
-    if (r->allocated == r->max_chunks) return -1;
+    uint32_t n = atomic_load_explicit(&r->allocated, memory_order_relaxed);
+    if (n == r->max_chunks) return -1;
     uint8_t *p = malloc(RING_CHUNK);
     if (!p) return -1;
-    r->chunk[r->allocated] = p;
-    return r->allocated++;
+    r->chunk[n] = p;
+    atomic_store_explicit(&r->allocated, n + 1, memory_order_relaxed);
+    return n;
 }
 
 void ring_flush(ring *r)
@@ -74,6 +87,8 @@ void ring_flush(ring *r)
     uint32_t head = atomic_load_explicit(&r->full_head, memory_order_relaxed);
     r->used[r->open] = r->open_used;
     r->full[head & r->mask] = (uint32_t)r->open;
+    r->in += r->open_used;
+    atomic_store_explicit(&r->bytes_in, r->in, memory_order_relaxed);
     atomic_store_explicit(&r->full_head, head + 1, memory_order_release);
     r->open = -1;
 }
@@ -119,6 +134,7 @@ int ring_peek(ring *r, ring_entry *e)
         memcpy(e->from.b, p + 16, 16);
         e->data = p + RING_HEADER;
         r->cur_off += RING_HEADER + (uint32_t)pad8(e->len);
+        r->out += RING_HEADER + pad8(e->len);
         return 1;
     }
 }
@@ -135,4 +151,5 @@ void ring_release(ring *r)
     for (; r->released != upto; r->released++)
         r->back[head++ & r->mask] = r->full[r->released & r->mask];
     atomic_store_explicit(&r->back_head, head, memory_order_release);
+    atomic_store_explicit(&r->bytes_out, r->out, memory_order_relaxed);
 }

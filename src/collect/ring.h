@@ -49,18 +49,22 @@ typedef struct ring {
     uint32_t *full;                     /* chunk numbers, producer -> consumer */
     uint32_t *back;                     /* chunk numbers, consumer -> producer */
     _Atomic uint32_t full_head, back_head;
+    _Atomic uint32_t allocated;         /* chunks allocated (the producer writes) */
+    _Atomic uint64_t bytes_in, bytes_out; /* published, released: for ring_backlog */
 
     /* the producer's own */
     uint32_t *stack;                    /* free chunks, the newest on top */
-    uint32_t  nstack, allocated, back_tail;
+    uint32_t  nstack, back_tail;
     int64_t   open;                     /* chunk being filled, -1 none */
     uint32_t  open_used;
+    uint64_t  in;                       /* bytes published */
 
     /* the consumer's own */
     uint32_t  full_tail;                /* next published chunk to read */
     uint32_t  released;                 /* published chunks given back */
     int64_t   cur;                      /* chunk being read, -1 none */
     uint32_t  cur_off;
+    uint64_t  out;                      /* bytes read */
 } ring;
 
 typedef struct ring_entry {
@@ -74,8 +78,11 @@ typedef struct ring_entry {
  * for the datagrams until they come.  0, or -1 when out of memory. */
 int  ring_init(ring *r, size_t bytes);
 void ring_free(ring *r);
-/* Bytes of chunks allocated so far (the queue's memory). */
+/* Bytes of chunks allocated so far (the queue's memory), and bytes of
+ * datagrams published and not yet released (the backlog): from any
+ * thread, a moment's value. */
 size_t ring_allocated(const ring *r);
+size_t ring_backlog(const ring *r);
 
 /* Producer: copy one datagram (at most RING_MAX_DATAGRAM bytes) in; 0, or
  * -1 when the queue is full (or a chunk cannot be allocated). */

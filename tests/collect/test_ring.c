@@ -73,22 +73,33 @@ static void test_order_and_bytes(void **state)
     ring_free(&r);
 }
 
-/* Nothing unflushed is seen; a flush of nothing publishes no chunk. */
+/* Nothing unflushed is seen; a flush of nothing publishes no chunk.  The
+ * backlog is what was published and not yet released. */
 static void test_flush(void **state)
 {
     (void)state;
     ring r;
     ring_entry e;
     assert_int_equal(ring_init(&r, 4u << 20), 0);
+    assert_int_equal(ring_allocated(&r), 0);
     ring_flush(&r);
     assert_int_equal(ring_peek(&r, &e), 0);
     assert_int_equal(push(&r, 5), 0);
+    assert_int_equal(push(&r, 6), 0);
+    assert_int_equal(ring_backlog(&r), 0);
     assert_int_equal(ring_peek(&r, &e), 0);
     ring_flush(&r);
+    size_t two = 2 * RING_HEADER + ((dgram_len(5) + 7) & ~7u) + ((dgram_len(6) + 7) & ~7u);
+    assert_int_equal(ring_backlog(&r), two);
+    assert_int_equal(ring_allocated(&r), RING_CHUNK);
     assert_int_equal(ring_peek(&r, &e), 1);
     assert_true(dgram_check(5, &e));
+    assert_int_equal(ring_backlog(&r), two);       /* not released yet */
+    assert_int_equal(ring_peek(&r, &e), 1);
+    assert_true(dgram_check(6, &e));
     assert_int_equal(ring_peek(&r, &e), 0);
     ring_release(&r);
+    assert_int_equal(ring_backlog(&r), 0);
     ring_free(&r);
 }
 

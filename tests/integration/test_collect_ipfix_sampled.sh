@@ -28,6 +28,9 @@ one_run() {
     expect_eq "$what: datagrams received" "$(metric c2flow_collect_datagrams_total)" \
         "$(result packets "$out")"
     expect_eq "$what: exporters" "$(metric c2flow_collect_exporters)" 3
+    expect_eq "$what: queue backlog once settled" "$(metric c2flow_collect_queue_backlog_bytes)" 0
+    [ "$(metric c2flow_collect_queue_memory_bytes)" -ge 262144 ] ||
+        fail "$what: queue memory $(metric c2flow_collect_queue_memory_bytes), not at least a chunk"
     for k in malformed no_template lost_datagrams lost_records unknown_sampling sequence_resets; do
         expect_eq "$what: $k" "$(metric "c2flow_exporter_${k}_total")" 0
     done
