@@ -413,6 +413,7 @@ int collector_stop(collector *c, collect_counters *final, c2_err *err)
     if (c->worker_started) pthread_join(c->worker_thread, NULL);
     receiver_close(c);
     save_templates(c, 1);
+    decoder_drop_pending(c->dec);       /* data still waiting for a template: counted */
     publish(c);
     store_write_stats ws;
     if (store_writer_close(c->writer, &ws, err) != 0) {

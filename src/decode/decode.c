@@ -90,6 +90,8 @@ int decoder_new(const decode_options *opt, decoder **out, c2_err *err)
 void dec_domain_free(dec_domain *dom)
 {
     if (!dom) return;
+    for (uint32_t i = 0; i < dom->npending; i++) free(dom->pending[i].bytes);
+    free(dom->pending);
     dec_tmpl_clear(&dom->tmpl);
     free(dom->tmpl.slot);
     free(dom->samplers);
@@ -204,6 +206,7 @@ dec_domain *dec_domain_get(dec_ctx *c, decode_proto proto, uint32_t id)
     dec_domain *dom = dec_domain_find(e, proto, id);
     if (dom) {
         dom->used = ++e->tick;
+        if (dom->npending) dec_pending_expire(c, dom);
         return e->last = dom;
     }
     long slot = -1;
@@ -225,6 +228,7 @@ dec_domain *dec_domain_get(dec_ctx *c, decode_proto proto, uint32_t id)
     dom->used = ++e->tick;
     if (slot >= 0) {
         if (e->last == e->domains[slot]) e->last = NULL;
+        dec_pending_drop_all(c->d, e, e->domains[slot]);
         dec_domain_free(e->domains[slot]);
         e->domains[slot] = dom;
     } else {
@@ -311,6 +315,7 @@ int decoder_decode(decoder *d, const flow_addr *exporter, const uint8_t *pkt,
 {
     dec_ctx c = {.d = d, .now_ms = now_ms, .err = err};
     d->out_n = 0;
+    d->dgrams++;
     *recs = d->out;
     *n = 0;
     if (!pkt) len = 0;

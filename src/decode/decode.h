@@ -50,7 +50,9 @@ typedef struct decode_counters {
     uint64_t bytes;                 /* datagram bytes received */
     uint64_t records;               /* flow records decoded */
     uint64_t malformed;             /* datagrams rejected (all or in part) */
-    uint64_t no_template;           /* data records dropped: template unknown.
+    uint64_t no_template;           /* data records dropped: template unknown
+                                       when they came and none came in time
+                                       (see decoder_drop_pending).
                                        The record count of a set without
                                        template cannot be known: NetFlow v9
                                        counts the records the header's count
@@ -144,6 +146,13 @@ void decoder_foreach_exporter(const decoder *d, decode_exporter_fn fn,
 int  decoder_save(const decoder *d, uint8_t **buf, size_t *len, c2_err *err);
 int  decoder_load(decoder *d, const uint8_t *buf, size_t len, c2_err *err);
 int  decoder_state_changed(const decoder *d);
+
+/* NetFlow v9 and IPFIX data that arrives before its template is held (per
+ * domain: 64 sets, 256 KiB, 10 minutes; 16 MiB in all) and decoded when
+ * the template comes, its records returned with that datagram's.  What
+ * cannot be held, or waits too long, counts in no_template.  This counts
+ * and forgets whatever still waits (a collector that stops). */
+void decoder_drop_pending(decoder *d);
 
 const char *decode_proto_name(decode_proto p);  /* "netflow-v9", ... */
 

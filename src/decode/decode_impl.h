@@ -4,8 +4,9 @@
  * Ownership: a decoder owns its exporters (dec_exporter), an exporter owns
  * its domains (dec_domain: one per protocol and v9 source id / IPFIX
  * observation domain / v5 engine / sFlow sub-agent), a domain owns its
- * compiled templates (dec_template), its announced samplers and, for sFlow,
- * the sequence state of its data sources.  Nothing is ever shared between
+ * compiled templates (dec_template), its announced samplers, the data sets
+ * waiting for a template (dec_pending) and, for sFlow, the sequence state
+ * of its data sources.  Nothing is ever shared between
  * two owners, so freeing is a walk down that tree.
  *
  * Who does what:
@@ -14,6 +15,7 @@
  *   template.c     template table, compiling templates into ops, and
  *                  running the ops over data records (the hot path)
  *   sampling.c     samplers announced in options data; choosing an interval
+ *   pending.c      data sets that came before their template
  *   netflow_v5.c, netflow_v9.c, ipfix.c, sflow5.c   the wire formats
  *   state.c        decoder_save / decoder_load
  *
@@ -37,6 +39,10 @@
 #define DEC_TEMPLATE_BUDGET (8u << 20)  /* bytes of compiled templates per exporter */
 #define DEC_VARLEN          0xffff  /* IPFIX field length: variable */
 #define DEC_UPTIME_SLACK_MS 100000  /* see dec_uptime_ms */
+#define DEC_PENDING_SETS    64      /* data sets awaiting a template, per domain */
+#define DEC_PENDING_BYTES   (256u << 10)    /* their bytes (and entries), per domain */
+#define DEC_PENDING_TOTAL   (16u << 20)     /* the same, per decoder */
+#define DEC_PENDING_MS      (10 * 60 * 1000) /* how long one waits */
 
 /* ---- big-endian loads: c2_get_be16/32/64 (util.h) ---- */
 /* An unsigned integer of any width 1..8 (RFC 7011 reduced-size encoding). */
@@ -171,6 +177,19 @@ typedef struct dec_source {
 } dec_source;
 
 /* ---- exporters and domains (decode.c) ---- */
+/* A data set that came before its template (pending.c). */
+typedef struct dec_pending {
+    uint8_t  *bytes;                /* DEC_LOOKBEHIND zeros, then the set's body */
+    uint32_t  len;
+    uint16_t  id;                   /* the template it needs */
+    uint8_t   has_uptime;           /* the header's times, for its records */
+    uint32_t  uptime;
+    uint64_t  export_ms;
+    int64_t   recv_ms;              /* for DEC_PENDING_MS */
+    uint64_t  dgram;                /* decoder.dgrams of its datagram */
+    uint32_t  est;                  /* records it counts as if dropped */
+} dec_pending;
+
 typedef struct dec_domain {
     uint32_t       id;              /* domain as flow_record.domain holds it */
     uint8_t        proto;           /* decode_proto */
@@ -184,6 +203,8 @@ typedef struct dec_domain {
     dec_source    *sources;         /* sFlow: open addressing, src_cap slots */
     uint32_t       src_cap, nsources;
     uint64_t       used;            /* exporter's datagram tick when last used */
+    dec_pending   *pending;         /* data sets waiting for their template */
+    uint32_t       npending, cap_pending, pending_bytes;
 } dec_domain;
 
 typedef struct dec_exporter {
@@ -222,6 +243,8 @@ struct decoder {
     decode_counters dropped;        /* datagrams of exporters beyond the table */
     dec_gen        *gen;
     dec_field      *fields;         /* scratch: DEC_MAX_FIELDS specifiers */
+    uint64_t        dgrams;         /* datagrams decoded (names a datagram) */
+    size_t          pending_bytes;  /* of every domain's pending sets */
 };
 
 /* What the decoding of one datagram carries along. */
@@ -237,7 +260,8 @@ typedef struct dec_ctx {
     c2_err         *err;
     uint64_t        data_records;   /* IPFIX: data records seen (sequence) */
     uint32_t        records_seen;   /* v9: records of any kind (header count) */
-    uint32_t        unknown_sets;   /* data sets without a template */
+    uint32_t        unknown_sets;   /* data sets without a template, dropped */
+    uint32_t        kept_sets;      /* ... kept waiting for it (pending.c) */
 } dec_ctx;
 
 /* decode.c */
@@ -253,6 +277,20 @@ void         dec_changed(const decoder *d);
  * all its sequence state). */
 void         dec_note_proto(dec_exporter *e, decode_proto proto);
 void         dec_domain_free(dec_domain *dom);
+
+/* pending.c: data sets before their template.  keep: a copy of b[0..n) for
+ * template id, or NULL when there is no room (the caller counts it as
+ * no_template); the entry is valid until the next call of these. */
+dec_pending *dec_pending_keep(dec_ctx *c, dec_domain *dom, uint16_t id, const uint8_t *b,
+                              size_t n);
+/* The one set the current datagram left waiting, or NULL (none, or more). */
+dec_pending *dec_pending_of_datagram(dec_ctx *c, dec_domain *dom);
+/* Decode and forget the sets waiting for t (just added to dom). */
+void         dec_pending_replay(dec_ctx *c, dec_domain *dom, const dec_template *t);
+/* Count as no_template and forget the sets waiting too long / all of them. */
+void         dec_pending_expire(dec_ctx *c, dec_domain *dom);
+void         dec_pending_drop_all(decoder *d, dec_exporter *e, dec_domain *dom);
+void         dec_pending_drop_id(decoder *d, dec_exporter *e, dec_domain *dom, uint16_t id);
 
 /* template.c */
 /* Compile a template; NULL with *why set when it is unusable. */

@@ -20,8 +20,8 @@
  * removes the templates of the Set's kind.  The sequence number counts data
  * records (options data included, template records not), so it feeds
  * lost_records; a message whose record count is not known in full (a Data
- * Set without template, a fault) lets the next one resynchronise without
- * counting loss.  Bytes after the message length are ignored; a length
+ * Set without template, which waits for it in pending.c; a fault) lets the
+ * next one resynchronise without counting loss.  Bytes after the message length are ignored; a length
  * beyond the datagram is reported and the Sets that fit are decoded.
  */
 #include "decode/decode_impl.h"
@@ -113,12 +113,13 @@ int dec_ipfix(dec_ctx *c, const uint8_t *p, size_t len)
         } else if (id >= 256) {
             const dec_template *t = dec_tmpl_find(&dom->tmpl, id);
             if (t) dec_data_set(c, dom, t, b, n);
+            else if (dec_pending_keep(c, dom, id, b, n)) c->kept_sets++;
             else c->unknown_sets++;
         }
         q += slen;
     }
     e->pub.c.no_template += c->unknown_sets;
-    int known = !c->unknown_sets && !c->failed;
+    int known = !c->unknown_sets && !c->kept_sets && !c->failed;
     dec_seq_result sr = dec_seq_update(&dom->seq, DEC_SEQ_RECORDS, seq,
                                        (uint32_t)c->data_records, known);
     e->pub.c.lost_records += sr.lost;

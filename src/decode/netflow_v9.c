@@ -17,7 +17,8 @@
  * feeds lost_packets.  The header's count is the number of records of all
  * kinds in the packet; it is not trusted for parsing, only to say how many
  * records a data FlowSet without a template held when it was the only one
- * (otherwise each such FlowSet counts 1 in no_template).  Trailing bytes
+ * (otherwise each such FlowSet counts 1 in no_template, should it never be
+ * decoded: such FlowSets wait for their template, pending.c).  Trailing bytes
  * shorter than a FlowSet header are padding.  A FlowSet whose length runs
  * past the datagram ends the datagram (reported); a template that cannot
  * be used is reported and skipped, and the FlowSets after it still count.
@@ -101,6 +102,8 @@ static size_t flowsets(dec_ctx *c, dec_domain *dom, const uint8_t *p, size_t len
             const dec_template *t = dec_tmpl_find(&dom->tmpl, id);
             if (t) {
                 dec_data_set(c, dom, t, b, n);
+            } else if (dec_pending_keep(c, dom, id, b, n)) {
+                c->kept_sets++;
             } else {
                 c->unknown_sets++;
                 unknown_bytes += n;
@@ -128,11 +131,14 @@ int dec_netflow_v9(dec_ctx *c, const uint8_t *p, size_t len)
     e->pub.c.seq_resets += sr.reset;
 
     size_t unknown_bytes = flowsets(c, dom, p, len);
+    /* one set without template: the header's count tells its records */
+    uint32_t missing = count > c->records_seen ? count - c->records_seen : 0;
     if (c->unknown_sets) {
-        /* one set without template: the header's count tells its records */
-        uint32_t missing = count > c->records_seen ? count - c->records_seen : 0;
-        e->pub.c.no_template += c->unknown_sets == 1 && missing && missing <= unknown_bytes
-                                ? missing : c->unknown_sets;
+        e->pub.c.no_template += c->unknown_sets == 1 && !c->kept_sets && missing &&
+                                missing <= unknown_bytes ? missing : c->unknown_sets;
+    } else if (c->kept_sets == 1) {
+        dec_pending *w = dec_pending_of_datagram(c, dom);
+        if (w && missing && missing <= w->len) w->est = missing;
     }
     return c->failed ? -1 : 0;
 }

@@ -413,12 +413,16 @@ int dec_template_add(dec_ctx *c, dec_domain *dom, uint16_t id, int options,
     e->tmpl_bytes += t->size;
     if (rep) drop_template(e, rep);
     dec_changed(c->d);
+    if (dom->npending) dec_pending_replay(c, dom, t);
     return 0;
 }
 
+/* A withdrawal also ends the wait of data for the ids it withdraws: the
+ * exporter may give them another meaning. */
 void dec_template_withdraw(dec_ctx *c, dec_domain *dom, uint16_t id)
 {
     c->e->pub.c.withdrawals++;
+    if (dom->npending) dec_pending_drop_id(c->d, c->e, dom, id);
     dec_template *t = dec_tmpl_remove(&dom->tmpl, id);
     if (!t) return;
     drop_template(c->e, t);
@@ -428,6 +432,7 @@ void dec_template_withdraw(dec_ctx *c, dec_domain *dom, uint16_t id)
 void dec_template_withdraw_all(dec_ctx *c, dec_domain *dom, int options)
 {
     c->e->pub.c.withdrawals++;
+    dec_pending_drop_all(c->d, c->e, dom);
     dec_tmpl_table *tt = &dom->tmpl;
     /* removing shifts later entries back into slot i: look at i again */
     for (uint32_t i = 0; i < tt->cap;) {

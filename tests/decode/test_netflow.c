@@ -267,7 +267,10 @@ static void v9_mixed_flowsets(void **state)
     decoder_free(d);
 }
 
-/* Data before its template: counted, then decoded once it arrives. */
+/* Data before its template is held and decoded when the template comes,
+ * with the times of its own datagram; what is still waiting when the
+ * decoder is drained counts in no_template (by the header's count when the
+ * set was its datagram's only one, else one per set). */
 static void v9_data_before_template(void **state)
 {
     (void)state;
@@ -279,8 +282,8 @@ static void v9_data_before_template(void **state)
     assert_int_equal(f.rc, 0);
     assert_int_equal(f.n, 0);
     decode_counters c = counters_of(d, "192.0.2.1");
-    assert_int_equal(c.no_template, 3);       /* the header's count says 3 */
-    /* two template-less FlowSets: one each */
+    assert_int_equal(c.no_template, 0);       /* held, not lost */
+    /* two template-less FlowSets in one datagram */
     pkt_reset(&p);
     v9_header(&p, 3, UP, T0_SECS, 1, 1);
     size_t at = set_begin(&p, 256);
@@ -291,19 +294,52 @@ static void v9_data_before_template(void **state)
     nfb_record(&p, &R1);
     set_end(&p, at);
     feed_ok(d, "192.0.2.1", &p, 0);
-    c = counters_of(d, "192.0.2.1");
-    assert_int_equal(c.no_template, 5);
-    /* the template arrives; the same data now decodes */
-    nfb_templates(&p, UP, 2, 1);
-    feed_ok(d, "192.0.2.1", &p, 0);
+    /* the template arrives a minute later: the five held records of 256
+     * come out with it, timed by their own datagrams */
+    pkt tp;
+    nfb_templates(&tp, UP + 60000, 2, 1);
+    c2_put_be32(tp.b + 8, T0_SECS + 60);
+    const flow_record *r = feed_ok(d, "192.0.2.1", &tp, 5);
+    flow_record held = r[0];
     v9_data_packet(&p, 3, 1, 256, rs, 3);
-    feed_ok(d, "192.0.2.1", &p, 3);
+    r = feed_ok(d, "192.0.2.1", &p, 3);
+    assert_int_equal(held.start_ms, r[0].start_ms);
+    assert_int_equal(held.end_ms, r[0].end_ms);
+    assert_int_equal(held.packets, r[0].packets);
     /* another source id of the same router has no templates */
     v9_data_packet(&p, 0, 2, 256, rs, 3);
     feed_ok(d, "192.0.2.1", &p, 0);
     c = counters_of(d, "192.0.2.1");
-    assert_int_equal(c.no_template, 8);
-    assert_int_equal(c.records, 3);
+    assert_int_equal(c.no_template, 0);
+    assert_int_equal(c.records, 8);
+    decoder_drop_pending(d);                  /* set 300 (1) and source 2's (3) */
+    c = counters_of(d, "192.0.2.1");
+    assert_int_equal(c.no_template, 4);
+    decoder_drop_pending(d);
+    assert_int_equal(counters_of(d, "192.0.2.1").no_template, 4);
+    decoder_free(d);
+}
+
+/* At most DEC_PENDING_SETS sets wait per domain: the oldest make room and
+ * are counted; the rest decode when the template comes. */
+static void v9_pending_bounded(void **state)
+{
+    (void)state;
+    decoder *d = new_decoder(1);
+    pkt p;
+    nfbrec rs[3] = {R1, R1, R1};
+    for (uint32_t i = 0; i < 70; i++) {
+        v9_data_packet(&p, i, 9, 256, rs, 3);
+        feed_ok(d, "192.0.2.1", &p, 0);
+    }
+    assert_int_equal(counters_of(d, "192.0.2.1").no_template, 6 * 3);
+    nfb_templates(&p, UP, 70, 9);
+    feed_ok(d, "192.0.2.1", &p, 64 * 3);
+    decoder_drop_pending(d);
+    decode_counters c = counters_of(d, "192.0.2.1");
+    assert_int_equal(c.no_template, 6 * 3);
+    assert_int_equal(c.records, 64 * 3);
+    assert_int_equal(c.lost_packets, 0);
     decoder_free(d);
 }
 
@@ -637,6 +673,7 @@ int main(void)
         cmocka_unit_test(v9_template_then_data),
         cmocka_unit_test(v9_mixed_flowsets),
         cmocka_unit_test(v9_data_before_template),
+        cmocka_unit_test(v9_pending_bounded),
         cmocka_unit_test(v9_widths_and_fallbacks),
         cmocka_unit_test(v9_icmp),
         cmocka_unit_test(v9_options_sampling),

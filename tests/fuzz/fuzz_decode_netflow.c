@@ -131,6 +131,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(p);
         at += n;
     }
+    /* whatever still waits for a template counts, once, and no more */
+    decode_counters before, after, again;
+    total(d, &before);
+    decoder_drop_pending(d);
+    total(d, &after);
+    decoder_drop_pending(d);
+    total(d, &again);
+    if (after.no_template < before.no_template || memcmp(&after, &again, sizeof after)) abort();
     check_state(d, &o);
     decoder_free(d);
     return 0;
