@@ -21,8 +21,9 @@
  * records (options data included, template records not), so it feeds
  * lost_records; a message whose record count is not known in full (a Data
  * Set without template, which waits for it in pending.c; a fault) lets the
- * next one resynchronise without counting loss.  Bytes after the message length are ignored; a length
- * beyond the datagram is reported and the Sets that fit are decoded.
+ * next one resynchronise without counting loss.  Bytes after the message
+ * length are ignored; a length beyond the datagram is reported and the Sets
+ * that fit are decoded.
  */
 #include "decode/decode_impl.h"
 
