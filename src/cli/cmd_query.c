@@ -254,7 +254,10 @@ static int compile_filter(const query_args *a, filter **out)
 
 /* ---- the scan ---- */
 
-static int build_spec(const query_args *a, store_scan_spec *spec, output_format *fmt)
+/* The scan's range and columns, the output format, and the record columns
+ * to print in order (cols[*ncols]: --fields, else all in schema order). */
+static int build_spec(const query_args *a, store_scan_spec *spec, output_format *fmt,
+                      flow_field *cols, size_t *ncols)
 {
     c2_err err;
     int64_t now = c2_now_ms();
@@ -268,9 +271,9 @@ static int build_spec(const query_args *a, store_scan_spec *spec, output_format 
         return cli_usage("query", "--to: %s", err.msg);
     if (spec->from_ms >= spec->to_ms)
         return cli_usage("query", "--from must be before --to");
-    flow_field order[FLOW_FIELD_COUNT];
-    size_t n;
-    if (a->fields && parse_fields(a->fields, &spec->fields, order, &n) != 0)
+    *ncols = 0;
+    for (int fl = 0; fl < FLOW_FIELD_COUNT; fl++) cols[(*ncols)++] = (flow_field)fl;
+    if (a->fields && parse_fields(a->fields, &spec->fields, cols, ncols) != 0)
         return cli_usage("query", "--fields: unknown field in '%s'", a->fields);
     int f = !strcmp(a->format, "line") ? (int)OUTPUT_LINE : output_format_lookup(a->format);
     if (f < 0) return cli_usage("query", "-o: unknown format '%s'", a->format);
@@ -442,6 +445,8 @@ typedef struct query_run {
     query_args       a;
     store_scan_spec  spec;
     output_format    fmt;
+    flow_field       cols[FLOW_FIELD_COUNT];  /* record columns, in print order */
+    size_t           ncols;
     c2_config        cfg;
     filter          *flt;
     agg_spec         aspec;
@@ -473,13 +478,8 @@ static int prepare_mode(query_run *r)
         q->batch = sink_count;
         r->spec.fields = need ? 0 : FLOW_BIT(FLOW_START);
     } else {
-        flow_field order[FLOW_FIELD_COUNT];
-        size_t n = 0;
-        uint32_t mask;
-        if (r->a.fields) parse_fields(r->a.fields, &mask, order, &n);  /* checked before */
-        int rc = n ? output_records_begin_ordered(stdout, r->fmt, order, n, &q->records, &err)
-                   : output_records_begin(stdout, r->fmt, r->spec.fields, &q->records, &err);
-        if (rc != 0) {
+        if (output_records_begin_ordered(stdout, r->fmt, r->cols, r->ncols, &q->records,
+                                         &err) != 0) {
             cli_error("query", "%s", err.msg);
             return CLI_FAIL;
         }
@@ -544,7 +544,7 @@ int cmd_query(int argc, char **argv)
     query_run r;
     memset(&r, 0, sizeof r);
     int rc = parse_args(argc, argv, &r.a);
-    if (rc == CLI_OK) rc = build_spec(&r.a, &r.spec, &r.fmt);
+    if (rc == CLI_OK) rc = build_spec(&r.a, &r.spec, &r.fmt, r.cols, &r.ncols);
     if (rc == CLI_OK) rc = cli_load_config("query", &r.a.store, &r.cfg);
     if (rc == CLI_OK) rc = compile_filter(&r.a, &r.flt);
     if (rc == CLI_OK && (r.a.aggregate || r.a.stat))

@@ -60,7 +60,7 @@ void dec_pending_expire(dec_ctx *c, dec_domain *dom)
 dec_pending *dec_pending_keep(dec_ctx *c, dec_domain *dom, uint16_t id, const uint8_t *b,
                               size_t n)
 {
-    dec_pending_expire(c, dom);
+    /* dec_domain_get has expired what waited too long */
     if (n == 0 || cost(n) > DEC_PENDING_BYTES) return NULL;
     while (dom->npending && (dom->npending == DEC_PENDING_SETS ||
                              dom->pending_bytes + cost(n) > DEC_PENDING_BYTES))

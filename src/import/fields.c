@@ -74,6 +74,14 @@ static const char *trim(const char *s, size_t *len)
     return s;
 }
 
+char *import_strip(char *s)
+{
+    size_t len;
+    char *t = (char *)trim(s, &len);
+    t[len] = '\0';
+    return t;
+}
+
 int import_map_columns(import_run *r, char **names, size_t n,
                        const import_colspec *spec, size_t nspec, c2_err *err)
 {

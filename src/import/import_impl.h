@@ -121,6 +121,8 @@ int  import_bad(import_run *r, const char *fmt, ...)
 int  import_skipped(import_run *r, import_skip why);  /* returns 0 */
 /* Strict parsers (surrounding blanks allowed); 0 ok, -1 malformed. */
 int  import_u64(const char *s, uint64_t *out);
+/* s without its leading and trailing blanks (cut in place). */
+char *import_strip(char *s);
 int  import_port(const char *s, uint16_t *out);    /* decimal or 0x hex */
 int  import_seconds_ms(const char *s, int64_t *out); /* "12.345678" -> ms */
 /* "YYYY-MM-DD HH:MM:SS[.frac]" (or '/' in the date), UTC. */

@@ -208,13 +208,7 @@ static int header(import_run *r, char *line, c2_err *err)
 /* Strip the blanks nfdump pads fmt fields with. */
 static void unpad(import_run *r)
 {
-    for (size_t i = 0; i < r->nf; i++) {
-        char *s = r->f[i];
-        while (*s == ' ') s++;
-        size_t n = strlen(s);
-        while (n > 0 && s[n - 1] == ' ') s[--n] = '\0';
-        r->f[i] = s;
-    }
+    for (size_t i = 0; i < r->nf; i++) r->f[i] = import_strip(r->f[i]);
 }
 
 int import_nfcsv_line(import_run *r, char *line, size_t len, c2_err *err)
