@@ -3,11 +3,10 @@
  * (features.h, docs/features.md).
  *
  * Each UTC day is read once, every server's figures gathered in one
- * table (a few hundred bytes a server: a day of a 300,000-subscriber ISP
- * has about 230,000 servers), and the servers at least min_clients
- * customer hosts reached become rows.  The slot of each record's server
- * is fetched into the cache a few records ahead, as the table is far
- * larger than the cache.  Days run on separate threads; the rows are
+ * table (a day of a 1,000,000-subscriber ISP has about 2.5 million
+ * servers, far more than the cache holds), and the servers at least
+ * min_clients customer hosts reached become rows.  Days run on separate
+ * threads; the rows are
  * sorted by server and day at the end, when the days-active count over
  * the last week is filled in.
  *
@@ -53,27 +52,23 @@ void feature_table_free(feature_table *t)
 #define BPP_BINS 24              /* bytes per packet in 64-byte bins */
 #define DAY_BINS 48              /* half hours */
 
-typedef struct kmv {             /* the KMV_K smallest hashes, ascending */
-    uint32_t n;
-    uint32_t v[KMV_K];
-} kmv;
-
-static void kmv_add(kmv *s, uint32_t h)
+/* Keep in v (*n values, ascending) the KMV_K smallest hashes seen. */
+static void kmv_add(uint32_t *v, uint8_t *n, uint32_t h)
 {
-    if (s->n == KMV_K && h >= s->v[KMV_K - 1]) return;
+    if (*n == KMV_K && h >= v[KMV_K - 1]) return;
     uint32_t i = 0;
-    while (i < s->n && s->v[i] < h) i++;
-    if (i < s->n && s->v[i] == h) return;
-    uint32_t n = s->n < KMV_K ? s->n : KMV_K - 1;
-    memmove(s->v + i + 1, s->v + i, (n - i) * sizeof *s->v);
-    s->v[i] = h;
-    if (s->n < KMV_K) s->n++;
+    while (i < *n && v[i] < h) i++;
+    if (i < *n && v[i] == h) return;
+    uint32_t m = *n < KMV_K ? *n : KMV_K - 1;
+    memmove(v + i + 1, v + i, (m - i) * sizeof *v);
+    v[i] = h;
+    if (*n < KMV_K) (*n)++;
 }
 
-static double kmv_estimate(const kmv *s)
+static double kmv_estimate(const uint32_t *v, uint32_t n)
 {
-    if (s->n < KMV_K) return s->n;
-    return (double)(KMV_K - 1) * 4294967296.0 / ((double)s->v[KMV_K - 1] + 1.0);
+    if (n < KMV_K) return n;
+    return (double)(KMV_K - 1) * 4294967296.0 / ((double)v[KMV_K - 1] + 1.0);
 }
 
 static uint64_t addr_hash(const flow_addr *a)
@@ -116,12 +111,36 @@ static int port_service(uint16_t port)
     return 0;
 }
 
-/* ---- the day's servers ---- */
+/* ---- the day's servers ----
+ *
+ * Most servers of a day are seen once (86 % of them on a simulated day of
+ * a 1,000,000-subscriber ISP) and never become rows.  So a server's first
+ * record is kept as it came, in a 48-byte sighting, and only a second
+ * record gives it the full figures (an acc, six cache lines), into which
+ * the sighting is replayed: the day's figures take a fifth of the memory,
+ * and little of what is allocated is zeroed for nothing.  With
+ * min_clients 1 every server is a row, and gets its figures at once.
+ *
+ * A batch is taken in three loops so that the cache misses of each
+ * (the server's slot, then its figures) are fetched ahead and overlap:
+ * the rows' server hashes (prepare), their figures' places (resolve) and
+ * the counting (accumulate).  The records of a server are counted in the
+ * order they came, the sighting first.
+ */
+
+typedef struct sighting {        /* one record of a server, as counted */
+    uint64_t packets, bytes;
+    int64_t  start, end;
+    uint32_t sampling;
+    uint32_t client, prefix;     /* hashes of the customer host and its network */
+    uint8_t  out, tcp_flags, pad[2];
+} sighting;
 
 typedef struct acc {             /* one server's figures of the day */
     flow_addr ip;
     uint16_t  port;
-    uint8_t   proto, pad;
+    uint8_t   proto;
+    uint8_t   n_clients, n_prefixes, pad[3];
     uint32_t  records, out_records, tcp, syn_only, zero_dur;
     uint32_t  sized;             /* records with packets: bytes per packet known */
     uint64_t  bytes, bytes_out;
@@ -129,16 +148,63 @@ typedef struct acc {             /* one server's figures of the day */
     int64_t   first, last;
     uint16_t  bpp_hist[BPP_BINS];
     uint16_t  bins[DAY_BINS];
-    kmv       clients, prefixes;
+    uint32_t  clients[KMV_K];    /* the smallest hashes of clients and of */
+    uint32_t  prefixes[KMV_K];   /* their networks, ascending (kmv_add) */
 } acc;
+
+#define ACC_LINES 6
+_Static_assert(sizeof(acc) == ACC_LINES * 64, "an acc is six cache lines");
+
+/* Items of one size in 64-byte-aligned chunks that never move. */
+typedef struct pool {
+    uint8_t **chunk;
+    uint32_t  n, n_chunk, cap_chunk;
+    uint32_t  size, shift;       /* item bytes; 1 << shift items a chunk */
+} pool;
+
+static void *pool_at(const pool *p, uint32_t i)
+{
+    return p->chunk[i >> p->shift] + (size_t)(i & ((1u << p->shift) - 1)) * p->size;
+}
+
+/* A new item (uninitialised) and its index; NULL when out of memory. */
+static void *pool_add(pool *p, uint32_t *idx)
+{
+    if (p->n == (uint64_t)p->n_chunk << p->shift) {
+        if (p->n >= 1u << 30) return NULL;      /* a billion servers a day */
+        if (p->n_chunk == p->cap_chunk) {
+            uint32_t cap = p->cap_chunk ? p->cap_chunk * 2 : 64;
+            uint8_t **c = realloc(p->chunk, cap * sizeof *c);
+            if (!c) return NULL;
+            p->chunk = c;
+            p->cap_chunk = cap;
+        }
+        p->chunk[p->n_chunk] = aligned_alloc(64, (size_t)p->size << p->shift);
+        if (!p->chunk[p->n_chunk]) return NULL;
+        p->n_chunk++;
+    }
+    *idx = p->n++;
+    return pool_at(p, *idx);
+}
+
+static void pool_free(pool *p)
+{
+    for (uint32_t i = 0; i < p->n_chunk; i++) free(p->chunk[i]);
+    free(p->chunk);
+    p->chunk = NULL;
+    p->n = p->n_chunk = p->cap_chunk = 0;
+}
+
+#define REF_SIGHTING 0x80000000u /* slot ref: a sighting's index, not an acc's */
+#define REF_NONE     UINT32_MAX  /* row ref: nothing (left) to count */
 
 typedef struct slot {
     uint64_t key;                /* server hash, 0 empty */
-    uint32_t idx;                /* into day_run.acc */
+    uint32_t ref;                /* acc index, or REF_SIGHTING | sighting index */
     uint32_t pad;
 } slot;
 
-#define PREFETCH_AHEAD 8         /* rows whose slot is fetched ahead */
+#define PREFETCH_AHEAD 8         /* rows whose slot or figures are fetched ahead */
 
 typedef struct day_run {
     const features_input *in;
@@ -148,12 +214,13 @@ typedef struct day_run {
     int       cached;            /* rows read from the cache */
     int       unsaved;           /* rows that could not be kept */
     c2_err    unsaved_msg;
+    int       sightings;         /* first records kept as sightings */
     slot     *slot;
-    size_t    cap_slot;
-    acc      *acc;
-    uint32_t  n_acc, cap_acc;
+    size_t    cap_slot, n_slot;
+    pool      accs, sights;
     uint8_t  *s_in, *d_in;
-    uint64_t *key;               /* per row of the batch: its server's hash */
+    uint64_t *key;               /* per row of the batch: its server's hash, */
+    uint32_t *ref;               /* ... and the acc it counts into */
     size_t    cap_rows;
     uint64_t  records, oriented, damaged;
     feature_table out;
@@ -176,32 +243,12 @@ static int slots_grow(day_run *R)
     return 0;
 }
 
-/* The figures of server key, a new zeroed row the first time. */
-static acc *acc_get(day_run *R, uint64_t key)
+/* The slot of key: its own, or the empty one it would take. */
+static slot *slot_find(const day_run *R, uint64_t key)
 {
-    size_t j = key & (R->cap_slot - 1);
-    while (R->slot[j].key && R->slot[j].key != key) j = (j + 1) & (R->cap_slot - 1);
-    if (R->slot[j].key) return &R->acc[R->slot[j].idx];
-    if (R->n_acc == R->cap_acc) {
-        if (R->cap_acc >= 1u << 30) return NULL;        /* a billion servers a day */
-        uint32_t cap = R->cap_acc ? R->cap_acc * 2 : 4096;
-        acc *p = realloc(R->acc, (size_t)cap * sizeof *p);
-        if (!p) return NULL;
-        R->acc = p;
-        R->cap_acc = cap;
-    }
-    if (2 * (R->n_acc + 1) > R->cap_slot) {
-        if (slots_grow(R) < 0) return NULL;
-        j = key & (R->cap_slot - 1);
-        while (R->slot[j].key) j = (j + 1) & (R->cap_slot - 1);
-    }
-    R->slot[j].key = key;
-    R->slot[j].idx = R->n_acc;
-    acc *a = &R->acc[R->n_acc++];
-    memset(a, 0, sizeof *a);
-    a->first = INT64_MAX;
-    a->last = INT64_MIN;
-    return a;
+    size_t mask = R->cap_slot - 1, j = key & mask;
+    while (R->slot[j].key && R->slot[j].key != key) j = (j + 1) & mask;
+    return &R->slot[j];
 }
 
 /* ---- reading a day ---- */
@@ -239,6 +286,19 @@ static int orient(const flow_batch *b, size_t i, const day_run *R, oriented *o)
            (b->tcp_flags[i] & (FLOW_TCP_SYN | FLOW_TCP_ACK)) != FLOW_TCP_SYN;
 }
 
+static void sight(const flow_batch *b, size_t i, const oriented *o, sighting *s)
+{
+    s->packets = b->packets[i];
+    s->bytes = b->bytes[i];
+    s->start = b->start_ms[i];
+    s->end = b->end_ms[i];
+    s->sampling = b->sampling[i];
+    s->client = client_hash(o->host);
+    s->prefix = prefix_hash(o->host);
+    s->out = o->out;
+    s->tcp_flags = b->tcp_flags[i];
+}
+
 /* Count one into a histogram of 16-bit counters; a full counter halves
  * them all, which keeps the shape (all the figures taken from a histogram
  * are shares) for the few servers with more than 65,535 records a day. */
@@ -248,19 +308,14 @@ static void hist_count(uint16_t *h, size_t n, size_t i)
     for (size_t j = 0; j < n; j++) h[j] = (uint16_t)((h[j] + 1) / 2);
 }
 
-static void add_record(day_run *R, acc *a, const flow_batch *b, size_t i, const oriented *o)
+static void add_record(const day_run *R, acc *a, const sighting *r)
 {
-    if (!a->records) {
-        a->ip = *o->server;
-        a->port = o->port;
-        a->proto = o->proto;
-    }
-    uint64_t pk = b->packets[i], by = b->bytes[i];
-    uint32_t n = b->sampling[i] ? b->sampling[i] : 1;
+    uint64_t pk = r->packets, by = r->bytes;
+    uint32_t n = r->sampling ? r->sampling : 1;
     a->records++;
-    a->out_records += o->out;
+    a->out_records += r->out;
     a->bytes += by;
-    if (o->out) a->bytes_out += by;
+    if (r->out) a->bytes_out += by;
     if (pk) {
         double bpp = (double)by / (double)pk;
         a->bpp_sum += bpp;
@@ -270,20 +325,34 @@ static void add_record(day_run *R, acc *a, const flow_batch *b, size_t i, const 
         a->sized++;
     }
     a->samples += pk / n ? (double)(pk / n) : 1.0;
-    int64_t s = b->start_ms[i], e = b->end_ms[i];
+    int64_t s = r->start, e = r->end;
     a->dur_sum += e > s ? (double)(e - s) / 1000.0 : 0.0;
     a->zero_dur += e <= s;
-    if (o->proto == 6) {
+    if (a->proto == 6) {
         a->tcp++;
-        a->syn_only += (b->tcp_flags[i] & (FLOW_TCP_SYN | FLOW_TCP_ACK | FLOW_TCP_RST |
-                                           FLOW_TCP_FIN)) == FLOW_TCP_SYN;
+        a->syn_only += (r->tcp_flags & (FLOW_TCP_SYN | FLOW_TCP_ACK | FLOW_TCP_RST |
+                                        FLOW_TCP_FIN)) == FLOW_TCP_SYN;
     }
     int64_t k = (s - R->day) / (C2_MS_PER_DAY / DAY_BINS);
     if (k >= 0 && k < DAY_BINS) hist_count(a->bins, DAY_BINS, (size_t)k);
     if (s < a->first) a->first = s;
     if (s > a->last) a->last = s;
-    kmv_add(&a->clients, client_hash(o->host));
-    kmv_add(&a->prefixes, prefix_hash(o->host));
+    kmv_add(a->clients, &a->n_clients, r->client);
+    kmv_add(a->prefixes, &a->n_prefixes, r->prefix);
+}
+
+/* A server's figures, none counted yet. */
+static acc *acc_new(day_run *R, const oriented *o, uint32_t *idx)
+{
+    acc *a = pool_add(&R->accs, idx);
+    if (!a) return NULL;
+    memset(a, 0, sizeof *a);
+    a->ip = *o->server;
+    a->port = o->port;
+    a->proto = o->proto;
+    a->first = INT64_MAX;
+    a->last = INT64_MIN;
+    return a;
 }
 
 static int rows_room(day_run *R, size_t n)
@@ -292,20 +361,97 @@ static int rows_room(day_run *R, size_t n)
     free(R->s_in);
     free(R->d_in);
     free(R->key);
+    free(R->ref);
     R->s_in = malloc(n);
     R->d_in = malloc(n);
     R->key = malloc(n * sizeof *R->key);
-    R->cap_rows = R->s_in && R->d_in && R->key ? n : 0;
+    R->ref = malloc(n * sizeof *R->ref);
+    R->cap_rows = R->s_in && R->d_in && R->key && R->ref ? n : 0;
     return R->cap_rows ? 0 : -1;
 }
 
-/* Per row: its server's hash, 0 when the row is not looked at, so that
- * the main loop can fetch slots ahead. */
+/* Per row: its server's hash, 0 when the row is not looked at. */
 static void prepare(day_run *R, const flow_batch *b)
 {
     for (size_t i = 0; i < b->count; i++) {
         oriented o;
         R->key[i] = orient(b, i, R, &o) ? server_hash(o.server, o.port, o.proto) : 0;
+        R->oriented += R->key[i] != 0;
+    }
+}
+
+/* A server seen for the first time: a slot, and either a sighting of row
+ * i (*ref = REF_NONE: nothing left to count) or new figures to count it
+ * into.  -1: out of memory. */
+static int first_seen(day_run *R, uint64_t key, const flow_batch *b, size_t i,
+                      const oriented *o, uint32_t *ref)
+{
+    if (2 * (R->n_slot + 1) > R->cap_slot && slots_grow(R) < 0) return -1;
+    slot *s = slot_find(R, key);
+    uint32_t idx;
+    if (R->sightings) {
+        sighting *g = pool_add(&R->sights, &idx);
+        if (!g) return -1;
+        sight(b, i, o, g);
+        s->ref = REF_SIGHTING | idx;
+        *ref = REF_NONE;
+    } else {
+        if (!acc_new(R, o, &idx)) return -1;
+        s->ref = *ref = idx;
+    }
+    s->key = key;
+    R->n_slot++;
+    return 0;
+}
+
+/* Per row: the figures it counts into (R->ref), REF_NONE when the row is
+ * not looked at or became its server's sighting.  A server's second
+ * record turns its sighting into figures.  -1: out of memory. */
+static int resolve(day_run *R, const flow_batch *b)
+{
+    for (size_t i = 0; i < b->count; i++) {
+        uint64_t key = R->key[i];
+        if (i + PREFETCH_AHEAD < b->count && R->key[i + PREFETCH_AHEAD])
+            __builtin_prefetch(&R->slot[R->key[i + PREFETCH_AHEAD] & (R->cap_slot - 1)]);
+        R->ref[i] = REF_NONE;
+        if (!key) continue;
+        slot *s = slot_find(R, key);
+        if (s->key && !(s->ref & REF_SIGHTING)) {
+            R->ref[i] = s->ref;
+            continue;
+        }
+        oriented o;
+        sides(b, i, R->s_in[i], &o);
+        if (!s->key) {
+            if (first_seen(R, key, b, i, &o, &R->ref[i]) < 0) return -1;
+            continue;
+        }
+        uint32_t idx;
+        acc *a = acc_new(R, &o, &idx);
+        if (!a) return -1;
+        add_record(R, a, pool_at(&R->sights, s->ref & ~REF_SIGHTING));
+        s->ref = idx;
+        R->ref[i] = idx;
+    }
+    return 0;
+}
+
+/* Count every row into the figures resolve found for it, fetching the
+ * figures of the row PREFETCH_AHEAD on. */
+static void accumulate(day_run *R, const flow_batch *b)
+{
+    for (size_t i = 0; i < b->count; i++) {
+        uint32_t ahead = i + PREFETCH_AHEAD < b->count ? R->ref[i + PREFETCH_AHEAD] : REF_NONE;
+        if (ahead != REF_NONE) {
+            const char *p = pool_at(&R->accs, ahead);
+            for (int l = 0; l < ACC_LINES; l++) __builtin_prefetch(p + 64 * l, 1);
+        }
+        if (R->ref[i] == REF_NONE) continue;
+        oriented o;
+        sighting r;
+        sides(b, i, R->s_in[i], &o);
+        sight(b, i, &o, &r);
+        add_record(R, pool_at(&R->accs, R->ref[i]), &r);
     }
 }
 
@@ -314,17 +460,8 @@ static int batch(day_run *R, const flow_batch *b)
     ipset_contains_batch(R->in->internal, b->src_addr, b->count, R->s_in);
     ipset_contains_batch(R->in->internal, b->dst_addr, b->count, R->d_in);
     prepare(R, b);
-    for (size_t i = 0; i < b->count; i++) {
-        if (i + PREFETCH_AHEAD < b->count && R->key[i + PREFETCH_AHEAD] && R->cap_slot)
-            __builtin_prefetch(&R->slot[R->key[i + PREFETCH_AHEAD] & (R->cap_slot - 1)]);
-        if (!R->key[i]) continue;            /* prepare found it no customer's */
-        oriented o;
-        sides(b, i, R->s_in[i], &o);
-        acc *a = acc_get(R, R->key[i]);
-        if (!a) return -1;
-        add_record(R, a, b, i, &o);
-        R->oriented++;
-    }
+    if (resolve(R, b) < 0) return -1;
+    accumulate(R, b);
     R->records += b->count;
     return 0;
 }
@@ -335,6 +472,12 @@ static int scan_day(day_run *R, c2_err *err)
     store_scan *sc;
     flow_batch *b;
     int rc;
+    uint32_t min = R->in->min_clients ? R->in->min_clients : 3;
+    R->sightings = min >= 2;     /* a server seen once has one client */
+    R->accs.size = sizeof(acc);
+    R->accs.shift = 12;
+    R->sights.size = sizeof(sighting);
+    R->sights.shift = 14;
     if (slots_grow(R) < 0) return c2_fail(err, "out of memory");
     if (store_scan_open(R->in->store, &spec, &sc, err) != 0) return -1;
     while ((rc = store_scan_next(sc, &b, err)) != 0) {
@@ -351,7 +494,6 @@ static int scan_day(day_run *R, c2_err *err)
     if (rc == -2) c2_fail(err, "out of memory");
     return rc < 0 ? -1 : 0;
 }
-
 /* ---- figures of a server ---- */
 
 static float quantile(const uint16_t *hist, uint32_t total, double q)
@@ -399,10 +541,10 @@ static void row_of(const acc *a, int64_t day, feature_row *r)
     r->day = day;
     r->first = a->first;
     r->last = a->last;
-    double clients = kmv_estimate(&a->clients);
+    double clients = kmv_estimate(a->clients, a->n_clients);
     r->clients = (uint32_t)(clients + 0.5);
-    r->sketch_n = (uint8_t)a->clients.n;
-    memcpy(r->sketch, a->clients.v, sizeof r->sketch);
+    r->sketch_n = a->n_clients;
+    memcpy(r->sketch, a->clients, sizeof r->sketch);
     float *v = r->v;
     double n = a->records;
     v[F_CLIENTS] = (float)log2(1 + clients);
@@ -428,7 +570,7 @@ static void row_of(const acc *a, int64_t day, feature_row *r)
     v[F_PORT_SERVICE] = (float)port_service(a->port);
     v[F_PROTO] = a->proto;
     v[F_DAYS_ACTIVE] = 1;                /* filled in over the window */
-    v[F_CLIENT_SPREAD] = clients > 0 ? (float)(kmv_estimate(&a->prefixes) / clients) : 0;
+    v[F_CLIENT_SPREAD] = clients > 0 ? (float)(kmv_estimate(a->prefixes, a->n_prefixes) / clients) : 0;
 }
 
 static int row_order(const void *pa, const void *pb);
@@ -438,9 +580,9 @@ static int row_order(const void *pa, const void *pb);
 static int day_rows(day_run *R, c2_err *err)
 {
     uint32_t min = R->in->min_clients ? R->in->min_clients : 3;
-    for (uint32_t i = 0; i < R->n_acc; i++) {
-        const acc *a = &R->acc[i];
-        if (kmv_estimate(&a->clients) + 0.5 < min) continue;
+    for (uint32_t i = 0; i < R->accs.n; i++) {
+        const acc *a = pool_at(&R->accs, i);
+        if (kmv_estimate(a->clients, a->n_clients) + 0.5 < min) continue;
         if (R->out.n == R->out.cap) {
             size_t cap = R->out.cap ? R->out.cap * 2 : 1024;
             feature_row *p = realloc(R->out.row, cap * sizeof *p);
@@ -457,16 +599,17 @@ static int day_rows(day_run *R, c2_err *err)
 static void day_free(day_run *R)
 {
     free(R->slot);
-    free(R->acc);
+    pool_free(&R->accs);
+    pool_free(&R->sights);
     free(R->s_in);
     free(R->d_in);
     free(R->key);
+    free(R->ref);
     R->slot = NULL;
-    R->acc = NULL;
     R->s_in = R->d_in = NULL;
     R->key = NULL;
-    R->cap_rows = R->cap_slot = 0;
-    R->n_acc = R->cap_acc = 0;
+    R->ref = NULL;
+    R->cap_rows = R->cap_slot = R->n_slot = 0;
 }
 
 /* ---- the day cache ---- */

@@ -111,32 +111,26 @@ static inline void c2_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = 
 static inline void c2_put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
 static inline void c2_put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
 static inline uint16_t c2_get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static inline uint32_t c2_get32(const uint8_t *p) { uint32_t v = 0; for (int i = 3; i >= 0; i--) v = (v << 8) | p[i]; return v; }
-static inline uint64_t c2_get64(const uint8_t *p) { uint64_t v = 0; for (int i = 7; i >= 0; i--) v = (v << 8) | p[i]; return v; }
 
-
-/* Big-endian (network order) loads, unaligned-safe: what every wire format
- * and every order-preserving key needs.  memcpy and a byte swap compile to
- * one load and one bswap. */
+/* 32- and 64-bit loads, unaligned-safe, in either byte order: memcpy and a
+ * swap where the order is not the machine's compile to one load (a loop of
+ * shifts does not: GCC leaves it a loop, and address hashes run these per
+ * record).  Big-endian (network order) is what every wire format and every
+ * order-preserving key needs. */
+static inline uint32_t c2_load32(const uint8_t *p) { uint32_t v; __builtin_memcpy(&v, p, 4); return v; }
+static inline uint64_t c2_load64(const uint8_t *p) { uint64_t v; __builtin_memcpy(&v, p, 8); return v; }
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static inline uint32_t c2_get32(const uint8_t *p) { return c2_load32(p); }
+static inline uint64_t c2_get64(const uint8_t *p) { return c2_load64(p); }
+static inline uint32_t c2_get_be32(const uint8_t *p) { return __builtin_bswap32(c2_load32(p)); }
+static inline uint64_t c2_get_be64(const uint8_t *p) { return __builtin_bswap64(c2_load64(p)); }
+#else
+static inline uint32_t c2_get32(const uint8_t *p) { return __builtin_bswap32(c2_load32(p)); }
+static inline uint64_t c2_get64(const uint8_t *p) { return __builtin_bswap64(c2_load64(p)); }
+static inline uint32_t c2_get_be32(const uint8_t *p) { return c2_load32(p); }
+static inline uint64_t c2_get_be64(const uint8_t *p) { return c2_load64(p); }
+#endif
 static inline uint16_t c2_get_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static inline uint32_t c2_get_be32(const uint8_t *p)
-{
-    uint32_t v;
-    __builtin_memcpy(&v, p, 4);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap32(v);
-#endif
-    return v;
-}
-static inline uint64_t c2_get_be64(const uint8_t *p)
-{
-    uint64_t v;
-    __builtin_memcpy(&v, p, 8);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
 
 /* ---- big-endian stores, for packet builders ---- */
 static inline uint8_t *c2_put_be16(uint8_t *p, uint16_t v)

@@ -15,6 +15,8 @@
  *     class and service, the protocol, the client spread;
  *   - days active over the window, row order, the same table on 1 to 8
  *     threads; the window's days and its refusals;
+ *   - the same rows, to the bit, whether a server's first record waits
+ *     as a sighting (min_clients 2) or is counted at once (1);
  *   - no row is ever a customer address (checked after every compute);
  *   - the CSV and JSON Lines forms;
  *   - labels from a Feodo file, a plain list and a c2list, by day.
@@ -689,6 +691,58 @@ static void test_threads_same_table(void **state)
     feature_table_free(&one);
 }
 
+/* A server's first record is kept aside until a second comes (features.c's
+ * sightings, used when min_clients is 2 or more): the rows must be those
+ * counted at once (min_clients 1), to the bit, also when the second record
+ * comes in a later block and when the tables grow (40,000 servers: past
+ * the first slot table, and many chunks of figures and of sightings). */
+static void test_sightings_same_rows(void **state)
+{
+    world *w = *state;
+    const uint32_t servers = 40000;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t s = 0; s < servers; s++) {
+            uint32_t clients = 1 + s % 3, ip = IP4(198, 18, 0, 0) + s;
+            for (uint32_t c = pass; c < clients; c += 2) {
+                int64_t t = DAY0 + (int64_t)(s % 1380) * MIN_MS + c * 7 * MIN_MS;
+                flow_record *r = out(w, customer(s % 5000 + c * 97), ip, 6000 + s % 7, 6, t);
+                r->bytes = 100 + (s * 37 + c * 11) % 1400;
+                r->packets = 1 + (s + c) % 9;
+                r->end_ms = t + (s % 5) * 250;
+            }
+            if (s % 3 == 2 && pass == 1)     /* the answer, a third record */
+                back(w, ip, customer(s % 5000 + 97), 6000 + s % 7, 6, DAY0 + 23 * HOUR_MS);
+        }
+        flush(w);                            /* each pass its own segment */
+    }
+    feature_table all, kept;
+    features_report ra, rk;
+    w->in.min_clients = 1;
+    compute(w, &all, &ra);
+    assert_int_equal(all.n, servers);
+    w->in.min_clients = 2;
+    compute(w, &kept, &rk);
+    assert_int_equal(rk.records, ra.records);
+    assert_int_equal(kept.n, servers - (servers + 2) / 3);     /* not the 1-client ones */
+    size_t j = 0;
+    for (size_t i = 0; i < all.n; i++) {
+        const feature_row *a = &all.row[i];
+        if (a->clients < 2) continue;
+        assert_true(j < kept.n);
+        const feature_row *b = &kept.row[j++];
+        assert_int_equal(server_cmp(a, b), 0);
+        assert_int_equal(a->first, b->first);
+        assert_int_equal(a->last, b->last);
+        assert_int_equal(a->clients, b->clients);
+        assert_int_equal(a->sketch_n, b->sketch_n);
+        assert_memory_equal(a->sketch, b->sketch, sizeof a->sketch);
+        assert_memory_equal(a->v, b->v, sizeof a->v);
+    }
+    assert_int_equal(j, kept.n);
+    feature_table_free(&all);
+    feature_table_free(&kept);
+}
+
 /* ---- output ---- */
 
 /* Split a CSV line (no quoting in this output) in place. */
@@ -1073,6 +1127,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         WORLD_TEST(test_min_clients),
+        WORLD_TEST(test_sightings_same_rows),
         WORLD_TEST(test_many_clients),
         WORLD_TEST(test_orientation),
         WORLD_TEST(test_infected_share),
