@@ -220,6 +220,7 @@ typedef struct day_run {
     pool      accs, sights;
     uint8_t  *s_in, *d_in;
     uint64_t *key;               /* per row of the batch: its server's hash, */
+    uint32_t *client, *prefix;   /* ... its customer's and network's hashes, */
     uint32_t *ref;               /* ... and the acc it counts into */
     size_t    cap_rows;
     uint64_t  records, oriented, damaged;
@@ -286,16 +287,17 @@ static int orient(const flow_batch *b, size_t i, const day_run *R, oriented *o)
            (b->tcp_flags[i] & (FLOW_TCP_SYN | FLOW_TCP_ACK)) != FLOW_TCP_SYN;
 }
 
-static void sight(const flow_batch *b, size_t i, const oriented *o, sighting *s)
+/* Row i as counted (prepare has hashed its customer side). */
+static void sight(const day_run *R, const flow_batch *b, size_t i, sighting *s)
 {
     s->packets = b->packets[i];
     s->bytes = b->bytes[i];
     s->start = b->start_ms[i];
     s->end = b->end_ms[i];
     s->sampling = b->sampling[i];
-    s->client = client_hash(o->host);
-    s->prefix = prefix_hash(o->host);
-    s->out = o->out;
+    s->client = R->client[i];
+    s->prefix = R->prefix[i];
+    s->out = R->s_in[i];
     s->tcp_flags = b->tcp_flags[i];
 }
 
@@ -361,22 +363,31 @@ static int rows_room(day_run *R, size_t n)
     free(R->s_in);
     free(R->d_in);
     free(R->key);
+    free(R->client);
+    free(R->prefix);
     free(R->ref);
     R->s_in = malloc(n);
     R->d_in = malloc(n);
     R->key = malloc(n * sizeof *R->key);
+    R->client = malloc(n * sizeof *R->client);
+    R->prefix = malloc(n * sizeof *R->prefix);
     R->ref = malloc(n * sizeof *R->ref);
-    R->cap_rows = R->s_in && R->d_in && R->key && R->ref ? n : 0;
+    R->cap_rows = R->s_in && R->d_in && R->key && R->client && R->prefix && R->ref ? n : 0;
     return R->cap_rows ? 0 : -1;
 }
 
-/* Per row: its server's hash, 0 when the row is not looked at. */
+/* Per row: its server's hash, 0 when the row is not looked at, and the
+ * hashes of its customer side (the only time the addresses are read). */
 static void prepare(day_run *R, const flow_batch *b)
 {
     for (size_t i = 0; i < b->count; i++) {
         oriented o;
-        R->key[i] = orient(b, i, R, &o) ? server_hash(o.server, o.port, o.proto) : 0;
-        R->oriented += R->key[i] != 0;
+        R->key[i] = 0;
+        if (!orient(b, i, R, &o)) continue;
+        R->key[i] = server_hash(o.server, o.port, o.proto);
+        R->client[i] = client_hash(o.host);
+        R->prefix[i] = prefix_hash(o.host);
+        R->oriented++;
     }
 }
 
@@ -392,7 +403,7 @@ static int first_seen(day_run *R, uint64_t key, const flow_batch *b, size_t i,
     if (R->sightings) {
         sighting *g = pool_add(&R->sights, &idx);
         if (!g) return -1;
-        sight(b, i, o, g);
+        sight(R, b, i, g);
         s->ref = REF_SIGHTING | idx;
         *ref = REF_NONE;
     } else {
@@ -447,10 +458,8 @@ static void accumulate(day_run *R, const flow_batch *b)
             for (int l = 0; l < ACC_LINES; l++) __builtin_prefetch(p + 64 * l, 1);
         }
         if (R->ref[i] == REF_NONE) continue;
-        oriented o;
         sighting r;
-        sides(b, i, R->s_in[i], &o);
-        sight(b, i, &o, &r);
+        sight(R, b, i, &r);
         add_record(R, pool_at(&R->accs, R->ref[i]), &r);
     }
 }
@@ -604,11 +613,13 @@ static void day_free(day_run *R)
     free(R->s_in);
     free(R->d_in);
     free(R->key);
+    free(R->client);
+    free(R->prefix);
     free(R->ref);
     R->slot = NULL;
     R->s_in = R->d_in = NULL;
     R->key = NULL;
-    R->ref = NULL;
+    R->client = R->prefix = R->ref = NULL;
     R->cap_rows = R->cap_slot = R->n_slot = 0;
 }
 
