@@ -19,7 +19,7 @@
  * subsampling would still see them, and the model would differ from the
  * one trained without them.
  */
-#include "model/model.h"
+#include "model/model_impl.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -519,6 +519,10 @@ static int booster_from_buffer(const uint8_t *buf, size_t len, c2_model **out, c
     /* XGBoost takes what does not start with '{' for its old binary format */
     if (len == 0 || buf[0] != '{')
         return c2_fail(err, "not a c2flow model (not an XGBoost JSON model)");
+    if (model_json_check(buf, len, err) != 0) {
+        c2_err_prefix(err, "not a c2flow model");
+        return -1;
+    }
     BoosterHandle h;
     if (XGBoosterCreate(NULL, 0, &h) != 0) return xgb_fail(err);
     const char **names;
@@ -534,17 +538,24 @@ static int booster_from_buffer(const uint8_t *buf, size_t len, c2_model **out, c
     return -1;
 }
 
-int model_load(const char *path, c2_model **out, c2_err *err)
+int model_load_buffer(const uint8_t *buf, size_t len, c2_model **out, c2_err *err)
 {
     *out = NULL;
     if (dynlib_need(DYNLIB_XGBOOST, err) != 0) return -1;
     xgb_quiet();
+    if (len > MODEL_FILE_MAX) return c2_fail(err, "a model larger than 1 GiB");
+    return booster_from_buffer(buf, len, out, err);
+}
+
+int model_load(const char *path, c2_model **out, c2_err *err)
+{
+    *out = NULL;
     uint8_t *buf;
     size_t len;
     int rc = c2_file_read(path, (size_t)MODEL_FILE_MAX, &buf, &len, err);
     if (rc < 0) return -1;
     if (rc == 0) return c2_fail(err, "%s: no such model file", path);
-    rc = booster_from_buffer(buf, len, out, err);
+    rc = model_load_buffer(buf, len, out, err);
     free(buf);
     if (rc != 0) c2_err_prefix(err, "%s", path);
     return rc;

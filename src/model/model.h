@@ -77,6 +77,9 @@ int model_save(const c2_model *m, const char *path, c2_err *err);
  * c2flow model (no "c2flow_model" attribute, another format version, no or
  * bad feature names).  Caller frees *out with model_free. */
 int model_load(const char *path, c2_model **out, c2_err *err);
+/* The same from a file's bytes (untrusted: what XGBoost cannot read, or
+ * reads as something else than a c2flow model, is refused). */
+int model_load_buffer(const uint8_t *buf, size_t len, c2_model **out, c2_err *err);
 /* OpenMP threads of later predict calls (0 = XGBoost's default); a loaded
  * model starts with the default. */
 int model_set_threads(c2_model *m, unsigned threads, c2_err *err);

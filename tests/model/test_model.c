@@ -7,7 +7,8 @@
  * default scale_pos_weight (and that default's value), rows of weight 0
  * ignored, weights as repeated rows, save/load bit for bit, determinism,
  * XGBoost kept silent on a new thread, and every refusal with its
- * message.  Small data, 50 rounds and one thread keep it to seconds
+ * message, among them trees that XGBoost would follow out of bounds
+ * (check.c).  Small data, 50 rounds and one thread keep it to seconds
  * under ASan.
  */
 #include <setjmp.h>
@@ -704,19 +705,15 @@ static void test_load_errors(void **state)
     assert_fails_with(model_load(tmp_path("absent.json"), &m, &err), "absent.json: no such model file");
     assert_null(m);
 
-    /* XGBoost's own refusals come back as one line, without its source
-     * location and stack trace */
     write_text(path, "{}");
     assert_fails_with(model_load(path, &m, &err),
-                      "bad.json: not an XGBoost model: xgboost: Invalid model format");
-    assert_null(strchr(err.msg, '\n'));
-    assert_null(strstr(err.msg, ".cc:"));
+                      "bad.json: not a c2flow model: no \"learner\" object");
     write_text(path, "hello");
     assert_fails_with(model_load(path, &m, &err), "bad.json: not a c2flow model");
     write_text(path, "");
     assert_fails_with(model_load(path, &m, &err), "bad.json: not a c2flow model");
     write_text(path, "{\"learner\": [1, 2");
-    assert_fails_with(model_load(path, &m, &err), "bad.json: not an XGBoost model");
+    assert_fails_with(model_load(path, &m, &err), "bad.json: not a c2flow model: not JSON");
     assert_null(strchr(err.msg, '\n'));
 
     save_plain_xgboost(path, 0, 1);
@@ -727,6 +724,32 @@ static void test_load_errors(void **state)
     save_plain_xgboost(path, 1, 1);
     if (model_load(path, &m, &err) != 0) fail_msg("marked and named: %s", err.msg);
     model_free(m);   /* marked and named: ours in all but origin */
+
+    /* XGBoost's own refusals come back as one line, without its source
+     * location and stack trace */
+    edit_file(path, "\"sum_hessian\":[", "\"sum_hessian\":[1,");
+    assert_fails_with(model_load(path, &m, &err), "bad.json: not an XGBoost model: xgboost: ");
+    assert_null(strchr(err.msg, '\n'));
+    assert_null(strstr(err.msg, ".cc:"));
+    edit_file(path, "\"sum_hessian\":[1,", "\"sum_hessian\":[");
+    /* trees that XGBoost would follow blindly, and crash predicting */
+    edit_file(path, "\"left_children\":[1,", "\"left_children\":[9999,");
+    assert_fails_with(model_load(path, &m, &err),
+                      "not a c2flow model: tree 0: a tree whose node 0 is not a leaf or a split");
+    edit_file(path, "\"left_children\":[9999,", "\"left_children\":[0,");
+    assert_fails_with(model_load(path, &m, &err), "tree 0: a tree whose node 0 is not");
+    edit_file(path, "\"left_children\":[0,", "\"left_children\":[1,");
+    edit_file(path, "\"tree_info\":[0]", "\"tree_info\":[3]");
+    assert_fails_with(model_load(path, &m, &err), "not a c2flow model: tree 0 of another output");
+    edit_file(path, "\"tree_info\":[3]", "\"tree_info\":[0]");
+    edit_file(path, "\"num_class\":\"0\"", "\"num_class\":\"2\"");
+    assert_fails_with(model_load(path, &m, &err), "more than one output class");
+    edit_file(path, "\"num_class\":\"2\"", "\"num_class\":\"0\"");
+    edit_file(path, "\"categories_nodes\":[]", "\"categories_nodes\":[0]");
+    assert_fails_with(model_load(path, &m, &err), "categorical splits");
+    edit_file(path, "\"categories_nodes\":[0]", "\"categories_nodes\":[]");
+    if (model_load(path, &m, &err) != 0) fail_msg("edits undone: %s", err.msg);
+    model_free(m);
     edit_file(path, "\"c2flow_model\":\"1\"", "\"c2flow_model\":\"2\"");
     assert_fails_with(model_load(path, &m, &err), "c2flow model format \"2\" is not supported");
     edit_file(path, "\"c2flow_model\":\"2\"", "\"c2flow_model\":\"1\"");
