@@ -108,7 +108,7 @@ static int tree_ok(const json_t *t, size_t id, long nfeat, c2_err *err)
         long long ty;
         if (node_ok(left, right, parent, split, i, (size_t)n, nfeat) != 0)
             return c2_fail(err, "a tree whose node %zu is not a leaf or a split into two "
-                           "later nodes on one of the %ld features", i, nfeat);
+                           "later, consecutive nodes on one of the %ld features", i, nfeat);
         if (!finite_at(cond, i) || !finite_at(weight, i) || int_at(type, i, &ty) || ty != 0 ||
             !json_is_integer(json_array_get(deflt, i)))
             return c2_fail(err, "a tree whose node %zu has a value that is not a finite "
