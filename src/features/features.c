@@ -206,6 +206,21 @@ typedef struct slot {
 
 #define PREFETCH_AHEAD 8         /* rows whose slot or figures are fetched ahead */
 
+/* A day's tables.  A worker keeps its own from one day to the next, so a
+ * day after the first starts on memory already mapped (a day of a
+ * 1,000,000-subscriber ISP fills about 400 MB), not on fresh pages the
+ * kernel must zero again. */
+typedef struct day_tables {
+    slot     *slot;
+    size_t    cap_slot, n_slot;
+    pool      accs, sights;
+    uint8_t  *s_in, *d_in;
+    uint64_t *key;               /* per row of the batch: its server's hash, */
+    uint32_t *client, *prefix;   /* ... its customer's and network's hashes, */
+    uint32_t *ref;               /* ... and the acc it counts into */
+    size_t    cap_rows;
+} day_tables;
+
 typedef struct day_run {
     const features_input *in;
     int64_t   day, from, to;
@@ -215,41 +230,56 @@ typedef struct day_run {
     int       unsaved;           /* rows that could not be kept */
     c2_err    unsaved_msg;
     int       sightings;         /* first records kept as sightings */
-    slot     *slot;
-    size_t    cap_slot, n_slot;
-    pool      accs, sights;
-    uint8_t  *s_in, *d_in;
-    uint64_t *key;               /* per row of the batch: its server's hash, */
-    uint32_t *client, *prefix;   /* ... its customer's and network's hashes, */
-    uint32_t *ref;               /* ... and the acc it counts into */
-    size_t    cap_rows;
+    day_tables *t;               /* the worker's */
     uint64_t  records, oriented, damaged;
     feature_table out;
 } day_run;
 
 static int slots_grow(day_run *R)
 {
-    size_t cap = R->cap_slot ? R->cap_slot * 2 : 1u << 16;
+    size_t cap = R->t->cap_slot ? R->t->cap_slot * 2 : 1u << 16;
     slot *t = calloc(cap, sizeof *t);
     if (!t) return -1;
-    for (size_t i = 0; i < R->cap_slot; i++) {
-        if (!R->slot[i].key) continue;
-        size_t j = R->slot[i].key & (cap - 1);
+    for (size_t i = 0; i < R->t->cap_slot; i++) {
+        if (!R->t->slot[i].key) continue;
+        size_t j = R->t->slot[i].key & (cap - 1);
         while (t[j].key) j = (j + 1) & (cap - 1);
-        t[j] = R->slot[i];
+        t[j] = R->t->slot[i];
     }
-    free(R->slot);
-    R->slot = t;
-    R->cap_slot = cap;
+    free(R->t->slot);
+    R->t->slot = t;
+    R->t->cap_slot = cap;
     return 0;
 }
 
 /* The slot of key: its own, or the empty one it would take. */
 static slot *slot_find(const day_run *R, uint64_t key)
 {
-    size_t mask = R->cap_slot - 1, j = key & mask;
-    while (R->slot[j].key && R->slot[j].key != key) j = (j + 1) & mask;
-    return &R->slot[j];
+    size_t mask = R->t->cap_slot - 1, j = key & mask;
+    while (R->t->slot[j].key && R->t->slot[j].key != key) j = (j + 1) & mask;
+    return &R->t->slot[j];
+}
+
+/* Empty tables for the next day, their memory kept. */
+static void tables_reset(day_tables *t)
+{
+    if (t->n_slot) memset(t->slot, 0, t->cap_slot * sizeof *t->slot);
+    t->n_slot = 0;
+    t->accs.n = t->sights.n = 0;
+}
+
+static void tables_free(day_tables *t)
+{
+    free(t->slot);
+    pool_free(&t->accs);
+    pool_free(&t->sights);
+    free(t->s_in);
+    free(t->d_in);
+    free(t->key);
+    free(t->client);
+    free(t->prefix);
+    free(t->ref);
+    memset(t, 0, sizeof *t);
 }
 
 /* ---- reading a day ---- */
@@ -281,8 +311,8 @@ static void sides(const flow_batch *b, size_t i, uint8_t out, oriented *o)
  * other outside, and no outside scanner's SYN to a customer. */
 static int orient(const flow_batch *b, size_t i, const day_run *R, oriented *o)
 {
-    if (R->s_in[i] == R->d_in[i]) return 0;
-    sides(b, i, R->s_in[i], o);
+    if (R->t->s_in[i] == R->t->d_in[i]) return 0;
+    sides(b, i, R->t->s_in[i], o);
     return o->out || o->proto != 6 ||
            (b->tcp_flags[i] & (FLOW_TCP_SYN | FLOW_TCP_ACK)) != FLOW_TCP_SYN;
 }
@@ -295,9 +325,9 @@ static void sight(const day_run *R, const flow_batch *b, size_t i, sighting *s)
     s->start = b->start_ms[i];
     s->end = b->end_ms[i];
     s->sampling = b->sampling[i];
-    s->client = R->client[i];
-    s->prefix = R->prefix[i];
-    s->out = R->s_in[i];
+    s->client = R->t->client[i];
+    s->prefix = R->t->prefix[i];
+    s->out = R->t->s_in[i];
     s->tcp_flags = b->tcp_flags[i];
 }
 
@@ -346,7 +376,7 @@ static void add_record(const day_run *R, acc *a, const sighting *r)
 /* A server's figures, none counted yet. */
 static acc *acc_new(day_run *R, const oriented *o, uint32_t *idx)
 {
-    acc *a = pool_add(&R->accs, idx);
+    acc *a = pool_add(&R->t->accs, idx);
     if (!a) return NULL;
     memset(a, 0, sizeof *a);
     a->ip = *o->server;
@@ -359,21 +389,21 @@ static acc *acc_new(day_run *R, const oriented *o, uint32_t *idx)
 
 static int rows_room(day_run *R, size_t n)
 {
-    if (n <= R->cap_rows) return 0;
-    free(R->s_in);
-    free(R->d_in);
-    free(R->key);
-    free(R->client);
-    free(R->prefix);
-    free(R->ref);
-    R->s_in = malloc(n);
-    R->d_in = malloc(n);
-    R->key = malloc(n * sizeof *R->key);
-    R->client = malloc(n * sizeof *R->client);
-    R->prefix = malloc(n * sizeof *R->prefix);
-    R->ref = malloc(n * sizeof *R->ref);
-    R->cap_rows = R->s_in && R->d_in && R->key && R->client && R->prefix && R->ref ? n : 0;
-    return R->cap_rows ? 0 : -1;
+    if (n <= R->t->cap_rows) return 0;
+    free(R->t->s_in);
+    free(R->t->d_in);
+    free(R->t->key);
+    free(R->t->client);
+    free(R->t->prefix);
+    free(R->t->ref);
+    R->t->s_in = malloc(n);
+    R->t->d_in = malloc(n);
+    R->t->key = malloc(n * sizeof *R->t->key);
+    R->t->client = malloc(n * sizeof *R->t->client);
+    R->t->prefix = malloc(n * sizeof *R->t->prefix);
+    R->t->ref = malloc(n * sizeof *R->t->ref);
+    R->t->cap_rows = R->t->s_in && R->t->d_in && R->t->key && R->t->client && R->t->prefix && R->t->ref ? n : 0;
+    return R->t->cap_rows ? 0 : -1;
 }
 
 /* Per row: its server's hash, 0 when the row is not looked at, and the
@@ -382,11 +412,11 @@ static void prepare(day_run *R, const flow_batch *b)
 {
     for (size_t i = 0; i < b->count; i++) {
         oriented o;
-        R->key[i] = 0;
+        R->t->key[i] = 0;
         if (!orient(b, i, R, &o)) continue;
-        R->key[i] = server_hash(o.server, o.port, o.proto);
-        R->client[i] = client_hash(o.host);
-        R->prefix[i] = prefix_hash(o.host);
+        R->t->key[i] = server_hash(o.server, o.port, o.proto);
+        R->t->client[i] = client_hash(o.host);
+        R->t->prefix[i] = prefix_hash(o.host);
         R->oriented++;
     }
 }
@@ -397,11 +427,11 @@ static void prepare(day_run *R, const flow_batch *b)
 static int first_seen(day_run *R, uint64_t key, const flow_batch *b, size_t i,
                       const oriented *o, uint32_t *ref)
 {
-    if (2 * (R->n_slot + 1) > R->cap_slot && slots_grow(R) < 0) return -1;
+    if (2 * (R->t->n_slot + 1) > R->t->cap_slot && slots_grow(R) < 0) return -1;
     slot *s = slot_find(R, key);
     uint32_t idx;
     if (R->sightings) {
-        sighting *g = pool_add(&R->sights, &idx);
+        sighting *g = pool_add(&R->t->sights, &idx);
         if (!g) return -1;
         sight(R, b, i, g);
         s->ref = REF_SIGHTING | idx;
@@ -411,38 +441,38 @@ static int first_seen(day_run *R, uint64_t key, const flow_batch *b, size_t i,
         s->ref = *ref = idx;
     }
     s->key = key;
-    R->n_slot++;
+    R->t->n_slot++;
     return 0;
 }
 
-/* Per row: the figures it counts into (R->ref), REF_NONE when the row is
+/* Per row: the figures it counts into (R->t->ref), REF_NONE when the row is
  * not looked at or became its server's sighting.  A server's second
  * record turns its sighting into figures.  -1: out of memory. */
 static int resolve(day_run *R, const flow_batch *b)
 {
     for (size_t i = 0; i < b->count; i++) {
-        uint64_t key = R->key[i];
-        if (i + PREFETCH_AHEAD < b->count && R->key[i + PREFETCH_AHEAD])
-            __builtin_prefetch(&R->slot[R->key[i + PREFETCH_AHEAD] & (R->cap_slot - 1)]);
-        R->ref[i] = REF_NONE;
+        uint64_t key = R->t->key[i];
+        if (i + PREFETCH_AHEAD < b->count && R->t->key[i + PREFETCH_AHEAD])
+            __builtin_prefetch(&R->t->slot[R->t->key[i + PREFETCH_AHEAD] & (R->t->cap_slot - 1)]);
+        R->t->ref[i] = REF_NONE;
         if (!key) continue;
         slot *s = slot_find(R, key);
         if (s->key && !(s->ref & REF_SIGHTING)) {
-            R->ref[i] = s->ref;
+            R->t->ref[i] = s->ref;
             continue;
         }
         oriented o;
-        sides(b, i, R->s_in[i], &o);
+        sides(b, i, R->t->s_in[i], &o);
         if (!s->key) {
-            if (first_seen(R, key, b, i, &o, &R->ref[i]) < 0) return -1;
+            if (first_seen(R, key, b, i, &o, &R->t->ref[i]) < 0) return -1;
             continue;
         }
         uint32_t idx;
         acc *a = acc_new(R, &o, &idx);
         if (!a) return -1;
-        add_record(R, a, pool_at(&R->sights, s->ref & ~REF_SIGHTING));
+        add_record(R, a, pool_at(&R->t->sights, s->ref & ~REF_SIGHTING));
         s->ref = idx;
-        R->ref[i] = idx;
+        R->t->ref[i] = idx;
     }
     return 0;
 }
@@ -452,22 +482,22 @@ static int resolve(day_run *R, const flow_batch *b)
 static void accumulate(day_run *R, const flow_batch *b)
 {
     for (size_t i = 0; i < b->count; i++) {
-        uint32_t ahead = i + PREFETCH_AHEAD < b->count ? R->ref[i + PREFETCH_AHEAD] : REF_NONE;
+        uint32_t ahead = i + PREFETCH_AHEAD < b->count ? R->t->ref[i + PREFETCH_AHEAD] : REF_NONE;
         if (ahead != REF_NONE) {
-            const char *p = pool_at(&R->accs, ahead);
+            const char *p = pool_at(&R->t->accs, ahead);
             for (int l = 0; l < ACC_LINES; l++) __builtin_prefetch(p + 64 * l, 1);
         }
-        if (R->ref[i] == REF_NONE) continue;
+        if (R->t->ref[i] == REF_NONE) continue;
         sighting r;
         sight(R, b, i, &r);
-        add_record(R, pool_at(&R->accs, R->ref[i]), &r);
+        add_record(R, pool_at(&R->t->accs, R->t->ref[i]), &r);
     }
 }
 
 static int batch(day_run *R, const flow_batch *b)
 {
-    ipset_contains_batch(R->in->internal, b->src_addr, b->count, R->s_in);
-    ipset_contains_batch(R->in->internal, b->dst_addr, b->count, R->d_in);
+    ipset_contains_batch(R->in->internal, b->src_addr, b->count, R->t->s_in);
+    ipset_contains_batch(R->in->internal, b->dst_addr, b->count, R->t->d_in);
     prepare(R, b);
     if (resolve(R, b) < 0) return -1;
     accumulate(R, b);
@@ -483,11 +513,12 @@ static int scan_day(day_run *R, c2_err *err)
     int rc;
     uint32_t min = R->in->min_clients ? R->in->min_clients : 3;
     R->sightings = min >= 2;     /* a server seen once has one client */
-    R->accs.size = sizeof(acc);
-    R->accs.shift = 12;
-    R->sights.size = sizeof(sighting);
-    R->sights.shift = 14;
-    if (slots_grow(R) < 0) return c2_fail(err, "out of memory");
+    R->t->accs.size = sizeof(acc);
+    R->t->accs.shift = 12;
+    R->t->sights.size = sizeof(sighting);
+    R->t->sights.shift = 14;
+    tables_reset(R->t);
+    if (!R->t->cap_slot && slots_grow(R) < 0) return c2_fail(err, "out of memory");
     if (store_scan_open(R->in->store, &spec, &sc, err) != 0) return -1;
     while ((rc = store_scan_next(sc, &b, err)) != 0) {
         if (rc < 0) {           /* a damaged block: store_check names it */
@@ -589,8 +620,8 @@ static int row_order(const void *pa, const void *pb);
 static int day_rows(day_run *R, c2_err *err)
 {
     uint32_t min = R->in->min_clients ? R->in->min_clients : 3;
-    for (uint32_t i = 0; i < R->accs.n; i++) {
-        const acc *a = pool_at(&R->accs, i);
+    for (uint32_t i = 0; i < R->t->accs.n; i++) {
+        const acc *a = pool_at(&R->t->accs, i);
         if (kmv_estimate(a->clients, a->n_clients) + 0.5 < min) continue;
         if (R->out.n == R->out.cap) {
             size_t cap = R->out.cap ? R->out.cap * 2 : 1024;
@@ -603,24 +634,6 @@ static int day_rows(day_run *R, c2_err *err)
     }
     if (R->out.n) qsort(R->out.row, R->out.n, sizeof *R->out.row, row_order);
     return 0;
-}
-
-static void day_free(day_run *R)
-{
-    free(R->slot);
-    pool_free(&R->accs);
-    pool_free(&R->sights);
-    free(R->s_in);
-    free(R->d_in);
-    free(R->key);
-    free(R->client);
-    free(R->prefix);
-    free(R->ref);
-    R->slot = NULL;
-    R->s_in = R->d_in = NULL;
-    R->key = NULL;
-    R->client = R->prefix = R->ref = NULL;
-    R->cap_rows = R->cap_slot = R->n_slot = 0;
 }
 
 /* ---- the day cache ---- */
@@ -683,7 +696,6 @@ static int run_day(day_run *R, c2_err *err)
     }
     int rc = scan_day(R, err);
     if (rc == 0) rc = day_rows(R, err);
-    day_free(R);
     if (rc == 0 && keepable(R) && cache_save(R, &R->unsaved_msg) < 0) R->unsaved = 1;
     return rc;
 }
@@ -714,18 +726,22 @@ static void say(const day_run *R, double secs)
 static void *worker(void *arg)
 {
     runner *W = arg;
+    day_tables tables = {0};
     for (;;) {
         unsigned i = atomic_fetch_add(&W->next, 1);
         if (i >= W->n_day || atomic_load(&W->failed)) break;
         c2_err err = {0};
         double t0 = (double)c2_now_ms();
+        W->day[i].t = &tables;
         int rc = run_day(&W->day[i], &err);
+        W->day[i].t = NULL;
         pthread_mutex_lock(&W->lock);
         if (rc < 0 && !atomic_exchange(&W->failed, 1)) W->err = err;
         if (rc == 0) say(&W->day[i], ((double)c2_now_ms() - t0) / 1000);
         pthread_mutex_unlock(&W->lock);
         if (rc < 0) break;
     }
+    tables_free(&tables);
     return NULL;
 }
 
@@ -897,10 +913,7 @@ int features_compute(const features_input *in, feature_table *out, features_repo
     }
     if (rc == 0) rc = run_days(&W, in->threads, err);
     if (rc == 0) rc = gather(&W, out, rep, err);
-    for (uint32_t i = 0; i < W.n_day; i++) {
-        day_free(&W.day[i]);
-        feature_table_free(&W.day[i].out);
-    }
+    for (uint32_t i = 0; i < W.n_day; i++) feature_table_free(&W.day[i].out);
     free(W.day);
     pthread_mutex_destroy(&W.lock);
     return rc;
