@@ -268,17 +268,24 @@ static void tables_reset(day_tables *t)
     t->accs.n = t->sights.n = 0;
 }
 
-static void tables_free(day_tables *t)
+/* The per-row arrays of a batch. */
+static void rows_free(day_tables *t)
 {
-    free(t->slot);
-    pool_free(&t->accs);
-    pool_free(&t->sights);
     free(t->s_in);
     free(t->d_in);
     free(t->key);
     free(t->client);
     free(t->prefix);
     free(t->ref);
+    t->cap_rows = 0;
+}
+
+static void tables_free(day_tables *t)
+{
+    free(t->slot);
+    pool_free(&t->accs);
+    pool_free(&t->sights);
+    rows_free(t);
     memset(t, 0, sizeof *t);
 }
 
@@ -391,12 +398,7 @@ static int rows_room(day_run *R, size_t n)
 {
     day_tables *t = R->t;
     if (n <= t->cap_rows) return 0;
-    free(t->s_in);
-    free(t->d_in);
-    free(t->key);
-    free(t->client);
-    free(t->prefix);
-    free(t->ref);
+    rows_free(t);
     t->s_in = malloc(n);
     t->d_in = malloc(n);
     t->key = malloc(n * sizeof *t->key);
