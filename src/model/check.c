@@ -155,7 +155,9 @@ static int learner_ok(const json_t *learner, c2_err *err)
 int model_json_check(const uint8_t *buf, size_t len, c2_err *err)
 {
     json_error_t je;
-    json_t *root = json_loadb((const char *)buf, len, 0, &je);
+    /* a key given twice might be read one way here and the other way by
+     * XGBoost: what is checked must be what it reads */
+    json_t *root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
         for (char *p = je.text; *p; p++)   /* jansson quotes the input: one line */
             if ((unsigned char)*p < 0x20) *p = ' ';

@@ -748,6 +748,10 @@ static void test_load_errors(void **state)
     edit_file(path, "\"categories_nodes\":[]", "\"categories_nodes\":[0]");
     assert_fails_with(model_load(path, &m, &err), "categorical splits");
     edit_file(path, "\"categories_nodes\":[0]", "\"categories_nodes\":[]");
+    /* a key twice: the check and XGBoost might each read another of them */
+    edit_file(path, "\"left_children\":[", "\"left_children\":[1],\"left_children\":[");
+    assert_fails_with(model_load(path, &m, &err), "not a c2flow model: not JSON");
+    edit_file(path, "\"left_children\":[1],\"left_children\":[", "\"left_children\":[");
     if (model_load(path, &m, &err) != 0) fail_msg("edits undone: %s", err.msg);
     model_free(m);
     edit_file(path, "\"c2flow_model\":\"1\"", "\"c2flow_model\":\"2\"");
