@@ -517,10 +517,6 @@ static int scan_day(day_run *R, c2_err *err)
     int rc;
     uint32_t min = R->in->min_clients ? R->in->min_clients : 3;
     R->sightings = min >= 2;     /* a server seen once has one client */
-    R->t->accs.size = sizeof(acc);
-    R->t->accs.shift = 12;
-    R->t->sights.size = sizeof(sighting);
-    R->t->sights.shift = 14;
     tables_reset(R->t);
     if (!R->t->cap_slot && slots_grow(R) < 0) return c2_fail(err, "out of memory");
     if (store_scan_open(R->in->store, &spec, &sc, err) != 0) return -1;
@@ -732,7 +728,8 @@ static void say(const day_run *R, double secs)
 static void *worker(void *arg)
 {
     runner *W = arg;
-    day_tables tables = {0};
+    day_tables tables = {.accs = {.size = sizeof(acc), .shift = 12},          /* 1.5 MB */
+                         .sights = {.size = sizeof(sighting), .shift = 14}};  /* 768 KB */
     for (;;) {
         unsigned i = atomic_fetch_add(&W->next, 1);
         if (i >= W->n_day || atomic_load(&W->failed)) break;
