@@ -46,6 +46,28 @@ typedef struct burst_cell {      /* packets of a suspect to a server in a bin */
     uint64_t packets;
 } burst_cell;
 
+/* A server's figures while pass 1 counts its day piece: all that a record
+ * touches, in one aligned cache line, apart from the key, which only a
+ * new server writes.  Pass 1 is bound by memory: each record waits on the
+ * lines it touches in tables of hundreds of MiB, and this row was two
+ * lines of dd_dest and a third of a separate packet count.  The rows
+ * become dd_dests when the parts are put together (merge_dests). */
+typedef struct dest_hot {
+    uint64_t packets, bytes;
+    uint64_t up;                 /* packets its clients sent it */
+    uint32_t flows, syn_flows;
+    uint32_t first, last;        /* ms after the day piece's start */
+    uint32_t flags, pad;
+    dsketch  clients;
+} dest_hot;
+_Static_assert(sizeof(dest_hot) == 64, "a dest_hot is one cache line");
+
+typedef struct dest_key {        /* the rest of a server of pass 1 */
+    flow_addr ip;
+    uint16_t  port;
+    uint8_t   proto;
+} dest_key;
+
 typedef struct heavy_key {       /* (host, server, bin) that crossed B->heavy */
     uint64_t  hash, sampling;
     uint32_t  dest, pad;         /* the server's (ip, port, proto) */
@@ -69,8 +91,9 @@ typedef struct builder {
     uint64_t            flood;       /* packets in a burst bin that flood */
     uint64_t           *bloom;       /* suspects' address hashes (pass 2) */
     uint32_t            bloom_mask;
-    uint64_t           *dest_up;     /* per dest: packets its clients sent it */
-    uint32_t            cap_up;
+    dest_hot           *hot;         /* pass 1's servers (d->n_dest of them) */
+    dest_key           *key;
+    uint32_t            cap_hot;
     heavy_key          *crossed;
     uint32_t            n_crossed, cap_crossed;
     burst_cell         *cell;
@@ -151,26 +174,58 @@ static dd_host *host_get(builder *B, const flow_addr *a)
     return &d->host[*v];
 }
 
-static dd_dest *dest_get(builder *B, const oriented *o, uint64_t hash, int *is_new)
+/* Room for need servers in pass 1's rows; the hot rows stay aligned. */
+static int dest_room(builder *B, uint32_t need)
+{
+    if (need <= B->cap_hot) return 0;
+    uint64_t cap = B->cap_hot ? 2ull * B->cap_hot : 4096;
+    while (cap < need) cap *= 2;
+    if (cap > UINT32_MAX) return -1;
+    dest_hot *hot = aligned_alloc(sizeof *hot, cap * sizeof *hot);
+    dest_key *key = realloc(B->key, cap * sizeof *key);
+    if (!hot || !key) {
+        free(hot);
+        if (key) B->key = key;
+        return -1;
+    }
+    c2_advise_huge(hot, cap * sizeof *hot);
+    if (B->d->n_dest) memcpy(hot, B->hot, B->d->n_dest * sizeof *hot);
+    free(B->hot);
+    B->hot = hot;
+    B->key = key;
+    B->cap_hot = (uint32_t)cap;
+    return 0;
+}
+
+static dest_hot *dest_get(builder *B, const oriented *o, uint64_t hash, int *is_new)
 {
     dday *d = B->d;
     dkey k = dkey_server(o->server, o->port, o->proto);
     uint32_t *v = dtab_put_hashed(&B->dest_ix, &k, hash, d->n_dest, is_new);
     if (!v) return NULL;
     if (*is_new) {
-        if (detect_grow((void **)&d->dest, &d->cap_dest, d->n_dest + 1, sizeof *d->dest) < 0 ||
-            detect_grow((void **)&B->dest_up, &B->cap_up, d->n_dest + 1, sizeof *B->dest_up) < 0)
-            return NULL;
-        dd_dest *s = &d->dest[d->n_dest++];
-        s->ip = *o->server;
-        s->port = o->port;
-        s->proto = o->proto;
-        s->first = INT64_MAX;
-        s->last = INT64_MIN;
+        if (dest_room(B, d->n_dest + 1) < 0) return NULL;
+        B->key[d->n_dest] = (dest_key){*o->server, o->port, o->proto};
+        dest_hot *s = &B->hot[d->n_dest++];
+        memset(s, 0, sizeof *s);
+        s->first = UINT32_MAX;
         if (B->in->intel && intel_match(B->in->intel, o->server, o->port, o->proto, B->intel_at))
             s->flags |= DEST_INTEL;
     }
-    return &d->dest[*v];
+    return &B->hot[*v];
+}
+
+/* Pass 1's server i as a dd_dest; its sketch moves with it. */
+static dd_dest dest_of(builder *B, uint32_t i)
+{
+    dest_hot *h = &B->hot[i];
+    const dest_key *k = &B->key[i];
+    dd_dest x = {.ip = k->ip, .port = k->port, .proto = k->proto, .flags = (uint8_t)h->flags,
+                 .flows = h->flows, .syn_flows = h->syn_flows, .packets = h->packets,
+                 .bytes = h->bytes, .first = B->d->from + h->first,
+                 .last = B->d->from + h->last, .clients = h->clients};
+    memset(&h->clients, 0, sizeof h->clients);
+    return x;
 }
 
 static void port_count(dd_host *h, uint16_t port)
@@ -248,8 +303,8 @@ static int mark_heavy(builder *B)
 {
     for (uint32_t i = 0; i < B->n_crossed; i++) {
         const heavy_key *c = &B->crossed[i];
-        const dd_dest *s = &B->d->dest[c->dest];
-        uint64_t up = B->dest_up[c->dest], got = s->packets - up;
+        const dest_hot *s = &B->hot[c->dest];
+        uint64_t up = s->up, got = s->packets - up;
         if (cms_add(B, c->hash, 0) * c->sampling < B->heavy || got * 2 > up) continue;
         dd_host *h = host_get(B, &c->host);
         if (!h) return -1;
@@ -291,10 +346,7 @@ static int pass1_row(builder *B, const flow_batch *b, size_t i)
         if (orient(b, m, B, &p)) {
             dkey k = dkey_server(p.server, p.port, p.proto);
             uint32_t v = dtab_peek(&B->dest_ix, &k, B->dest_h[m]);
-            if (v < d->n_dest) {        /* a row spans two cache lines */
-                __builtin_prefetch(&d->dest[v]);
-                __builtin_prefetch(&d->dest[v].clients);
-            }
+            if (v < d->n_dest) __builtin_prefetch(&B->hot[v]);
         }
     }
     oriented o;
@@ -302,21 +354,22 @@ static int pass1_row(builder *B, const flow_batch *b, size_t i)
     d->oriented++;
     uint32_t hh = B->host_h[i];
     int fresh, syn = syn_only(b, i);
-    dd_dest *s = dest_get(B, &o, B->dest_h[i], &fresh);
+    dest_hot *s = dest_get(B, &o, B->dest_h[i], &fresh);
     if (!s || dsketch_add(&d->active, hh, DSKETCH_ACTIVE) < 0 ||
         dsketch_add(&s->clients, hh, DSKETCH_CLIENTS) < 0)
         return -1;
     int64_t t = b->start_ms[i];
+    uint32_t at = (uint32_t)(t - d->from);      /* the scan keeps t in [from, to) */
     s->flows++;
     s->syn_flows += syn;
     s->packets += b->packets[i];
     s->bytes += b->bytes[i];
-    if (t < s->first) s->first = t;
-    if (t > s->last) s->last = t;
+    if (at < s->first) s->first = at;
+    if (at > s->last) s->last = at;
     int intel = s->flags & DEST_INTEL;
     int probe = o.out && syn && samples(b, i) <= 2;
-    uint32_t di = (uint32_t)(s - d->dest);
-    if (o.out) B->dest_up[di] += b->packets[i];
+    uint32_t di = (uint32_t)(s - B->hot);
+    if (o.out) s->up += b->packets[i];
     if (cms_count(B, &o, di, B->cms_h[i], b->packets[i], b->sampling[i]) < 0) return -1;
     if (!intel && !probe) return 0;
     dd_host *h = host_get(B, o.host);
@@ -546,7 +599,9 @@ static void builder_free(builder *B)
     free(B->cms);
     free(B->cell);
     free(B->crossed);
-    free(B->dest_up);
+    for (uint32_t i = 0; B->hot && i < B->d->n_dest; i++) dsketch_free(&B->hot[i].clients);
+    free(B->hot);
+    free(B->key);
     free(B->bloom);
     free(B->s_in);
     free(B->d_in);
@@ -708,9 +763,8 @@ static int merge_hosts(dday *d, dtab *hix, builder *B, unsigned parts)
 static int merge_dests(dday *d, dtab *six, builder *B, unsigned parts)
 {
     for (unsigned p = 0; p < parts; p++) {
-        dday *o = B[p].d;
-        for (uint32_t i = 0; i < o->n_dest; i++) {
-            dd_dest *x = &o->dest[i];
+        for (uint32_t i = 0; i < B[p].d->n_dest; i++) {
+            const dest_key *x = &B[p].key[i];
             dkey k = dkey_server(&x->ip, x->port, x->proto);
             int is_new;
             uint32_t *v = dtab_put(six, &k, d->n_dest, &is_new);
@@ -719,15 +773,15 @@ static int merge_dests(dday *d, dtab *six, builder *B, unsigned parts)
                 if (detect_grow((void **)&d->dest, &d->cap_dest, d->n_dest + 1,
                                 sizeof *d->dest) < 0)
                     return -1;
-                d->dest[d->n_dest++] = *x;
-                memset(&x->clients, 0, sizeof x->clients);     /* d's now */
+                d->dest[d->n_dest++] = dest_of(&B[p], i);      /* d's now */
                 continue;
             }
-            dd_dest *s = &d->dest[*v];
-            dest_merge(s, x);
-            if (dsketch_merge(&s->clients, dsketch_vals(&x->clients), x->clients.n,
-                              DSKETCH_CLIENTS) < 0)
-                return -1;
+            dd_dest *s = &d->dest[*v], o = dest_of(&B[p], i);
+            dest_merge(s, &o);
+            int rc = dsketch_merge(&s->clients, dsketch_vals(&o.clients), o.clients.n,
+                                   DSKETCH_CLIENTS);
+            dsketch_free(&o.clients);
+            if (rc < 0) return -1;
         }
     }
     return 0;
@@ -770,10 +824,12 @@ static int build_parts(dday *d, builder *B, unsigned parts, dtab *hix, dtab *six
     if (!probe) return c2_fail(err, "out of memory");
     for (unsigned p = 0; p < parts; p++) {
         dday *o = B[p].d;               /* pass 1's servers are d's now */
-        for (uint32_t i = 0; i < o->n_dest; i++) dsketch_free(&o->dest[i].clients);
-        free(o->dest);
-        o->dest = NULL;
-        o->n_dest = o->cap_dest = 0;
+        for (uint32_t i = 0; i < o->n_dest; i++) dsketch_free(&B[p].hot[i].clients);
+        free(B[p].hot);
+        free(B[p].key);
+        B[p].hot = NULL;
+        B[p].key = NULL;
+        o->n_dest = B[p].cap_hot = 0;
         dtab_free(&B[p].dest_ix);
         B[p].hd = d;
         B[p].hix = hix;
