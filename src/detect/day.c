@@ -759,10 +759,22 @@ static int merge_hosts(dday *d, dtab *hix, builder *B, unsigned parts)
 }
 
 /* The parts' pass-1 servers into d and six; a server new to d takes its
- * sketch along, one already there merges it. */
+ * sketch along, one already there merges it.  The first part's servers
+ * keep their places, so its index becomes six as it is: rebuilding it
+ * (all of a day's servers when the day is read in one part) cost a table
+ * of hundreds of MiB in fresh pages and a random write per server. */
 static int merge_dests(dday *d, dtab *six, builder *B, unsigned parts)
 {
-    for (unsigned p = 0; p < parts; p++) {
+    uint64_t total = 0;
+    for (unsigned p = 0; p < parts; p++) total += B[p].d->n_dest;
+    if (total >= UINT32_MAX ||
+        detect_grow((void **)&d->dest, &d->cap_dest, (uint32_t)total + 1, sizeof *d->dest) < 0)
+        return -1;
+    for (uint32_t i = 0; i < B[0].d->n_dest; i++) d->dest[i] = dest_of(&B[0], i);
+    d->n_dest = B[0].d->n_dest;
+    *six = B[0].dest_ix;
+    memset(&B[0].dest_ix, 0, sizeof B[0].dest_ix);
+    for (unsigned p = 1; p < parts; p++) {
         for (uint32_t i = 0; i < B[p].d->n_dest; i++) {
             const dest_key *x = &B[p].key[i];
             dkey k = dkey_server(&x->ip, x->port, x->proto);
@@ -770,9 +782,6 @@ static int merge_dests(dday *d, dtab *six, builder *B, unsigned parts)
             uint32_t *v = dtab_put(six, &k, d->n_dest, &is_new);
             if (!v) return -1;
             if (is_new) {
-                if (detect_grow((void **)&d->dest, &d->cap_dest, d->n_dest + 1,
-                                sizeof *d->dest) < 0)
-                    return -1;
                 d->dest[d->n_dest++] = dest_of(&B[p], i);      /* d's now */
                 continue;
             }
