@@ -182,10 +182,10 @@ static int dest_room(builder *B, uint32_t need)
     while (cap < need) cap *= 2;
     if (cap > UINT32_MAX) return -1;
     dest_hot *hot = aligned_alloc(sizeof *hot, cap * sizeof *hot);
+    if (!hot) return -1;
     dest_key *key = realloc(B->key, cap * sizeof *key);
-    if (!hot || !key) {
+    if (!key) {
         free(hot);
-        if (key) B->key = key;
         return -1;
     }
     c2_advise_huge(hot, cap * sizeof *hot);
@@ -213,6 +213,18 @@ static dest_hot *dest_get(builder *B, const oriented *o, uint64_t hash, int *is_
             s->flags |= DEST_INTEL;
     }
     return &B->hot[*v];
+}
+
+/* Pass 1's servers and their sketches (those not moved by dest_of). */
+static void dest_rows_free(builder *B)
+{
+    for (uint32_t i = 0; B->hot && i < B->d->n_dest; i++) dsketch_free(&B->hot[i].clients);
+    free(B->hot);
+    free(B->key);
+    B->hot = NULL;
+    B->key = NULL;
+    B->cap_hot = 0;
+    B->d->n_dest = 0;
 }
 
 /* Pass 1's server i as a dd_dest; its sketch moves with it. */
@@ -599,9 +611,7 @@ static void builder_free(builder *B)
     free(B->cms);
     free(B->cell);
     free(B->crossed);
-    for (uint32_t i = 0; B->hot && i < B->d->n_dest; i++) dsketch_free(&B->hot[i].clients);
-    free(B->hot);
-    free(B->key);
+    dest_rows_free(B);
     free(B->bloom);
     free(B->s_in);
     free(B->d_in);
@@ -785,7 +795,8 @@ static int merge_dests(dday *d, dtab *six, builder *B, unsigned parts)
                 d->dest[d->n_dest++] = dest_of(&B[p], i);      /* d's now */
                 continue;
             }
-            dd_dest *s = &d->dest[*v], o = dest_of(&B[p], i);
+            dd_dest *s = &d->dest[*v];
+            dd_dest o = dest_of(&B[p], i);
             dest_merge(s, &o);
             int rc = dsketch_merge(&s->clients, dsketch_vals(&o.clients), o.clients.n,
                                    DSKETCH_CLIENTS);
@@ -832,13 +843,7 @@ static int build_parts(dday *d, builder *B, unsigned parts, dtab *hix, dtab *six
     uint8_t *probe = lone_probes(d);
     if (!probe) return c2_fail(err, "out of memory");
     for (unsigned p = 0; p < parts; p++) {
-        dday *o = B[p].d;               /* pass 1's servers are d's now */
-        for (uint32_t i = 0; i < o->n_dest; i++) dsketch_free(&B[p].hot[i].clients);
-        free(B[p].hot);
-        free(B[p].key);
-        B[p].hot = NULL;
-        B[p].key = NULL;
-        o->n_dest = B[p].cap_hot = 0;
+        dest_rows_free(&B[p]);          /* pass 1's servers are d's now */
         dtab_free(&B[p].dest_ix);
         B[p].hd = d;
         B[p].hix = hix;
