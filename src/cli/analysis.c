@@ -228,10 +228,10 @@ int analysis_features(analysis *r, const detect_hosts *infected, feature_table *
     return CLI_OK;
 }
 
-int analysis_write(const char *cmd, const char *path, c2_write_fn fn, void *arg)
+int analysis_write(const char *cmd, const char *path, c2_access a, c2_write_fn fn, void *arg)
 {
     c2_err err;
-    if (c2_file_write_by(path, fn, arg, &err) == 0) return CLI_OK;
+    if (c2_file_write_by(path, a, fn, arg, &err) == 0) return CLI_OK;
     cli_error(cmd, "%s", err.msg);
     return CLI_FAIL;
 }

@@ -97,6 +97,6 @@ int  analysis_features(analysis *r, const detect_hosts *infected, feature_table 
 
 /* c2_file_write_by, its error printed: a failed run leaves the old file
  * in place. */
-int  analysis_write(const char *cmd, const char *path, c2_write_fn fn, void *arg);
+int  analysis_write(const char *cmd, const char *path, c2_access a, c2_write_fn fn, void *arg);
 
 #endif

@@ -228,7 +228,7 @@ static int run(detect_cmd *d)
     if (rc != CLI_OK) return rc;
     detect_name_families(d->list, d->an.in.intel, d->an.in.to_ms - 1);
     c2list_sort(d->list);
-    rc = analysis_write("detect", d->out, write_list, d);
+    rc = analysis_write("detect", d->out, C2_SHARED, write_list, d);
     if (rc == CLI_OK) keep_list(d);
     return rc;
 }

@@ -148,7 +148,7 @@ static int emit(const c2list *l, const export_args *a, export_fn fn, const char 
 {
     c2_err err;
     emitted x = {l, a, fn};
-    if (c2_file_write_by(path, write_emitted, &x, &err) == 0) return CLI_OK;
+    if (c2_file_write_by(path, C2_SHARED, write_emitted, &x, &err) == 0) return CLI_OK;
     cli_error("export", "%s", err.msg);
     return CLI_FAIL;
 }
@@ -169,7 +169,7 @@ static int emit_misp_dir(const c2list *l, const export_args *a)
 {
     c2_err err;
     char uuid[40], event[4096], hashes[4096], manifest[4096];
-    if (c2_mkdir_p(a->out, &err) != 0) {
+    if (c2_mkdir_p(a->out, C2_SHARED, &err) != 0) {
         cli_error("export", "%s", err.msg);
         return CLI_FAIL;
     }
@@ -190,7 +190,7 @@ static int emit_iprep_dir(const c2list *l, const export_args *a)
     c2_err err;
     char list[4096], cats[4096];
     const char *name = a->opt.name ? a->opt.name : "c2flow";
-    if (c2_mkdir_p(a->out, &err) != 0) {
+    if (c2_mkdir_p(a->out, C2_SHARED, &err) != 0) {
         cli_error("export", "%s", err.msg);
         return CLI_FAIL;
     }

@@ -92,7 +92,7 @@ static int run(features_cmd *f)
         fprintf(stderr, "c2flow features: %u infected hosts (method 1)\n", rep.infected);
     if (rc == CLI_OK) rc = analysis_features(&f->an, &infected, &f->t);
     detect_hosts_free(&infected);
-    if (rc == CLI_OK) rc = analysis_write("features", f->out, write_rows, f);
+    if (rc == CLI_OK) rc = analysis_write("features", f->out, C2_SHARED, write_rows, f);
     return rc;
 }
 

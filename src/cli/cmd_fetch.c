@@ -153,13 +153,13 @@ static int save(const fetch_args *a, const c2list *merged, const char *last)
     list_out o = {merged, a->fmt >= 0 ? (c2list_format)a->fmt : list_form(a->out)};
     char text[HUBCLIENT_URL_MAX + HUBCLIENT_TIME_MAX + 128];
     c2_err err;
-    if (c2_file_write_by(a->out, write_list, &o, &err) != 0) {
+    if (c2_file_write_by(a->out, C2_SHARED, write_list, &o, &err) != 0) {
         cli_error("fetch", "%s", err.msg);
         return CLI_FAIL;
     }
     if (!*last) return CLI_OK;
     if (hubclient_state_format(a->hub.cfg.share.hub, last, text, sizeof text, &err) != 0 ||
-        c2_file_replace(a->state, text, strlen(text), &err) != 0) {
+        c2_file_replace(a->state, text, strlen(text), C2_SHARED, &err) != 0) {
         cli_error("fetch", "%s written, but not the state %s: %s", a->out, a->state, err.msg);
         return CLI_FAIL;
     }

@@ -177,7 +177,7 @@ static int serve(const hub_args *a)
             cfg.plain_http ? "http" : "https", hub_bound(h), cfg.database);
     if (a->port_file) {
         const char *b = hub_bound(h);
-        if (c2_file_replace(a->port_file, b, strlen(b), &err) < 0)
+        if (c2_file_replace(a->port_file, b, strlen(b), C2_SHARED, &err) < 0)
             cli_error("hub", "%s", err.msg);
     }
     int sig = 0;

@@ -362,7 +362,7 @@ static int import(list_args *a)
             (unsigned long long)st.duplicates);
     const char *dot = a->out ? strrchr(a->out, '.') : NULL;
     imported x = {l, dot && (!strcmp(dot, ".jsonl") || !strcmp(dot, ".json"))};
-    rc = c2_file_write_by(a->out, write_import, &x, &err);
+    rc = c2_file_write_by(a->out, C2_SHARED, write_import, &x, &err);
     c2list_free(l);
     if (rc != 0) cli_error("list", "import: %s", err.msg);
     return rc == 0 ? CLI_OK : CLI_FAIL;

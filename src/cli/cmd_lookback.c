@@ -205,7 +205,7 @@ static int run(lookback_cmd *c)
     if (c->res.damaged)
         fprintf(stderr, "c2flow lookback: %llu damaged blocks skipped (c2flow check names "
                 "them)\n", (unsigned long long)c->res.damaged);
-    return analysis_write("lookback", c->out, write_rows, c);
+    return analysis_write("lookback", c->out, C2_PRIVATE, write_rows, c);
 }
 
 int cmd_lookback(int argc, char **argv)

@@ -310,10 +310,10 @@ int summary_save(const char *dir, int64_t day_ms, const dday *d, c2_err *err)
     char path[PATH_MAX];
     uint8_t *buf;
     size_t len;
-    if (day_path(dir, day_ms, path, sizeof path, err) < 0 || c2_mkdir_p(dir, err) < 0 ||
+    if (day_path(dir, day_ms, path, sizeof path, err) < 0 || c2_mkdir_p(dir, C2_PRIVATE, err) < 0 ||
         summary_encode(d, &buf, &len, err) < 0)
         return -1;
-    int rc = c2_file_replace(path, buf, len, err);
+    int rc = c2_file_replace(path, buf, len, C2_PRIVATE, err);
     free(buf);
     return rc;
 }

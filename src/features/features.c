@@ -678,10 +678,10 @@ static int cache_save(day_run *R, c2_err *err)
     uint8_t *buf;
     size_t len;
     if (c2_day_path(R->in->cache_dir, "features", "rows", R->day, path, sizeof path, err) < 0 ||
-        c2_mkdir_p(R->in->cache_dir, err) < 0 ||
+        c2_mkdir_p(R->in->cache_dir, C2_PRIVATE, err) < 0 ||
         features_cache_encode(&R->out, R->day, R->fingerprint, &buf, &len, err) < 0)
         return -1;
-    int rc = c2_file_replace(path, buf, len, err);
+    int rc = c2_file_replace(path, buf, len, C2_PRIVATE, err);
     free(buf);
     return rc;
 }

@@ -65,8 +65,8 @@ int history_save(const char *dir, const c2list *l, int64_t at, const char *metho
         return c2_fail(err, "bad run time");
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
         return c2_fail(err, "%s: path too long", dir);
-    if (c2_mkdir_p(dir, err) != 0) return -1;
-    return c2_file_write_by(path, write_csv, (void *)l, err);
+    if (c2_mkdir_p(dir, C2_SHARED, err) != 0) return -1;
+    return c2_file_write_by(path, C2_SHARED, write_csv, (void *)l, err);
 }
 
 static int run_order(const void *pa, const void *pb)

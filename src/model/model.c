@@ -484,7 +484,7 @@ int model_save(const c2_model *m, const char *path, c2_err *err)
         c2_err_prefix(err, "%s", path);
         return -1;
     }
-    return c2_file_replace(path, buf, len, err);
+    return c2_file_replace(path, buf, len, C2_SHARED, err);
 }
 
 /* The checks that make an XGBoost model a c2flow model; on success *names

@@ -50,19 +50,6 @@ static int write_all(int fd, const void *buf, size_t len, uint64_t off)
     return 0;
 }
 
-static int mkdir_p(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        int rc = mkdir(path, 0755);
-        *p = '/';
-        if (rc != 0 && errno != EEXIST) return -1;
-    }
-    if (mkdir(path, 0755) != 0 && errno != EEXIST) return -1;
-    return 0;
-}
-
 static void put_header(uint8_t *h, int64_t start, int64_t len)
 {
     memset(h, 0, SEGMENT_HEADER_LEN);
@@ -84,8 +71,7 @@ int segment_writer_open(const char *day_dir, int64_t slice_start_ms,
     w->slice_start_ms = slice_start_ms;
     w->slice_len_ms = slice_len_ms;
     snprintf(w->dir, sizeof w->dir, "%s", day_dir);
-    if (mkdir_p(w->dir) != 0) {
-        c2_fail_errno(err, "cannot create %s", w->dir);
+    if (c2_mkdir_p(w->dir, C2_PRIVATE, err) != 0) {   /* flow records: private */
         free(w);
         return -1;
     }
@@ -104,7 +90,8 @@ int segment_writer_open(const char *day_dir, int64_t slice_start_ms,
         free(w);
         return c2_fail(err, "store path too long: %s", day_dir);
     }
-    w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                 (mode_t)c2_file_mode(C2_PRIVATE));
     if (w->fd < 0) {
         c2_fail_errno(err, "cannot create %s", w->tmp_path);
         free(w);

@@ -47,9 +47,9 @@ int store_state_put(store *s, const char *name, const void *buf, size_t len,
     char dir[PATH_MAX], path[PATH_MAX];
     if (state_path(s, name, dir, path, err) != 0) return -1;
     if (len > STORE_STATE_MAX) return c2_fail(err, "state %s too large", name);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+    if (mkdir(dir, c2_dir_mode(C2_PRIVATE)) != 0 && errno != EEXIST)
         return c2_fail_errno(err, "cannot create %s", dir);
-    return c2_file_replace(path, buf, len, err);
+    return c2_file_replace(path, buf, len, C2_PRIVATE, err);
 }
 
 int store_state_get(store *s, const char *name, uint8_t **buf, size_t *len,

@@ -58,8 +58,7 @@ int store_open(const char *dir, const store_options *opt, int create,
     struct stat st;
     if (stat(dir, &st) != 0) {
         if (errno != ENOENT || !create) return c2_fail_errno(err, "store %s", dir);
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-            return c2_fail_errno(err, "cannot create store %s", dir);
+        if (c2_mkdir_p(dir, C2_PRIVATE, err) != 0) return -1;   /* flow records */
     } else if (!S_ISDIR(st.st_mode)) {
         return c2_fail(err, "store %s is not a directory", dir);
     }

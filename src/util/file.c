@@ -12,20 +12,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int c2_mkdir_p(const char *path, c2_err *err)
+int c2_mkdir_p(const char *path, c2_access a, c2_err *err)
 {
+    mode_t mode = (mode_t)c2_dir_mode(a);
     char p[PATH_MAX];
     if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p)
         return c2_fail(err, "path too long: %s", path);
     for (char *s = p + 1; *s; s++) {
         if (*s != '/') continue;
         *s = '\0';
-        int rc = mkdir(p, 0755);
+        int rc = mkdir(p, mode);
         *s = '/';
         if (rc != 0 && errno != EEXIST)
             return c2_fail_errno(err, "cannot create %s", p);
     }
-    if (mkdir(p, 0755) != 0 && errno != EEXIST)
+    if (mkdir(p, mode) != 0 && errno != EEXIST)
         return c2_fail_errno(err, "cannot create %s", p);
     return 0;
 }
@@ -54,7 +55,8 @@ static int write_in_place(const char *path, const void *buf, size_t len, c2_err 
     return rc == 0 ? 0 : c2_fail_errno(err, "cannot write %s", path);
 }
 
-int c2_file_replace(const char *path, const void *buf, size_t len, c2_err *err)
+int c2_file_replace(const char *path, const void *buf, size_t len, c2_access a,
+                    c2_err *err)
 {
     char tmp[PATH_MAX + 32], dir[PATH_MAX];
     struct stat st;
@@ -64,7 +66,8 @@ int c2_file_replace(const char *path, const void *buf, size_t len, c2_err *err)
     if (snprintf(tmp, sizeof tmp, "%.*s.%s.tmp%ld", slash ? (int)(slash - path + 1) : 0,
                  path, slash ? slash + 1 : path, (long)getpid()) >= (int)sizeof tmp)
         return c2_fail(err, "path too long: %s", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    unlink(tmp);                /* a dead run's leftover: its mode is not ours */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)c2_file_mode(a));
     if (fd < 0) return c2_fail_errno(err, "cannot create %s", tmp);
     int rc = write_whole(fd, buf, len);
     if (rc == 0) rc = fsync(fd);
@@ -120,7 +123,7 @@ int c2_file_read(const char *path, size_t max, uint8_t **buf, size_t *len, c2_er
     return 1;
 }
 
-int c2_file_write_by(const char *path, c2_write_fn fn, void *arg, c2_err *err)
+int c2_file_write_by(const char *path, c2_access a, c2_write_fn fn, void *arg, c2_err *err)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -128,7 +131,7 @@ int c2_file_write_by(const char *path, c2_write_fn fn, void *arg, c2_err *err)
     int rc = m ? fn(m, arg, err) : c2_fail(err, "out of memory");
     if (m && fclose(m) != 0 && rc == 0) rc = c2_fail(err, "out of memory");
     if (rc == 0 && path && strcmp(path, "-"))
-        rc = c2_file_replace(path, buf, len, err);
+        rc = c2_file_replace(path, buf, len, a, err);
     else if (rc == 0 && (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0))
         rc = c2_fail_errno(err, "standard output");
     free(buf);

@@ -210,13 +210,25 @@ static inline uint64_t c2_mix64(uint64_t z)
 void c2_advise_huge(void *p, size_t n);
 
 /* ---- files ---- */
-/* mkdir -p. */
-int c2_mkdir_p(const char *path, c2_err *err);
+/* Who may read what c2flow writes.  What holds flow records or customer
+ * addresses (the store, day summaries, feature caches, lookbacks, import
+ * labels) is private: its owner and group may read it, nobody else
+ * (files 0640, directories 0750).  Lists, models, exports and feature
+ * rows hold no customer address and are meant to be passed on (0644,
+ * 0755).  The umask may narrow either. */
+typedef enum { C2_SHARED, C2_PRIVATE } c2_access;
+static inline unsigned c2_file_mode(c2_access a) { return a == C2_PRIVATE ? 0640 : 0644; }
+static inline unsigned c2_dir_mode(c2_access a) { return a == C2_PRIVATE ? 0750 : 0755; }
+/* mkdir -p; directories it creates get c2_dir_mode(a), existing ones are
+ * left as they are. */
+int c2_mkdir_p(const char *path, c2_access a, c2_err *err);
 /* Write the whole of path under a temporary name in its directory, fsync
  * and rename: a reader sees the old file or the new one, never half.  A
  * path that exists and is not a regular file (/dev/null, /dev/stdout, a
- * FIFO) is written in place instead: a rename would replace it. */
-int c2_file_replace(const char *path, const void *buf, size_t len, c2_err *err);
+ * FIFO) is written in place instead: a rename would replace it.  A new
+ * file gets c2_file_mode(a), whatever the file it replaces had. */
+int c2_file_replace(const char *path, const void *buf, size_t len, c2_access a,
+                    c2_err *err);
 /* The whole file, at most max bytes: 1 with *buf (malloc'ed) and *len,
  * 0 when it does not exist, -1 on error. */
 int c2_file_read(const char *path, size_t max, uint8_t **buf, size_t *len, c2_err *err);
@@ -226,7 +238,7 @@ typedef int (*c2_write_fn)(FILE *f, void *arg, c2_err *err);
 /* fn's text, built in memory first, then put at path with c2_file_replace
  * (NULL or "-": written to standard output), so that a failed fn leaves
  * the old file, and writes nothing at all. */
-int c2_file_write_by(const char *path, c2_write_fn fn, void *arg, c2_err *err);
+int c2_file_write_by(const char *path, c2_access a, c2_write_fn fn, void *arg, c2_err *err);
 /* The whole of a stream (stdin, a pipe), at most about max bytes; caller
  * frees *buf. */
 int c2_stream_read(FILE *f, size_t max, uint8_t **buf, size_t *len, c2_err *err);

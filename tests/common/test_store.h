@@ -71,7 +71,7 @@ static inline int test_store_make(char *dir, size_t len, const char *prefix, sto
     const char *base = getenv("C2FLOW_TEST_TMP");
     if (!base || !*base) base = "/tmp";
     snprintf(dir, len, "%s/%s-XXXXXX", base, prefix);
-    if (c2_mkdir_p(base, &err) != 0 || !mkdtemp(dir)) return -1;
+    if (c2_mkdir_p(base, C2_SHARED, &err) != 0 || !mkdtemp(dir)) return -1;
     store_options o;
     store_options_default(&o);
     o.retention_ms = 0;

@@ -892,14 +892,14 @@ static void test_summary_files(void **state)
 
     char path[400];
     snprintf(path, sizeof path, "%s/graph-2026-01-06.sum", w->sums);
-    assert_int_equal(c2_file_replace(path, "C2FGSUMZ garbage", 16, &err), 0);
+    assert_int_equal(c2_file_replace(path, "C2FGSUMZ garbage", 16, C2_PRIVATE, &err), 0);
     err.msg[0] = 0;
     assert_int_equal(summary_load(w->sums, DAY0 + DAY_MS, 42, &back, &err), -1);
     assert_non_null(strstr(err.msg, "graph-2026-01-06.sum"));
 
     /* expiry: the days that ended before the cut, and nothing else */
     snprintf(path, sizeof path, "%s/notes.txt", w->sums);
-    assert_int_equal(c2_file_replace(path, "x", 1, &err), 0);
+    assert_int_equal(c2_file_replace(path, "x", 1, C2_PRIVATE, &err), 0);
     assert_int_equal(summary_expire(w->sums, DAY0 + 2 * DAY_MS, &err), 0);
     assert_false(summary_exists(w, "2026-01-05"));
     assert_false(summary_exists(w, "2026-01-06"));

@@ -41,7 +41,7 @@ static int setup(void **state)
     const char *base = getenv("C2FLOW_TEST_TMP");
     if (!base || !*base) base = "/tmp";
     snprintf(dir, sizeof dir, "%s/history-XXXXXX", base);
-    return c2_mkdir_p(base, &err) != 0 || !mkdtemp(dir) ? -1 : 0;
+    return c2_mkdir_p(base, C2_SHARED, &err) != 0 || !mkdtemp(dir) ? -1 : 0;
 }
 
 static int teardown(void **state)

@@ -29,7 +29,7 @@ static int setup(void **state)
     char dir[400];
     snprintf(dir, sizeof dir, "%s/hubdb-XXXXXX", tmp ? tmp : "/tmp");
     c2_err err;
-    if (tmp && c2_mkdir_p(tmp, &err) < 0) return -1;
+    if (tmp && c2_mkdir_p(tmp, C2_SHARED, &err) < 0) return -1;
     if (!mkdtemp(dir)) return -1;
     snprintf(dbpath, sizeof dbpath, "%s/hub.db", dir);
     return 0;

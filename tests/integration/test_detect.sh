@@ -2,7 +2,8 @@
 # c2flow detect --method graph, end to end: the tiny scenario simulated into
 # a store (1-in-100 sampling), detection with the simulated feed as intel,
 # the list scored by c2flow eval (precision and recall floors), the privacy
-# guarantee (no customer address anywhere in the list), --incremental
+# guarantee (no customer address anywhere in the list, and nobody but the
+# owner and group may read the store or the summaries), --incremental
 # reusing its day summary and giving the same list, JSON Lines output, the
 # exit statuses of bad input (an old list survives a failed run), and the
 # real njRAT capture of ../shared (one infected host: nothing to pool, an
@@ -10,6 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || skip "python3 not installed"
+umask 022                       # what a default shell gives: the modes below are c2flow's
 
 store=$WORK/store
 "$C2FLOW" simulate --scenario "$C2FLOW_SRC/scenarios/tiny.ini" --seed 1 --store "$store" \
@@ -72,6 +74,17 @@ detect --retention 0 --incremental --summaries "$sums" --out "$WORK/inc2.csv" 2>
 grep -q '1 days (1 from summaries)' "$WORK/inc2.log" || { cat "$WORK/inc2.log"; fail "summary not reused"; }
 cmp -s "$WORK/c2.csv" "$WORK/inc1.csv" || fail "an incremental run gives another list"
 cmp -s "$WORK/inc1.csv" "$WORK/inc2.csv" || fail "the list from the summary differs"
+# privacy on disk: flows and summaries hold customer addresses, so nothing
+# under the store or the summaries is open to others; the kept lists
+# (STORE/lists) and the list itself hold none and are meant to be passed on
+open=$(find "$store" "$sums" -path "$store/lists" -prune -o -perm /o=rwx -print | head -3)
+[ -z "$open" ] || fail "readable by others: $open"
+[ "$(stat -c %a "$store")" = 750 ] || fail "store directory is $(stat -c %a "$store"), not 750"
+[ "$(stat -c %a "$sums"/graph-2026-01-05.sum)" = 640 ] || fail "summary is not 0640"
+seg=$(find "$store" -name '*.c2s' | head -1)
+[ -n "$seg" ] && [ "$(stat -c %a "$seg")" = 640 ] || fail "segment $seg is not 0640"
+[ "$(stat -c %a "$WORK/inc2.csv")" = 644 ] || fail "the list is not 0644"
+
 # a damaged summary is computed again, not trusted
 printf 'garbage' > "$sums/graph-2026-01-05.sum"
 detect --retention 0 --incremental --summaries "$sums" --out "$WORK/inc3.csv" --quiet || fail "damaged summary not recomputed"

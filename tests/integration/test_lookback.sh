@@ -4,11 +4,13 @@
 # be a bot of the truth (no healthy subscriber), nearly every bot must be
 # found, --targets narrows to given addresses, JSON Lines carries the same
 # rows, --leases names each row's subscriber, the output is marked internal
-# and no C2 list reader accepts it (so c2flow export refuses it), and bad
+# and no C2 list reader accepts it (so c2flow export refuses it) nor may
+# anybody but its owner and group read it (it names customers), and bad
 # input exits 1 or 2.
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || skip "python3 not installed"
+umask 022
 store=$WORK/store
 "$C2FLOW" simulate --scenario "$C2FLOW_SRC/scenarios/tiny.ini" --seed 1 --days 2 --sampling 1 \
     --store "$store" --truth "$WORK/truth.json" --feed "$WORK/feed.csv" --quiet \
@@ -28,6 +30,7 @@ internal=$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1
     --internal "$internal" --out "$WORK/lb.csv" 2> "$WORK/lb.log" \
     || { cat "$WORK/lb.log"; fail "lookback failed"; }
 head -1 "$WORK/lb.csv" | grep -q '^# c2flow lookback: INTERNAL' || fail "output not marked internal"
+[ "$(stat -c %a "$WORK/lb.csv")" = 640 ] || fail "lookback output is $(stat -c %a "$WORK/lb.csv"), not 640"
 python3 - "$WORK/truth.json" "$WORK/lb.csv" <<'PY' || fail "lookback found the wrong hosts"
 import csv, json, sys
 t = json.load(open(sys.argv[1]))

@@ -229,7 +229,7 @@ static void test_leases_file(void **state)
     char path[300];
     c2_err err;
     snprintf(path, sizeof path, "%s/leases-%d.csv", base && *base ? base : "/tmp", (int)getpid());
-    assert_int_equal(c2_mkdir_p(base && *base ? base : "/tmp", &err), 0);
+    assert_int_equal(c2_mkdir_p(base && *base ? base : "/tmp", C2_SHARED, &err), 0);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs("address,start,end,subscriber\n100.64.0.1,2026-01-05,,sub-1\nbad\n", f);

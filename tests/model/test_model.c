@@ -150,7 +150,7 @@ static int setup_dir(void **state)
     const char *base = getenv("C2FLOW_TEST_TMP");
     if (!base || !*base) base = "/tmp";
     snprintf(tmp_dir, sizeof tmp_dir, "%s/model-XXXXXX", base);
-    return c2_mkdir_p(base, &err) == 0 && mkdtemp(tmp_dir) ? 0 : -1;
+    return c2_mkdir_p(base, C2_SHARED, &err) == 0 && mkdtemp(tmp_dir) ? 0 : -1;
 }
 
 static int teardown_dir(void **state)

@@ -1,5 +1,6 @@
 /*
- * test_util.c: time parsing and printing, durations, numbers, CRC.
+ * test_util.c: time parsing and printing, durations, numbers, CRC, and
+ * who may read the files c2flow writes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +200,47 @@ static void test_advise_huge(void **state)
     free(big);
 }
 
+static unsigned mode_of(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) fail_msg("%s: missing", path);
+    return (unsigned)st.st_mode & 07777;
+}
+
+/* Private data (flows, summaries, caches) is never readable by others;
+ * shared outputs are, and replacing a file gives it the mode of what it
+ * now holds, not of what it replaced. */
+static void test_file_access(void **state)
+{
+    (void)state;
+    c2_err err;
+    const char *base = getenv("C2FLOW_TEST_TMP");
+    char dir[256], sub[300], deep[320], f[352];
+    snprintf(dir, sizeof dir, "%s/access-XXXXXX", base && *base ? base : "/tmp");
+    mode_t old = umask(022);
+    assert_int_equal(c2_mkdir_p(base && *base ? base : "/tmp", C2_SHARED, &err), 0);
+    assert_non_null(mkdtemp(dir));
+    snprintf(sub, sizeof sub, "%s/private", dir);
+    snprintf(deep, sizeof deep, "%s/a/b", sub);
+    assert_int_equal(c2_mkdir_p(deep, C2_PRIVATE, &err), 0);
+    assert_int_equal(mode_of(sub), 0750);
+    assert_int_equal(mode_of(deep), 0750);
+    snprintf(f, sizeof f, "%s/day.sum", deep);
+    assert_int_equal(c2_file_replace(f, "abc", 3, C2_PRIVATE, &err), 0);
+    assert_int_equal(mode_of(f), 0640);
+    assert_int_equal(c2_file_replace(f, "list", 4, C2_SHARED, &err), 0);
+    assert_int_equal(mode_of(f), 0644);
+    assert_int_equal(c2_file_replace(f, "flows", 5, C2_PRIVATE, &err), 0);
+    assert_int_equal(mode_of(f), 0640);
+    umask(077);                                 /* the umask narrows further */
+    assert_int_equal(c2_file_replace(f, "list", 4, C2_SHARED, &err), 0);
+    assert_int_equal(mode_of(f), 0600);
+    umask(old);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_endpoints),
         cmocka_unit_test(test_buf),
         cmocka_unit_test(test_advise_huge),
+        cmocka_unit_test(test_file_access),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
