@@ -9,14 +9,9 @@
  */
 #include "store/store.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static int valid_name(const char *name)
 {
@@ -47,8 +42,7 @@ int store_state_put(store *s, const char *name, const void *buf, size_t len,
     char dir[PATH_MAX], path[PATH_MAX];
     if (state_path(s, name, dir, path, err) != 0) return -1;
     if (len > STORE_STATE_MAX) return c2_fail(err, "state %s too large", name);
-    if (mkdir(dir, c2_dir_mode(C2_PRIVATE)) != 0 && errno != EEXIST)
-        return c2_fail_errno(err, "cannot create %s", dir);
+    if (c2_mkdir_p(dir, C2_PRIVATE, err) != 0) return -1;
     return c2_file_replace(path, buf, len, C2_PRIVATE, err);
 }
 
