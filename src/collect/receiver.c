@@ -7,13 +7,16 @@
  * socket buffer (collect.rcvbuf, forced past net.core.rmem_max when we run
  * as root).  recvmmsg() takes up to RX_BATCH datagrams per system call.
  *
- * Drops are counted where they happen: the kernel's, from SO_RXQ_OVFL (a
- * running total per socket that arrives with each datagram); ours, when
- * the queue is full.  Neither is ever silent.
+ * Drops are counted where they happen: the kernel's, from the socket's
+ * running total (SO_MEMINFO's SK_MEMINFO_DROPS, read once per wake, not
+ * SO_RXQ_OVFL, which would add a control message to every datagram and
+ * report a drop only when a later datagram comes); ours, when the queue is
+ * full.  Neither is ever silent.
  */
 #include "collect/collect_impl.h"
 
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -85,10 +88,9 @@ static int open_one(collector *c, const char *spec, uint64_t rcvbuf, c2_err *err
         return c2_fail(err, "more than %d listen addresses", COLLECT_MAX_SOCKETS);
     int fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return c2_fail_errno(err, "socket for %s", spec);
-    int one = 1, zero = 0;
+    int zero = 0;
     if (sa.ss_family == AF_INET6)   /* [::] also receives IPv4 */
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-    setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
     if (bind(fd, (struct sockaddr *)&sa, salen) != 0) {
         c2_fail_errno(err, "cannot listen on %s", spec);
         close(fd);
@@ -127,10 +129,6 @@ typedef struct rx_buffers {
     struct mmsghdr          msgs[RX_BATCH];
     struct iovec            iov[RX_BATCH];
     struct sockaddr_storage from[RX_BATCH];
-    union {                         /* room for SO_RXQ_OVFL's uint32 */
-        char           buf[CMSG_SPACE(sizeof(uint32_t))];
-        struct cmsghdr align;
-    } ctl[RX_BATCH];
     uint8_t                 data[RX_BATCH][RX_STRIDE];
 } rx_buffers;
 
@@ -144,24 +142,23 @@ static void rx_prepare(rx_buffers *b)
         m->msg_namelen = sizeof b->from[i];
         m->msg_iov = &b->iov[i];
         m->msg_iovlen = 1;
-        m->msg_control = b->ctl[i].buf;
-        m->msg_controllen = sizeof b->ctl[i].buf;
+        m->msg_control = NULL;
+        m->msg_controllen = 0;
         m->msg_flags = 0;
     }
 }
 
-/* The kernel's running drop count for this socket, if the datagram came
- * with one. */
-static void note_drops(collector *c, int sock, struct msghdr *m)
+/* The kernel's running drop count of socket i, added to socket_drops. */
+static void note_drops(collector *c, int i)
 {
-    for (struct cmsghdr *h = CMSG_FIRSTHDR(m); h; h = CMSG_NXTHDR(m, h)) {
-        if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SO_RXQ_OVFL) continue;
-        uint32_t total;
-        memcpy(&total, CMSG_DATA(h), sizeof total);
-        uint32_t delta = total - c->sock_drops[sock];
-        c->sock_drops[sock] = total;
-        if (delta) atomic_fetch_add(&c->socket_drops, delta);
-    }
+    uint32_t mem[SK_MEMINFO_VARS] = {0};
+    socklen_t len = sizeof mem;
+    if (getsockopt(c->socks[i], SOL_SOCKET, SO_MEMINFO, mem, &len) != 0 ||
+        len <= SK_MEMINFO_DROPS * sizeof mem[0])
+        return;
+    uint32_t delta = mem[SK_MEMINFO_DROPS] - c->sock_drops[i];
+    c->sock_drops[i] = mem[SK_MEMINFO_DROPS];
+    if (delta) atomic_fetch_add(&c->socket_drops, delta);
 }
 
 /* Read what one socket holds, RX_BATCH at a time, at most `rounds` calls;
@@ -179,7 +176,6 @@ static void drain(collector *c, int sock, rx_buffers *b, int rounds, uint64_t *n
             struct msghdr *m = &b->msgs[i].msg_hdr;
             flow_addr from;
             uint32_t len = b->msgs[i].msg_len;
-            note_drops(c, sock, m);
             bytes += len;
             if (m->msg_flags & MSG_TRUNC) len = RX_MAX_DGRAM; /* decoder rejects */
             sockaddr_to_flow(&b->from[i], &from);
@@ -227,6 +223,7 @@ static void *rx_main(void *arg)
         for (int i = 0; ready > 0 && i < c->nsocks; i++)
             if (pfd[i].revents) drain(c, i, b, RX_ROUNDS, &n, &bytes);
         ring_flush(&c->ring);
+        for (int i = 0; i < c->nsocks; i++) note_drops(c, i);
         if (n) {
             pause = next_pause(c, pause, n, bytes);
             atomic_store_explicit(&c->rx_pause_ns, pause, memory_order_relaxed);
@@ -235,7 +232,10 @@ static void *rx_main(void *arg)
         }
     }
     /* Stopping: what the kernel already holds was received; read it. */
-    for (int i = 0; i < c->nsocks; i++) drain(c, i, b, 4096, &n, &bytes);
+    for (int i = 0; i < c->nsocks; i++) {
+        drain(c, i, b, 4096, &n, &bytes);
+        note_drops(c, i);
+    }
     ring_flush(&c->ring);
     free(b);
     atomic_store(&c->rx_done, 1);

@@ -33,6 +33,9 @@ collect_start() {
     "$C2FLOW" collect --store "$store" --retention 0 --listen 127.0.0.1:0 \
         --metrics 127.0.0.1:0 --log-interval 0 "$@" 2>"$COLLECT_LOG" &
     COLLECT_PID=$!
+    # a failed check must not leave the collector running (it would hold
+    # ctest's output open until the test's timeout)
+    trap 'kill -KILL $COLLECT_PID 2>/dev/null; rm -rf "$WORK"' EXIT
     for _ in $(seq 100); do
         grep -q 'metrics at' "$COLLECT_LOG" && break
         kill -0 "$COLLECT_PID" 2>/dev/null || { cat "$COLLECT_LOG" >&2; fail "collect did not start"; }

@@ -5,7 +5,8 @@
 # gaps and a late datagram, templates kept across a restart; IPFIX data
 # before its template, variable-length and enterprise fields, a sequence
 # gap counted in records, template withdrawal; malformed datagrams; a
-# SIGHUP that changes a sampling override; the /metrics page.
+# SIGHUP that changes a sampling override; the /metrics page; the kernel's
+# drops of a full socket buffer.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 not installed"
 
@@ -109,5 +110,25 @@ expect_eq "expired records (from 2025-12-31)" "$(metric c2flow_exporter_expired_
 expect_eq "stored records" "$(metric c2flow_exporter_stored_records_total)" 0
 collect_stop
 expect_eq "nothing stored" "$(count_records "$WORK/old")" 0
+
+# -- the kernel's drops are counted: a stopped collector with a small socket
+# buffer misses most of a burst; what it received and what the kernel
+# dropped add up to what was sent, and the drops are known without another
+# datagram coming after them
+collect_start "$WORK/drops" --rcvbuf 64K
+kill -STOP "$COLLECT_PID"
+python3 - "$COLLECT_PORT" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(400):
+    s.sendto(b"\x00\x09" + bytes(1198), ("127.0.0.1", int(sys.argv[1])))
+PY
+kill -CONT "$COLLECT_PID"
+collect_settle
+drops=$(metric c2flow_collect_socket_drops_total)
+got=$(metric c2flow_collect_datagrams_total)
+[ "$drops" -gt 0 ] || fail "socket drops not counted (received $got of 400)"
+expect_eq "received + socket drops" "$((got + drops))" 400
+collect_stop
 
 echo "ok: handmade v9/IPFIX cases, restart with saved templates, malformed, SIGHUP"
