@@ -390,10 +390,16 @@ static int report_input(hubdb *db, hubreport_input *in, hubdb_member **members,
     return 0;
 }
 
-static int report_write(const hubreport *r, const char *format, FILE *f, c2_err *err)
+typedef struct report_text {
+    const hubreport *r;
+    const char      *format;
+} report_text;
+
+static int report_write(FILE *f, void *arg, c2_err *err)
 {
-    return strcmp(format, "html") == 0 ? hubreport_write_html(r, f, err)
-                                       : hubreport_write_json(r, f, err);
+    const report_text *t = arg;
+    return strcmp(t->format, "html") == 0 ? hubreport_write_html(t->r, f, err)
+                                          : hubreport_write_json(t->r, f, err);
 }
 
 static int report(const hub_args *a)
@@ -417,12 +423,9 @@ static int report(const hub_args *a)
     rc = report_input(db, &in, &members, &rows, &names, &err);
     if (rc == 0) rc = hubreport_compute(&in, &r, &err);
     if (rc == 0) {
-        FILE *f = a->out ? fopen(a->out, "w") : stdout;
-        if (!f) rc = c2_fail_errno(&err, "%s", a->out);
-        else {
-            rc = report_write(r, format, f, &err);
-            if (a->out && fclose(f) != 0 && rc == 0) rc = c2_fail_errno(&err, "%s", a->out);
-        }
+        /* counts per member and trust group, no list entry: to pass on */
+        report_text t = {r, format};
+        rc = c2_file_write_by(a->out, C2_SHARED, report_write, &t, &err);
     }
     if (rc == 0) hubdb_audit(db, "admin", "report", format, a->out ? a->out : "-", &err);
     else cli_error("hub", "%s", err.msg);

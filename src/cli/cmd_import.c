@@ -180,18 +180,16 @@ static void print_totals(const import_stats *t, const store_write_stats *ws,
                 c2_duration_format(cfg->store.retention_ms, ret, sizeof ret));
 }
 
+static int write_labels_csv(FILE *f, void *arg, c2_err *err)
+{
+    return import_labels_write_csv(arg, f, err);
+}
+
+/* Labels name destinations, never customers: a file to pass on. */
 static int write_labels(const char *path, const import_labels *labels)
 {
     c2_err err;
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        cli_error("import", "--labels-out %s: %s", path, strerror(errno));
-        return CLI_FAIL;
-    }
-    int rc = import_labels_write_csv(labels, f, &err);
-    if (fclose(f) != 0 && rc == 0)
-        rc = c2_fail_errno(&err, "closing");
-    if (rc != 0) {
+    if (c2_file_write_by(path, C2_SHARED, write_labels_csv, (void *)labels, &err) != 0) {
         cli_error("import", "--labels-out %s: %s", path, err.msg);
         return CLI_FAIL;
     }

@@ -250,19 +250,27 @@ static int apply_overrides(sim_scenario *sc, const sim_args *a)
     return CLI_OK;
 }
 
+typedef struct sim_text {
+    const sim *s;
+    int      (*fn)(const sim *, FILE *, c2_err *);
+} sim_text;
+
+static int write_sim_text(FILE *f, void *arg, c2_err *err)
+{
+    const sim_text *t = arg;
+    return t->fn(t->s, f, err);
+}
+
+/* The truth names (simulated) customers, so it is private; the feed is
+ * threat intelligence, meant to be passed on.  Written whole or not at
+ * all, like every other file c2flow writes. */
 static int write_file(const char *path, const sim *s,
-                      int (*fn)(const sim *, FILE *, c2_err *), const char *what)
+                      int (*fn)(const sim *, FILE *, c2_err *), const char *what,
+                      c2_access access)
 {
     c2_err err;
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        cli_error("simulate", "%s %s: %s", what, path, strerror(errno));
-        return CLI_FAIL;
-    }
-    int rc = fn(s, f, &err);
-    if (fclose(f) != 0 && rc == 0)
-        rc = c2_fail_errno(&err, "closing %s", path);
-    if (rc != 0) {
+    sim_text t = {s, fn};
+    if (c2_file_write_by(path, access, write_sim_text, &t, &err) != 0) {
         cli_error("simulate", "%s %s: %s", what, path, err.msg);
         return CLI_FAIL;
     }
@@ -389,8 +397,8 @@ int cmd_simulate(int argc, char **argv)
     rc = close_sink(&st, sp, rc);
     if (rc == CLI_OK) {
         summary(s, mono_s() - t0);
-        if (a.truth) rc = write_file(a.truth, s, sim_write_truth, "truth");
-        if (rc == CLI_OK && a.feed) rc = write_file(a.feed, s, sim_write_feed, "feed");
+        if (a.truth) rc = write_file(a.truth, s, sim_write_truth, "truth", C2_PRIVATE);
+        if (rc == CLI_OK && a.feed) rc = write_file(a.feed, s, sim_write_feed, "feed", C2_SHARED);
     }
     sim_free(s);
     return rc;

@@ -84,6 +84,9 @@ open=$(find "$store" "$sums" -path "$store/lists" -prune -o -perm /o=rwx -print 
 seg=$(find "$store" -name '*.c2s' | head -1)
 [ -n "$seg" ] && [ "$(stat -c %a "$seg")" = 640 ] || fail "segment $seg is not 0640"
 [ "$(stat -c %a "$WORK/inc2.csv")" = 644 ] || fail "the list is not 0644"
+# the simulator's truth names (simulated) customers; its feed does not
+[ "$(stat -c %a "$WORK/truth.json")" = 640 ] || fail "the truth is not 0640"
+[ "$(stat -c %a "$WORK/feed.csv")" = 644 ] || fail "the feed is not 0644"
 
 # a damaged summary is computed again, not trusted
 printf 'garbage' > "$sums/graph-2026-01-05.sum"
