@@ -36,7 +36,7 @@ static const char *const collect_help =
     "                        whatever it announces; repeatable ([sampling])\n"
     "  --no-apply-sampling   store the router's counts unmultiplied\n"
     "                        ([collect] apply_sampling = no)\n"
-    "  --rcvbuf SIZE         socket receive buffer ([collect] rcvbuf, 32M)\n"
+    "  --rcvbuf SIZE         socket receive buffer ([collect] rcvbuf, 128M)\n"
     "  --queue SIZE          datagrams held for decoding ([collect] queue, 256M)\n"
     "  --log-interval DUR    counter log line every DUR, 0 = never\n"
     "                        ([collect] log_interval, 60s)\n"

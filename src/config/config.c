@@ -513,7 +513,7 @@ void config_default(c2_config *cfg)
     store_options_default(&cfg->store);
     cfg->query_memory = (uint64_t)1 << 30;
     strcpy(cfg->collect.listen, ":2055");
-    cfg->collect.rcvbuf = 32u << 20;
+    cfg->collect.rcvbuf = 128u << 20;
     cfg->collect.queue = 256u << 20;
     cfg->collect.log_interval_ms = 60000;
     cfg->collect.seal_after_ms = 60000;

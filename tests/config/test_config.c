@@ -43,7 +43,7 @@ static void assert_defaults(const c2_config *cfg)
     assert_true(cfg->query_memory == (uint64_t)1 << 30);
     assert_string_equal(cfg->collect.listen, ":2055");
     assert_string_equal(cfg->collect.metrics, "");
-    assert_true(cfg->collect.rcvbuf == 32u << 20);
+    assert_true(cfg->collect.rcvbuf == 128u << 20);
     assert_true(cfg->collect.queue == 256u << 20);
     assert_int_equal(cfg->collect.log_interval_ms, 60000);
     assert_int_equal(cfg->collect.seal_after_ms, 60000);
