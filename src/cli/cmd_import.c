@@ -12,7 +12,6 @@
  * default); research captures are years old, so when that happens the
  * summary says so and names --retention 0.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

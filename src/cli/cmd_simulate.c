@@ -8,7 +8,6 @@
  * seconds, the summary at the end.  The truth and the feed are written
  * after the run, since the truth counts what the run produced.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>

@@ -35,7 +35,7 @@ collect_start() {
     COLLECT_PID=$!
     # a failed check must not leave the collector running (it would hold
     # ctest's output open until the test's timeout)
-    trap 'kill -KILL $COLLECT_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+    trap 'kill -KILL $COLLECT_PID 2>/dev/null; [ -z "${HUB_PID:-}" ] || kill $HUB_PID 2>/dev/null; rm -rf "$WORK"' EXIT
     for _ in $(seq 100); do
         grep -q 'metrics at' "$COLLECT_LOG" && break
         kill -0 "$COLLECT_PID" 2>/dev/null || { cat "$COLLECT_LOG" >&2; fail "collect did not start"; }
