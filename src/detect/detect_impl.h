@@ -38,6 +38,7 @@ static inline const uint32_t *dsketch_vals(const dsketch *s)
 }
 /* 0, or -1 when out of memory. */
 int    dsketch_add(dsketch *s, uint32_t h, uint32_t k);
+/* Add vals[0..n), ascending and distinct (another sketch's values). */
 int    dsketch_merge(dsketch *s, const uint32_t *vals, uint32_t n, uint32_t k);
 /* Distinct values added: n while n < k, else (k - 1) / (kth value / 2^32). */
 double dsketch_estimate(const dsketch *s, uint32_t k);

@@ -142,15 +142,14 @@ static uint64_t get_u64(rbuf *r) { uint64_t v = c2_get64(r->p + r->at); r->at +=
 
 static int get_sketch(rbuf *r, dsketch *s, uint32_t n, uint32_t k, c2_err *err)
 {
-    if (n > k || !has(r, 4ull * n))
+    uint32_t v[DSKETCH_ACTIVE];
+    if (n > k || n > DSKETCH_ACTIVE || !has(r, 4ull * n))
         return c2_fail(err, "sketch of %u values: too many or truncated", n);
-    uint32_t prev = 0;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t v = get_u32(r);
-        if (i && v <= prev) return c2_fail(err, "sketch values out of order");
-        prev = v;
-        if (dsketch_add(s, v, k) < 0) return c2_fail(err, "out of memory");
+        v[i] = get_u32(r);
+        if (i && v[i] <= v[i - 1]) return c2_fail(err, "sketch values out of order");
     }
+    if (dsketch_merge(s, v, n, k) < 0) return c2_fail(err, "out of memory");
     return 0;
 }
 

@@ -160,6 +160,25 @@ static void test_sketch_merge_is_union(void **state)
     dsketch_free(&small);
     dsketch_free(&two);
     dsketch_free(&all);
+
+    /* merged into an empty sketch (a summary loaded) the values are copied
+     * into an array of their own size; adds after it grow it, and nothing
+     * merged is lost to a merge of nothing */
+    dsketch five = {0}, copy = {0}, seq = {0};
+    sketch_of(&five, 100, 105, DSKETCH_CLIENTS);
+    assert_int_equal(dsketch_merge(&copy, dsketch_vals(&five), five.n, DSKETCH_CLIENTS), 0);
+    assert_int_equal(copy.n, 5);
+    assert_memory_equal(dsketch_vals(&copy), dsketch_vals(&five), 5 * 4);
+    assert_int_equal(dsketch_merge(&copy, NULL, 0, DSKETCH_CLIENTS), 0);
+    assert_int_equal(copy.n, 5);
+    sketch_of(&copy, 0, 200, DSKETCH_CLIENTS);
+    sketch_of(&seq, 0, 200, DSKETCH_CLIENTS);
+    assert_int_equal(copy.n, seq.n);
+    assert_memory_equal(dsketch_vals(&copy), dsketch_vals(&seq), seq.n * 4);
+    assert_sorted(&copy);
+    dsketch_free(&five);
+    dsketch_free(&copy);
+    dsketch_free(&seq);
 }
 
 /* ---- the index ---- */
