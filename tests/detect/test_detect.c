@@ -65,6 +65,13 @@ static void sketch_of(dsketch *s, uint32_t from, uint32_t to, uint32_t k)
     for (uint32_t i = from; i < to; i++) assert_int_equal(dsketch_add(s, host_hash(i), k), 0);
 }
 
+/* The same values, value for value. */
+static void assert_same_sketch(const dsketch *a, const dsketch *b)
+{
+    assert_int_equal(a->n, b->n);
+    assert_memory_equal(dsketch_vals(a), dsketch_vals(b), b->n * 4);
+}
+
 static void assert_sorted(const dsketch *s)
 {
     const uint32_t *v = dsketch_vals(s);
@@ -123,8 +130,7 @@ static void test_sketch_estimate(void **state)
     dsketch again = {0};
     sketch_of(&again, 0, 10000, DSKETCH_ACTIVE);
     sketch_of(&again, 0, 10000, DSKETCH_ACTIVE);
-    assert_int_equal(again.n, s1024.n);
-    assert_memory_equal(dsketch_vals(&again), dsketch_vals(&s1024), s1024.n * 4);
+    assert_same_sketch(&again, &s1024);
     dsketch_free(&s32);
     dsketch_free(&s1024);
     dsketch_free(&again);
@@ -144,8 +150,7 @@ static void test_sketch_merge_is_union(void **state)
         sketch_of(&b, 4000, 10000, k);
         sketch_of(&all, 0, 10000, k);
         assert_int_equal(dsketch_merge(&a, dsketch_vals(&b), b.n, k), 0);
-        assert_int_equal(a.n, all.n);
-        assert_memory_equal(dsketch_vals(&a), dsketch_vals(&all), all.n * 4);
+        assert_same_sketch(&a, &all);
         dsketch_free(&a);
         dsketch_free(&b);
         dsketch_free(&all);
@@ -156,7 +161,7 @@ static void test_sketch_merge_is_union(void **state)
     sketch_of(&all, 0, 3, DSKETCH_CLIENTS);
     assert_int_equal(dsketch_merge(&small, dsketch_vals(&two), two.n, DSKETCH_CLIENTS), 0);
     assert_int_equal(small.n, 3);
-    assert_memory_equal(dsketch_vals(&small), dsketch_vals(&all), 3 * 4);
+    assert_same_sketch(&small, &all);
     dsketch_free(&small);
     dsketch_free(&two);
     dsketch_free(&all);
@@ -167,14 +172,12 @@ static void test_sketch_merge_is_union(void **state)
     dsketch five = {0}, copy = {0}, seq = {0};
     sketch_of(&five, 100, 105, DSKETCH_CLIENTS);
     assert_int_equal(dsketch_merge(&copy, dsketch_vals(&five), five.n, DSKETCH_CLIENTS), 0);
-    assert_int_equal(copy.n, 5);
-    assert_memory_equal(dsketch_vals(&copy), dsketch_vals(&five), 5 * 4);
+    assert_same_sketch(&copy, &five);
     assert_int_equal(dsketch_merge(&copy, NULL, 0, DSKETCH_CLIENTS), 0);
     assert_int_equal(copy.n, 5);
     sketch_of(&copy, 0, 200, DSKETCH_CLIENTS);
     sketch_of(&seq, 0, 200, DSKETCH_CLIENTS);
-    assert_int_equal(copy.n, seq.n);
-    assert_memory_equal(dsketch_vals(&copy), dsketch_vals(&seq), seq.n * 4);
+    assert_same_sketch(&copy, &seq);
     assert_sorted(&copy);
     dsketch_free(&five);
     dsketch_free(&copy);
@@ -744,16 +747,14 @@ static void test_summary_round_trip(void **state)
     check_botnet_day(&back);
     assert_true(back.fingerprint == 42 && back.from == DAY0 && back.to == DAY0 + DAY_MS);
     assert_int_equal(back.n_edge, d.n_edge);
-    assert_memory_equal(dsketch_vals(&back.active), dsketch_vals(&d.active), d.active.n * 4);
+    assert_same_sketch(&back.active, &d.active);
     for (uint32_t i = 0; i < d.n_host; i++) {
         assert_memory_equal(&back.host[i].addr, &d.host[i].addr, sizeof(flow_addr));
         assert_true(back.host[i].syn_first == d.host[i].syn_first);
     }
     for (uint32_t i = 0; i < d.n_dest; i++) {
         assert_memory_equal(&back.dest[i].ip, &d.dest[i].ip, sizeof(flow_addr));
-        assert_int_equal(back.dest[i].clients.n, d.dest[i].clients.n);
-        assert_memory_equal(dsketch_vals(&back.dest[i].clients), dsketch_vals(&d.dest[i].clients),
-                            d.dest[i].clients.n * 4);
+        assert_same_sketch(&back.dest[i].clients, &d.dest[i].clients);
     }
     for (uint32_t i = 0; i < d.n_edge; i++) {
         assert_int_equal(back.edge[i].host, d.edge[i].host);
