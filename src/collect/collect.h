@@ -41,7 +41,12 @@ typedef void (*collect_log_fn)(void *arg, const char *line);
 typedef struct collect_counters {
     uint64_t received;              /* datagrams read from the sockets */
     uint64_t received_bytes;
-    uint64_t socket_drops;          /* dropped by the kernel (SO_RXQ_OVFL) */
+    uint64_t socket_drops;          /* dropped by the kernel: socket buffer full */
+    uint64_t socket_peak;           /* most bytes seen waiting in one socket's
+                                       buffer when the receiver woke (gauge):
+                                       near socket_buffer, drops are close */
+    uint64_t socket_buffer;         /* the smallest receive buffer the kernel
+                                       gave a socket (gauge) */
     uint64_t queue_drops;           /* dropped: the queue was full */
     uint64_t queue_backlog;         /* bytes waiting in the queue (gauge) */
     uint64_t queue_memory;          /* bytes the queue holds allocated (gauge) */

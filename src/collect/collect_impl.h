@@ -55,6 +55,7 @@ struct collector {
     atomic_int       stop_rx;       /* set by collector_stop */
     atomic_int       rx_done;       /* set by the receiver when it has left */
     _Atomic uint64_t received, received_bytes, socket_drops, queue_drops;
+    _Atomic uint64_t socket_peak;   /* see collect_counters */
     uint64_t         rx_rcvbuf;     /* the smallest socket buffer we got */
     atomic_long      rx_pause_ns;   /* the receiver's pause between reads */
 
@@ -92,6 +93,8 @@ int  receiver_open(collector *c, const char *listen, uint64_t rcvbuf,
                    c2_err *err);
 int  receiver_start(collector *c, c2_err *err);
 void receiver_close(collector *c);
+/* The receiver's counters and the queue's gauges into t (any thread). */
+void receiver_counts(collector *c, collect_counters *t);
 
 /* metrics.c */
 int  metrics_start(collector *c, const char *endpoint, c2_err *err);

@@ -242,12 +242,7 @@ static void publish(collector *c)
     s->nexporters = 0;
     decoder_foreach_exporter(c->dec, copy_exporter, c, &c->wc.decode);
     c->wc.exporters = s->nexporters;
-    c->wc.received = atomic_load(&c->received);
-    c->wc.received_bytes = atomic_load(&c->received_bytes);
-    c->wc.socket_drops = atomic_load(&c->socket_drops);
-    c->wc.queue_drops = atomic_load(&c->queue_drops);
-    c->wc.queue_backlog = ring_backlog(&c->ring);
-    c->wc.queue_memory = ring_allocated(&c->ring);
+    receiver_counts(c, &c->wc);
     s->total = c->wc;
     pthread_mutex_unlock(&c->lock);
 }

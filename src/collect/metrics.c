@@ -61,6 +61,8 @@ static const global_metric globals[] = {
     {"c2flow_collect_datagrams_total", "Export datagrams read from the sockets.", CC(received), 0},
     {"c2flow_collect_bytes_total", "Bytes of export datagrams read.", CC(received_bytes), 0},
     {"c2flow_collect_socket_drops_total", "Datagrams the kernel dropped (socket buffer full).", CC(socket_drops), 0},
+    {"c2flow_collect_socket_backlog_peak_bytes", "Most bytes seen waiting in a socket's receive buffer (near the buffer size, drops are close).", CC(socket_peak), 1},
+    {"c2flow_collect_socket_buffer_bytes", "The smallest receive buffer the kernel gave a socket.", CC(socket_buffer), 1},
     {"c2flow_collect_queue_drops_total", "Datagrams dropped because the decode queue was full.", CC(queue_drops), 0},
     {"c2flow_collect_queue_backlog_bytes", "Bytes of datagrams waiting to be decoded.", CC(queue_backlog), 1},
     {"c2flow_collect_queue_memory_bytes", "Bytes the decode queue holds allocated (it grows with the backlog, up to collect.queue).", CC(queue_memory), 1},
@@ -167,12 +169,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn,
         text t = {0};
         pthread_mutex_lock(&c->lock);
         collect_snapshot *snap = &c->snap;
-        snap->total.received = atomic_load(&c->received);
-        snap->total.received_bytes = atomic_load(&c->received_bytes);
-        snap->total.socket_drops = atomic_load(&c->socket_drops);
-        snap->total.queue_drops = atomic_load(&c->queue_drops);
-        snap->total.queue_backlog = ring_backlog(&c->ring);
-        snap->total.queue_memory = ring_allocated(&c->ring);
+        receiver_counts(c, &snap->total);
         write_page(snap, &t);
         pthread_mutex_unlock(&c->lock);
         r = MHD_create_response_from_buffer(t.len, t.p, MHD_RESPMEM_MUST_FREE);

@@ -11,7 +11,9 @@
  * running total (SO_MEMINFO's SK_MEMINFO_DROPS, read once per wake, not
  * SO_RXQ_OVFL, which would add a control message to every datagram and
  * report a drop only when a later datagram comes); ours, when the queue is
- * full.  Neither is ever silent.
+ * full.  Neither is ever silent.  The same read gives the bytes waiting in
+ * the socket's buffer, whose peak tells an operator how near the buffer
+ * came to dropping before it does.
  */
 #include "collect/collect_impl.h"
 
@@ -148,8 +150,9 @@ static void rx_prepare(rx_buffers *b)
     }
 }
 
-/* The kernel's running drop count of socket i, added to socket_drops. */
-static void note_drops(collector *c, int i)
+/* What the kernel says of socket i: its running drop count, added to
+ * socket_drops, and the bytes waiting in its buffer, for socket_peak. */
+static void note_socket(collector *c, int i)
 {
     uint32_t mem[SK_MEMINFO_VARS] = {0};
     socklen_t len = sizeof mem;
@@ -159,6 +162,21 @@ static void note_drops(collector *c, int i)
     uint32_t delta = mem[SK_MEMINFO_DROPS] - c->sock_drops[i];
     c->sock_drops[i] = mem[SK_MEMINFO_DROPS];
     if (delta) atomic_fetch_add(&c->socket_drops, delta);
+    uint64_t waiting = mem[SK_MEMINFO_RMEM_ALLOC];
+    if (waiting > atomic_load_explicit(&c->socket_peak, memory_order_relaxed))
+        atomic_store_explicit(&c->socket_peak, waiting, memory_order_relaxed);
+}
+
+void receiver_counts(collector *c, collect_counters *t)
+{
+    t->received = atomic_load(&c->received);
+    t->received_bytes = atomic_load(&c->received_bytes);
+    t->socket_drops = atomic_load(&c->socket_drops);
+    t->socket_peak = atomic_load(&c->socket_peak);
+    t->socket_buffer = c->rx_rcvbuf;
+    t->queue_drops = atomic_load(&c->queue_drops);
+    t->queue_backlog = ring_backlog(&c->ring);
+    t->queue_memory = ring_allocated(&c->ring);
 }
 
 /* Read what one socket holds, RX_BATCH at a time, at most `rounds` calls;
@@ -220,10 +238,11 @@ static void *rx_main(void *arg)
             break;
         }
         n = bytes = 0;
-        for (int i = 0; ready > 0 && i < c->nsocks; i++)
-            if (pfd[i].revents) drain(c, i, b, RX_ROUNDS, &n, &bytes);
+        for (int i = 0; i < c->nsocks; i++) {
+            note_socket(c, i);      /* before reading: what the pause let gather */
+            if (ready > 0 && pfd[i].revents) drain(c, i, b, RX_ROUNDS, &n, &bytes);
+        }
         ring_flush(&c->ring);
-        for (int i = 0; i < c->nsocks; i++) note_drops(c, i);
         if (n) {
             pause = next_pause(c, pause, n, bytes);
             atomic_store_explicit(&c->rx_pause_ns, pause, memory_order_relaxed);
@@ -233,8 +252,9 @@ static void *rx_main(void *arg)
     }
     /* Stopping: what the kernel already holds was received; read it. */
     for (int i = 0; i < c->nsocks; i++) {
+        note_socket(c, i);
         drain(c, i, b, 4096, &n, &bytes);
-        note_drops(c, i);
+        note_socket(c, i);
     }
     ring_flush(&c->ring);
     free(b);

@@ -129,6 +129,12 @@ drops=$(metric c2flow_collect_socket_drops_total)
 got=$(metric c2flow_collect_datagrams_total)
 [ "$drops" -gt 0 ] || fail "socket drops not counted (received $got of 400)"
 expect_eq "received + socket drops" "$((got + drops))" 400
+# the socket buffer's fill is seen too: its peak reached the buffer's size
+peak=$(metric c2flow_collect_socket_backlog_peak_bytes)
+buf=$(metric c2flow_collect_socket_buffer_bytes)
+[ "$buf" -gt 0 ] && [ "$buf" -le 131072 ] || fail "socket buffer gauge: $buf"
+[ "$peak" -ge $((buf / 2)) ] || fail "socket backlog peak $peak, buffer $buf"
+echo "socket buffer $buf bytes, peak backlog $peak, $drops of 400 dropped"
 collect_stop
 
 echo "ok: handmade v9/IPFIX cases, restart with saved templates, malformed, SIGHUP"
