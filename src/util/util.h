@@ -211,11 +211,12 @@ void c2_advise_huge(void *p, size_t n);
 
 /* ---- files ---- */
 /* Who may read what c2flow writes.  What holds flow records or customer
- * addresses (the store, day summaries, feature caches, lookbacks, import
- * labels) is private: its owner and group may read it, nobody else
- * (files 0640, directories 0750).  Lists, models, exports and feature
- * rows hold no customer address and are meant to be passed on (0644,
- * 0755).  The umask may narrow either. */
+ * addresses (the store, day summaries, feature caches, lookbacks, the
+ * simulator's truth) is private: its owner and group may read it, nobody
+ * else (files 0640, directories 0750).  Lists, models, exports, feature
+ * rows, import labels, hub reports and the simulator's feed hold no
+ * customer address and are meant to be passed on (0644, 0755).  The umask
+ * may narrow either. */
 typedef enum { C2_SHARED, C2_PRIVATE } c2_access;
 static inline unsigned c2_file_mode(c2_access a) { return a == C2_PRIVATE ? 0640 : 0644; }
 static inline unsigned c2_dir_mode(c2_access a) { return a == C2_PRIVATE ? 0750 : 0755; }
