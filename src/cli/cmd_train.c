@@ -68,7 +68,7 @@ static int number(const char *opt, const char *arg, double lo, double hi, int wh
 
 static int set_option(train_cmd *t, int c, const char *arg)
 {
-    double v;
+    double v = 0;               /* -O3 cannot see that cli_usage never returns CLI_OK */
     int rc = CLI_OK;
     model_params *p = &t->opt.model;
     switch (c) {

@@ -77,7 +77,8 @@ static int get_key(json_t *o, flow_addr *ip, uint16_t *port, uint8_t *proto,
     if (!v) return -1;
     if (!json_is_string(v) || flow_addr_parse(json_string_value(v), ip) != 0)
         return c2_fail(err, "%s.ip: not an IP address", where);
-    uint64_t n;
+    uint64_t n = 0;            /* set here too: an optimiser cannot see that c2_fail
+                                  returns -1, and warns of a port read unset */
     if (get_uint(o, "port", 65535, &n, where, err) != 0) return -1;
     *port = (uint16_t)n;
     if (!(v = need(o, "proto", where, err))) return -1;
@@ -93,7 +94,7 @@ static int get_key(json_t *o, flow_addr *ip, uint16_t *port, uint8_t *proto,
 
 static int read_c2(json_t *o, eval_c2 *c, const char *where, c2_err *err)
 {
-    uint64_t bots;
+    uint64_t bots = 0;         /* as n in get_key */
     if (!json_is_object(o)) return c2_fail(err, "%s: not an object", where);
     if (get_key(o, &c->ip, &c->port, &c->proto, where, err) != 0 ||
         get_name(o, "family", c->family, where, err) != 0 ||

@@ -196,7 +196,7 @@ char *hubdb_time_us(int64_t us, char *buf, size_t len)
     char *cut = strchr(ms, '.');        /* "...:SS.000Z" or "...:SSZ" */
     if (!cut) cut = strchr(ms, 'Z');
     if (cut) *cut = '\0';
-    snprintf(buf, len, "%s.%06lldZ", ms, (long long)frac);
+    snprintf(buf, len, "%.30s.%06lldZ", ms, (long long)frac);   /* bounded: at most 39 */
     return buf;
 }
 

@@ -222,7 +222,7 @@ static uint32_t interface_index(uint32_t format, uint32_t value)
 static int raw_header(xdr *r, sample_parts *sp, c2_err *err)
 {
     uint32_t w[3];                  /* header_protocol, frame_length, stripped */
-    xdr h;
+    xdr h = {0};                    /* so that -O3 sees it set on every path */
     if (xdr_words(r, w, 3, "raw header", err) != 0) return -1;
     if (xdr_opaque(r, &h, "header", err) != 0) return -1;
     if (sp->have_header) return 0;  /* the first one that gave IP stands */
