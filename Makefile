@@ -8,6 +8,7 @@
 #   make bench-simulate  only bench/simulate.sh (one day of a 1 M-subscriber ISP)
 #   make bench-detect  only bench/detect.sh (graph detection over 7 days of a 1 M-subscriber ISP)
 #   make bench-ml  only bench/ml.sh (features and training over 14 days of a 1 M-subscriber ISP)
+#   make bench-split  only bench/split.sh (train on a week, detect on the next: the three methods' precision/recall curves; SCENARIO=iot-outbreak)
 #   make bench-lookback  only bench/lookback.sh (a 100 k-entry list over 30 days of a 1 M-subscriber ISP, beside nfdump)
 #   make bench-hub  only bench/hub.sh (50 members submitting 10,000-row lists while 200 TAXII clients poll)
 #   make fuzz     build the libFuzzer targets and grow the corpus (FUZZ_SECONDS each)
@@ -17,7 +18,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 CMAKE ?= cmake
 
-.PHONY: all build demo test test-only deps bench bench-query bench-collect bench-simulate bench-detect bench-ml bench-lookback bench-hub fuzz install clean
+.PHONY: all build demo test test-only deps bench bench-query bench-collect bench-simulate bench-detect bench-ml bench-split bench-lookback bench-hub fuzz install clean
 
 all: build
 
@@ -54,6 +55,9 @@ bench-detect: deps build
 
 bench-ml: deps build
 	@bench/ml.sh
+
+bench-split: deps build
+	@bench/split.sh
 
 bench-lookback: deps build
 	@bench/lookback.sh

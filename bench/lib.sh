@@ -115,3 +115,20 @@ nfcapd_collect() {
     COLLECT_KDROPS=$((drops1 - drops0))
     COLLECT_CPU_TICKS=$((cpu1 - cpu0))
 }
+
+# The simulated store, truth and feed in $DATA: kept from an earlier run when
+# KEEP=1 and they are there, else simulated afresh (C2FLOW, DATA and KEEP
+# read).  simulated_store SCENARIO_INI DAYS SEED [more simulate options]
+simulated_store() {
+    local ini=$1 days=$2 seed=$3
+    shift 3
+    if [ "${KEEP:-0}" = 1 ] && [ -f "$DATA/truth.json" ] && [ -d "$DATA/store" ]; then
+        say "reusing the simulated store in $DATA"
+        return 0
+    fi
+    rm -rf "$DATA"
+    mkdir -p "$DATA"
+    say "simulating $days days of ${ini##*/} (seed $seed $*) into $DATA/store"
+    "$C2FLOW" simulate --scenario "$ini" --days "$days" --seed "$seed" "$@" \
+        --store "$DATA/store" --truth "$DATA/truth.json" --feed "$DATA/feed.csv" --quiet
+}

@@ -33,16 +33,7 @@ DATA=${DATA:-/var/tmp/c2flow-bench-ml}
 need_tools /usr/bin/time python3
 [ -x "$C2FLOW" ] || die "$C2FLOW not built (make build)"
 KEEP=${KEEP:-0}
-if [ "$KEEP" = 1 ] && [ -f "$DATA/truth.json" ] && [ -d "$DATA/store" ]; then
-    say "reusing the simulated store in $DATA"
-else
-    rm -rf "$DATA"
-    mkdir -p "$DATA"
-    say "simulating $DAYS days of $SUBSCRIBERS subscribers into $DATA/store"
-    "$C2FLOW" simulate --scenario "$here/../scenarios/isp1m.ini" --days "$DAYS" \
-        --subscribers "$SUBSCRIBERS" --seed "$SEED" --store "$DATA/store" \
-        --truth "$DATA/truth.json" --feed "$DATA/feed.csv" --quiet
-fi
+simulated_store "$here/../scenarios/isp1m.ini" "$DAYS" "$SEED" --subscribers "$SUBSCRIBERS"
 rm -rf "$DATA/store/summaries"
 internal=$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["internal"]))' \
     "$DATA/truth.json")
