@@ -4,8 +4,11 @@
  * Pass 1 reads every record of the day once and keeps, per server, counts
  * and a sketch of its customer clients; per customer host only what hints
  * at infection (SYN-only probes, contact with known bad servers, bins in
- * which it sent fast); and a sketch of all active hosts.  Hosts whose hints
- * pass half the infection thresholds are the day's suspects.  Pass 2 reads
+ * which it sent fast); and a sketch of all active hosts.  Servers that
+ * only ever got SYN-only records from one host (a scanner's targets, most
+ * of a day's servers) are counted apart, as lone entries, until something
+ * else reaches them.  Hosts whose hints pass half the infection thresholds
+ * are the day's suspects.  Pass 2 reads
  * the day again, decoding only the address columns of rows that are not
  * theirs, and records the suspects' edges (host, server) and how many
  * packets each sent to each server in each minute, from which synchronised
@@ -73,7 +76,29 @@ typedef struct dest_key {        /* the rest of a server of pass 1 */
     flow_addr ip;
     uint16_t  port;
     uint8_t   proto;
+    uint32_t  seq;               /* when first seen, among the piece's servers */
 } dest_key;
+
+/* A server every record so far reached with a SYN-only packet from one
+ * customer host: nearly always the target of one probe of a scanner.  Such
+ * servers are 86 % of a day's, and the day drops them at the end
+ * (lone_probes).  Among the rows they made the rows, their index and the
+ * merge of the day's pieces seven times larger than the servers that
+ * matter.  Pass 1 counts them here instead, 40 bytes each and no client
+ * sketch, and the first record that is not such a probe (another host,
+ * another kind of packet, a flood crossing) turns the entry into a row
+ * with the same figures.  bench/detect.sh's week, days read two at a
+ * time: peak memory 3.5 GB with them among the rows, 1.8 GB apart, the
+ * same summaries byte for byte; the time is about the same, since a record
+ * still waits on its count-min line. */
+typedef struct lone_entry {
+    uint64_t packets, bytes;     /* of its records, all sent by the host */
+    uint32_t client;             /* the host's hash */
+    uint32_t flows;              /* its records */
+    uint32_t first, last;        /* ms after the day piece's start */
+    uint32_t seq;                /* when first seen, among the piece's servers */
+    uint32_t row;                /* its row once it has one, else UINT32_MAX */
+} lone_entry;
 
 typedef struct heavy_key {       /* (host, server, bin) that crossed B->heavy */
     uint64_t  hash, sampling;
@@ -101,6 +126,12 @@ typedef struct builder {
     dest_hot           *hot;         /* pass 1's servers (d->n_dest of them) */
     dest_key           *key;
     uint32_t            cap_hot;
+    uint32_t            n_seen;      /* servers first seen, rows and lone entries */
+    dtab                lone_ix;     /* lone entries by server key */
+    lone_entry         *lone;
+    uint32_t            n_lone, cap_lone;
+    int                 keep_lone;   /* make rows of the lone entries at the end
+                                        (the day has other parts to merge) */
     heavy_key          *crossed;
     uint32_t            n_crossed, cap_crossed;
     burst_cell         *cell;
@@ -204,22 +235,152 @@ static int dest_room(builder *B, uint32_t need)
     return 0;
 }
 
-static dest_hot *dest_get(builder *B, const oriented *o, uint64_t hash, int *is_new)
+static dest_key dest_key_of(const dkey *k, uint32_t seq)
+{
+    dest_key x = {.port = (uint16_t)k->w[2], .proto = (uint8_t)(k->w[2] >> 16), .seq = seq};
+    memcpy(x.ip.b, k->w, sizeof x.ip.b);
+    return x;
+}
+
+/* A row for the server of key k (hash h), which has none; *di its index. */
+static int dest_new(builder *B, const dkey *k, uint64_t h, uint32_t seq, uint32_t flags,
+                    uint32_t *di)
 {
     dday *d = B->d;
+    int is_new;
+    if (!dtab_put_hashed(&B->dest_ix, k, h, d->n_dest, &is_new) ||
+        dest_room(B, d->n_dest + 1) < 0)
+        return -1;
+    *di = d->n_dest++;
+    B->key[*di] = dest_key_of(k, seq);
+    dest_hot *s = &B->hot[*di];
+    memset(s, 0, sizeof *s);
+    s->first = UINT32_MAX;
+    s->flags = flags;
+    return 0;
+}
+
+static int lone_new(builder *B, const dkey *k, uint64_t h, uint32_t hh, uint32_t seq,
+                    uint32_t *li)
+{
+    int is_new;
+    if (!dtab_put_hashed(&B->lone_ix, k, h, B->n_lone, &is_new) ||
+        detect_grow((void **)&B->lone, &B->cap_lone, B->n_lone + 1, sizeof *B->lone) < 0)
+        return -1;
+    *li = B->n_lone++;
+    B->lone[*li] = (lone_entry){.client = hh, .first = UINT32_MAX, .seq = seq,
+                                .row = UINT32_MAX};
+    return 1;
+}
+
+static int client_add(dest_hot *s, uint32_t hh);
+
+/* Lone entry li becomes a row with the same figures (all its records were
+ * SYN-only ones the host sent); *di its index. */
+static int lone_promote(builder *B, uint32_t li, const dkey *k, uint64_t h, uint32_t *di)
+{
+    lone_entry *e = &B->lone[li];
+    if (dest_new(B, k, h, e->seq, 0, di) < 0) return -1;
+    dest_hot *s = &B->hot[*di];
+    s->packets = s->up = e->packets;
+    s->bytes = e->bytes;
+    s->flows = s->syn_flows = e->flows;
+    s->first = e->first;
+    s->last = e->last;
+    e->row = *di;
+    return client_add(s, e->client);
+}
+
+/* Where pass 1 counts a record's server: a row (0, *di) or a lone entry
+ * (1, *li); the record is from host hh, SYN-only or not.  *fresh: the
+ * server is new to the day piece.  -1: out of memory. */
+static int server_of(builder *B, const oriented *o, uint64_t h, uint32_t hh, int syn,
+                     uint32_t *di, uint32_t *li, int *fresh)
+{
     dkey k = dkey_server(o->server, o->port, o->proto);
-    uint32_t *v = dtab_put_hashed(&B->dest_ix, &k, hash, d->n_dest, is_new);
-    if (!v) return NULL;
-    if (*is_new) {
-        if (dest_room(B, d->n_dest + 1) < 0) return NULL;
-        B->key[d->n_dest] = (dest_key){*o->server, o->port, o->proto};
-        dest_hot *s = &B->hot[d->n_dest++];
-        memset(s, 0, sizeof *s);
-        s->first = UINT32_MAX;
-        if (B->in->intel && intel_match(B->in->intel, o->server, o->port, o->proto, B->intel_at))
-            s->flags |= DEST_INTEL;
+    const uint32_t *v = dtab_get_hashed(&B->dest_ix, &k, h);
+    *fresh = 0;
+    if (v) {
+        *di = *v;
+        return 0;
     }
-    return &B->hot[*v];
+    if ((v = dtab_get_hashed(&B->lone_ix, &k, h))) {
+        if (B->lone[*v].row != UINT32_MAX) {    /* not reached: the rows come first */
+            *di = B->lone[*v].row;
+            return 0;
+        }
+        if (syn && B->lone[*v].client == hh) {
+            *li = *v;
+            return 1;
+        }
+        return lone_promote(B, *v, &k, h, di);
+    }
+    *fresh = 1;
+    uint32_t seq = B->n_seen++;
+    int intel = B->in->intel &&
+                intel_match(B->in->intel, o->server, o->port, o->proto, B->intel_at);
+    if (!syn || intel) return dest_new(B, &k, h, seq, intel ? DEST_INTEL : 0, di);
+    return lone_new(B, &k, h, hh, seq, li);
+}
+
+static void lone_count(lone_entry *e, uint64_t packets, uint64_t bytes, uint32_t at)
+{
+    e->flows++;
+    e->packets += packets;
+    e->bytes += bytes;
+    if (at < e->first) e->first = at;
+    if (at > e->last) e->last = at;
+}
+
+/* After pass 1 (and mark_heavy, which names rows by index): the lone
+ * entries are dropped when the piece is the whole day (they are the day's
+ * lone probes), else made rows, since another piece may have seen their
+ * servers otherwise and merge_dests must put them together.  The rows are
+ * then put in the order their servers were first seen, and the index
+ * follows, so that the day is what it was when every server had a row
+ * from the start: the same summary, byte for byte. */
+static int rows_in_order(builder *B)
+{
+    for (size_t j = 0; B->keep_lone && j < B->lone_ix.cap; j++) {
+        const dslot *s = &B->lone_ix.slot[j];
+        uint32_t di;
+        if (s->tag && B->lone[s->val].row == UINT32_MAX &&
+            lone_promote(B, s->val, &s->key, dkey_hash(&s->key), &di) < 0)
+            return -1;
+    }
+    dtab_free(&B->lone_ix);
+    free(B->lone);
+    B->lone = NULL;
+    B->n_lone = B->cap_lone = 0;
+    uint32_t n = B->d->n_dest;
+    uint32_t *row = malloc(((size_t)B->n_seen + 1) * sizeof *row);   /* by seq */
+    uint32_t *to = malloc(((size_t)n + 1) * sizeof *to);              /* by row */
+    if (!row || !to) {
+        free(row);
+        free(to);
+        return -1;
+    }
+    memset(row, 0xff, (size_t)B->n_seen * sizeof *row);
+    for (uint32_t i = 0; i < n; i++) row[B->key[i].seq] = i;
+    for (uint32_t s = 0, next = 0; s < B->n_seen; s++)
+        if (row[s] != UINT32_MAX) to[row[s]] = next++;
+    for (size_t j = 0; j < B->dest_ix.cap; j++)
+        if (B->dest_ix.slot[j].tag) B->dest_ix.slot[j].val = to[B->dest_ix.slot[j].val];
+    for (uint32_t i = 0; i < n; i++)            /* each cycle of the permutation */
+        while (to[i] != i) {
+            uint32_t j = to[i], t = to[j];
+            dest_hot h = B->hot[i];
+            dest_key x = B->key[i];
+            B->hot[i] = B->hot[j];
+            B->key[i] = B->key[j];
+            B->hot[j] = h;
+            B->key[j] = x;
+            to[j] = j;
+            to[i] = t;
+        }
+    free(row);
+    free(to);
+    return 0;
 }
 
 /* Pass 1's servers and their sketches (those not moved by dest_of). */
@@ -302,18 +463,24 @@ static void cms_prefetch(const builder *B, uint64_t h)
     __builtin_prefetch(cms_line(B, h));
 }
 
-/* Note the key when the host's packets to the server cross the threshold. */
-static int cms_count(builder *B, const oriented *o, uint32_t dest, uint64_t h, uint64_t packets,
-                     uint32_t sampling)
+/* Count the record; whether it takes the host's packets to the server
+ * over the threshold now. */
+static int cms_crosses(builder *B, const oriented *o, uint64_t h, uint64_t packets,
+                       uint32_t sampling)
 {
     if (!o->out) return 0;
     uint64_t n = sampling ? sampling : 1, add = packets / n ? packets / n : 1;
     uint64_t sent = cms_add(B, h, add), before = sent > add ? sent - add : 0;
-    if (sent * n < B->heavy || before * n >= B->heavy) return 0;    /* not crossing now */
+    return sent * n >= B->heavy && before * n < B->heavy;
+}
+
+/* Note the key of a crossing, to be judged at the end of the day. */
+static int cms_note(builder *B, const oriented *o, uint32_t dest, uint64_t h, uint32_t sampling)
+{
     if (detect_grow((void **)&B->crossed, &B->cap_crossed, B->n_crossed + 1,
                     sizeof *B->crossed) < 0)
         return -1;
-    B->crossed[B->n_crossed++] = (heavy_key){h, n, dest, 0, *o->host};
+    B->crossed[B->n_crossed++] = (heavy_key){h, sampling ? sampling : 1, dest, 0, *o->host};
     return 0;
 }
 
@@ -379,6 +546,7 @@ static int pass1_row(builder *B, const flow_batch *b, size_t i)
     if (j < b->count && B->s_in[j] != B->d_in[j]) {
         dtab_prefetch(&B->dest_ix, B->dest_h[j]);
         if (B->s_in[j]) cms_prefetch(B, B->cms_h[j]);
+        if (syn_only(b, j)) dtab_prefetch(&B->lone_ix, B->dest_h[j]);
     }
     if (m < b->count && B->s_in[m] != B->d_in[m]) {
         /* its slot is in the cache by now: fetch the server's row too */
@@ -392,23 +560,33 @@ static int pass1_row(builder *B, const flow_batch *b, size_t i)
     oriented o;
     if (!orient(b, i, B, &o)) return 0;
     d->oriented++;
-    uint32_t hh = B->host_h[i];
-    int fresh, syn = syn_only(b, i);
-    dest_hot *s = dest_get(B, &o, B->dest_h[i], &fresh);
-    if (!s || active_add(&d->active, hh) < 0 || client_add(s, hh) < 0) return -1;
+    uint32_t hh = B->host_h[i], di = 0, li = 0;
+    int fresh, syn = syn_only(b, i), intel = 0;
+    int lone = server_of(B, &o, B->dest_h[i], hh, syn, &di, &li, &fresh);
+    if (lone < 0 || active_add(&d->active, hh) < 0) return -1;
     int64_t t = b->start_ms[i];
     uint32_t at = (uint32_t)(t - d->from);      /* the scan keeps t in [from, to) */
-    s->flows++;
-    s->syn_flows += syn;
-    s->packets += b->packets[i];
-    s->bytes += b->bytes[i];
-    if (at < s->first) s->first = at;
-    if (at > s->last) s->last = at;
-    int intel = s->flags & DEST_INTEL;
+    if (lone) {
+        lone_count(&B->lone[li], b->packets[i], b->bytes[i], at);
+    } else {
+        dest_hot *s = &B->hot[di];
+        if (client_add(s, hh) < 0) return -1;
+        s->flows++;
+        s->syn_flows += syn;
+        s->packets += b->packets[i];
+        s->bytes += b->bytes[i];
+        if (at < s->first) s->first = at;
+        if (at > s->last) s->last = at;
+        intel = s->flags & DEST_INTEL;
+        if (o.out) s->up += b->packets[i];
+    }
+    if (cms_crosses(B, &o, B->cms_h[i], b->packets[i], b->sampling[i])) {
+        dkey k = dkey_server(o.server, o.port, o.proto);    /* a crossing names a row */
+        if ((lone && lone_promote(B, li, &k, B->dest_h[i], &di) < 0) ||
+            cms_note(B, &o, di, B->cms_h[i], b->sampling[i]) < 0)
+            return -1;
+    }
     int probe = o.out && syn && samples(b, i) <= 2;
-    uint32_t di = (uint32_t)(s - B->hot);
-    if (o.out) s->up += b->packets[i];
-    if (cms_count(B, &o, di, B->cms_h[i], b->packets[i], b->sampling[i]) < 0) return -1;
     if (!intel && !probe) return 0;
     dd_host *h = host_get(B, o.host);
     if (!h) return -1;
@@ -634,6 +812,8 @@ static void builder_free(builder *B)
     dtab_free(&B->dest_ix);
     dtab_free(&B->edge_ix);
     dtab_free(&B->cell_ix);
+    dtab_free(&B->lone_ix);
+    free(B->lone);
     free(B->cms);
     free(B->cell);
     free(B->crossed);
@@ -669,7 +849,7 @@ static int pass1(builder *B, c2_err *err)
     store_scan_spec spec = {.from_ms = B->d->from, .to_ms = B->d->to, .fields = PASS1_FIELDS};
     if (cms_init(B, B->d->records_hint) < 0) return c2_fail(err, "out of memory");
     if (scan_day(B, &spec, pass1_row, err) < 0) return -1;
-    if (mark_heavy(B) < 0) return c2_fail(err, "out of memory");
+    if (mark_heavy(B) < 0 || rows_in_order(B) < 0) return c2_fail(err, "out of memory");
     free(B->cms);
     B->cms = NULL;
     return 0;
@@ -897,7 +1077,7 @@ int dday_build(dday *d, const detect_input *in, unsigned parts, c2_err *err)
     for (unsigned p = 0; p < parts; p++) {
         own[p] = (dday){.from = d->from + span * p / parts, .to = d->from + span * (p + 1) / parts,
                         .records_hint = d->records_hint / parts};
-        B[p] = (builder){.d = &own[p], .in = in, .intel_at = d->to - 1};
+        B[p] = (builder){.d = &own[p], .in = in, .intel_at = d->to - 1, .keep_lone = parts > 1};
         B[p].heavy = (uint64_t)(in->params.burst_pps * 120);
         B[p].flood = (uint64_t)(in->params.burst_pps * (BURST_BIN_MS / 1000.0));
         if (B[p].heavy < 1) B[p].heavy = 1;

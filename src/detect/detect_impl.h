@@ -62,6 +62,7 @@ const uint32_t *dtab_get(const dtab *t, const dkey *k);
  * slot of h into the cache a little before it is wanted. */
 uint32_t *dtab_put_hashed(dtab *t, const dkey *k, uint64_t h, uint32_t val_if_new,
                           int *is_new);
+const uint32_t *dtab_get_hashed(const dtab *t, const dkey *k, uint64_t h);
 void     dtab_prefetch(const dtab *t, uint64_t h);
 /* The value of key when it sits in its first slot (most do), else
  * UINT32_MAX: a cheap look ahead, never a substitute for dtab_get. */

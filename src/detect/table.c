@@ -91,8 +91,12 @@ uint32_t *dtab_put_hashed(dtab *t, const dkey *k, uint64_t h, uint32_t val_if_ne
 
 const uint32_t *dtab_get(const dtab *t, const dkey *k)
 {
+    return dtab_get_hashed(t, k, dkey_hash(k));
+}
+
+const uint32_t *dtab_get_hashed(const dtab *t, const dkey *k, uint64_t h)
+{
     if (!t->cap) return NULL;
-    uint64_t h = dkey_hash(k);
     uint32_t tag = tag_of(h);
     for (size_t j = (size_t)h & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
         const dslot *s = &t->slot[j];

@@ -10,6 +10,10 @@
  *   - one day read into a summary: the scanners' evidence, lone probes
  *     dropped, the suspects' edges, the same whether read on one thread or
  *     several;
+ *   - a probed server that something else reaches later (a connection of
+ *     the prober, a probe of another host) keeps the probe in its counts,
+ *     on one thread and across parts; one probed twice by one host is
+ *     dropped and was fresh once;
  *   - four scanners sharing 203.0.113.5:6969 make it the one listed server,
  *     with its counts; a server 50 healthy hosts also use is not listed; no
  *     row is a customer address; the list is the same on 1 to 8 threads;
@@ -492,6 +496,59 @@ static void test_day_summary_built(void **state)
     }
 }
 
+static const dd_dest *day_dest(const dday *d, uint32_t ip, uint16_t port)
+{
+    flow_addr a;
+    flow_addr_from_v4(&a, ip);
+    for (uint32_t i = 0; i < d->n_dest; i++)
+        if (!memcmp(&d->dest[i].ip, &a, sizeof a) && d->dest[i].port == port)
+            return &d->dest[i];
+    return NULL;
+}
+
+/* Pass 1 keeps a server probed by one host apart until something else
+ * reaches it (day.c, lone_entry): what it then counts must be what it
+ * would have counted from the start.  A scanner (customer 1) also probes
+ * three servers at 02:00: the first it talks to at 10:00, the second
+ * customer 2 probes at 18:00, the third it probes again a minute later. */
+static void test_probed_then_reached(void **state)
+{
+    world *w = *state;
+    const uint32_t s1 = IP4(192, 0, 2, 1), s2 = IP4(192, 0, 2, 2), s3 = IP4(192, 0, 2, 3);
+    const int64_t t = DAY0 + 2 * HOUR_MS;
+    scanner(w, customer(1), DAY0 + HOUR_MS);
+    rec(w, customer(1), s1, 30001, 23, 6, 0x02, 100, t)->sampling = 100;
+    rec(w, customer(1), s2, 30002, 23, 6, 0x02, 100, t)->sampling = 100;
+    rec(w, customer(1), s3, 30003, 23, 6, 0x02, 100, t)->sampling = 100;
+    rec(w, customer(1), s3, 30004, 23, 6, 0x02, 100, t + 60000)->sampling = 100;
+    talk(w, customer(1), s1, 23, DAY0 + 10 * HOUR_MS);
+    rec(w, customer(2), s2, 30005, 23, 6, 0x02, 100, DAY0 + 18 * HOUR_MS)->sampling = 100;
+    flush(w);
+    for (unsigned parts = 1; parts <= 3; parts += 2) {  /* 3: cut at 08:00 and 16:00 */
+        dday d = {.from = DAY0, .to = DAY0 + DAY_MS, .records_hint = 100};
+        c2_err err;
+        if (dday_build(&d, &w->in, parts, &err) != 0) fail_msg("%s", err.msg);
+        assert_int_equal(d.n_dest, 2);          /* s3 and the scan's 40 dropped */
+        const dd_dest *a = day_dest(&d, s1, 23), *b = day_dest(&d, s2, 23);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_int_equal(a->flows, 3);          /* the probe and both ways of the talk */
+        assert_int_equal(a->syn_flows, 1);
+        assert_int_equal(a->packets, 100 + 5 + 4);
+        assert_int_equal(a->clients.n, 1);
+        assert_true(a->first == t && a->last == DAY0 + 10 * HOUR_MS + 10);
+        assert_int_equal(b->flows, 2);
+        assert_int_equal(b->syn_flows, 2);
+        assert_int_equal(b->packets, 200);
+        assert_int_equal(b->clients.n, 2);
+        assert_true(b->first == t && b->last == DAY0 + 18 * HOUR_MS);
+        assert_int_equal(d.n_host, 1);          /* the scanner: the suspect */
+        assert_int_equal(d.host[0].syn_samples, SCAN_PROBES + 4);
+        assert_int_equal(d.host[0].syn_fresh, SCAN_PROBES + 3);
+        dday_free(&d);
+    }
+}
+
 static void test_shared_rare_server_listed(void **state)
 {
     world *w = *state;
@@ -941,6 +998,7 @@ int main(void)
         cmocka_unit_test(test_table),
         WORLD_TEST(test_scanner_infected_others_not),
         WORLD_TEST(test_day_summary_built),
+        WORLD_TEST(test_probed_then_reached),
         WORLD_TEST(test_shared_rare_server_listed),
         WORLD_TEST(test_intel_contact_infects),
         WORLD_TEST(test_flood_target_never_listed),
