@@ -5,9 +5,11 @@
 # nfblast and time peer commands with /usr/bin/time; the helpers for that
 # live here so that both measure the same way.  Everything is bash; the
 # caller sets `set -euo pipefail`.  Processes are only ever signalled by the
-# PID this file recorded when it started them (NFCAPD_PID).
+# PID this file recorded when it started them (NFCAPD_PID).  detect.sh,
+# ml.sh and split.sh get their simulated store from simulated_store.
 #
-# Globals read: PORT (loopback UDP port of nfcapd), NFBLAST (path).
+# Globals read: PORT (loopback UDP port of nfcapd), NFBLAST (path); by
+#               simulated_store: C2FLOW, DATA, KEEP.
 # Globals set:  NFCAPD_PID (while nfcapd runs), and by nfcapd_collect:
 #               COLLECT_STORED, COLLECT_KDROPS, COLLECT_CPU_TICKS.
 
