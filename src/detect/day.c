@@ -130,8 +130,8 @@ typedef struct builder {
     dtab                lone_ix;     /* lone entries by server key */
     lone_entry         *lone;
     uint32_t            n_lone, cap_lone;
-    int                 keep_lone;   /* make rows of the lone entries at the end
-                                        (the day has other parts to merge) */
+    int                 keep_lone;   /* keep the lone entries after pass 1: the day
+                                        has other parts, which may have seen them */
     heavy_key          *crossed;
     uint32_t            n_crossed, cap_crossed;
     burst_cell         *cell;
@@ -332,22 +332,34 @@ static void lone_count(lone_entry *e, uint64_t packets, uint64_t bytes, uint32_t
     if (at > e->last) e->last = at;
 }
 
-/* After pass 1 (and mark_heavy, which names rows by index): the lone
- * entries are dropped when the piece is the whole day (they are the day's
- * lone probes), else made rows, since another piece may have seen their
- * servers otherwise and merge_dests must put them together.  The rows are
- * then put in the order their servers were first seen, and the index
- * follows, so that the day is what it was when every server had a row
- * from the start: the same summary, byte for byte. */
+/* A day read in several pieces: a lone entry whose server another piece
+ * saw too (as a row or as an entry of its own) becomes a row, for
+ * merge_dests to put together with the other piece's (lone_probes then
+ * judges the whole day); the others are lone probes of the whole day. */
+static int lone_seen_elsewhere(builder *B, unsigned parts)
+{
+    for (unsigned p = 0; p < parts; p++)
+        for (size_t j = 0; j < B[p].lone_ix.cap; j++) {
+            const dslot *s = &B[p].lone_ix.slot[j];
+            if (!s->tag || B[p].lone[s->val].row != UINT32_MAX) continue;
+            uint64_t h = dkey_hash(&s->key);
+            int seen = 0;
+            for (unsigned q = 0; q < parts && !seen; q++)
+                seen = q != p && (dtab_get_hashed(&B[q].dest_ix, &s->key, h) ||
+                                  dtab_get_hashed(&B[q].lone_ix, &s->key, h));
+            uint32_t di;
+            if (seen && lone_promote(&B[p], s->val, &s->key, h, &di) < 0) return -1;
+        }
+    return 0;
+}
+
+/* After pass 1 (and mark_heavy, which names rows by index; and, for a day
+ * in pieces, lone_seen_elsewhere): the lone entries left are dropped, as
+ * the day's lone probes, and the rows put in the order their servers were
+ * first seen, the index following, so that the day is what it was when
+ * every server had a row from the start: the same summary, byte for byte. */
 static int rows_in_order(builder *B)
 {
-    for (size_t j = 0; B->keep_lone && j < B->lone_ix.cap; j++) {
-        const dslot *s = &B->lone_ix.slot[j];
-        uint32_t di;
-        if (s->tag && B->lone[s->val].row == UINT32_MAX &&
-            lone_promote(B, s->val, &s->key, dkey_hash(&s->key), &di) < 0)
-            return -1;
-    }
     dtab_free(&B->lone_ix);
     free(B->lone);
     B->lone = NULL;
@@ -849,7 +861,8 @@ static int pass1(builder *B, c2_err *err)
     store_scan_spec spec = {.from_ms = B->d->from, .to_ms = B->d->to, .fields = PASS1_FIELDS};
     if (cms_init(B, B->d->records_hint) < 0) return c2_fail(err, "out of memory");
     if (scan_day(B, &spec, pass1_row, err) < 0) return -1;
-    if (mark_heavy(B) < 0 || rows_in_order(B) < 0) return c2_fail(err, "out of memory");
+    if (mark_heavy(B) < 0 || (!B->keep_lone && rows_in_order(B) < 0))
+        return c2_fail(err, "out of memory");
     free(B->cms);
     B->cms = NULL;
     return 0;
@@ -1044,6 +1057,9 @@ static int concat_edges(dday *d, builder *B, unsigned parts)
 static int build_parts(dday *d, builder *B, unsigned parts, dtab *hix, dtab *six, c2_err *err)
 {
     if (run_parts(B, parts, pass1, err) < 0) return -1;
+    if (parts > 1 && lone_seen_elsewhere(B, parts) < 0) return c2_fail(err, "out of memory");
+    for (unsigned p = 0; parts > 1 && p < parts; p++)
+        if (rows_in_order(&B[p]) < 0) return c2_fail(err, "out of memory");
     if (merge_hosts(d, hix, B, parts) < 0 || merge_dests(d, six, B, parts) < 0)
         return c2_fail(err, "out of memory");
     uint8_t *probe = lone_probes(d);

@@ -509,18 +509,22 @@ static const dd_dest *day_dest(const dday *d, uint32_t ip, uint16_t port)
 /* Pass 1 keeps a server probed by one host apart until something else
  * reaches it (day.c, lone_entry): what it then counts must be what it
  * would have counted from the start.  A scanner (customer 1) also probes
- * three servers at 02:00: the first it talks to at 10:00, the second
- * customer 2 probes at 18:00, the third it probes again a minute later. */
+ * four servers at 02:00: the first it talks to at 10:00, the second
+ * customer 2 probes at 18:00, the third it probes again a minute later,
+ * the fourth again at 12:00 (in another part when the day is cut in 3). */
 static void test_probed_then_reached(void **state)
 {
     world *w = *state;
-    const uint32_t s1 = IP4(192, 0, 2, 1), s2 = IP4(192, 0, 2, 2), s3 = IP4(192, 0, 2, 3);
+    const uint32_t s1 = IP4(192, 0, 2, 1), s2 = IP4(192, 0, 2, 2), s3 = IP4(192, 0, 2, 3),
+                   s4 = IP4(192, 0, 2, 4);
     const int64_t t = DAY0 + 2 * HOUR_MS;
     scanner(w, customer(1), DAY0 + HOUR_MS);
     rec(w, customer(1), s1, 30001, 23, 6, 0x02, 100, t)->sampling = 100;
     rec(w, customer(1), s2, 30002, 23, 6, 0x02, 100, t)->sampling = 100;
     rec(w, customer(1), s3, 30003, 23, 6, 0x02, 100, t)->sampling = 100;
     rec(w, customer(1), s3, 30004, 23, 6, 0x02, 100, t + 60000)->sampling = 100;
+    rec(w, customer(1), s4, 30006, 23, 6, 0x02, 100, t)->sampling = 100;
+    rec(w, customer(1), s4, 30007, 23, 6, 0x02, 100, DAY0 + 12 * HOUR_MS)->sampling = 100;
     talk(w, customer(1), s1, 23, DAY0 + 10 * HOUR_MS);
     rec(w, customer(2), s2, 30005, 23, 6, 0x02, 100, DAY0 + 18 * HOUR_MS)->sampling = 100;
     flush(w);
@@ -528,7 +532,7 @@ static void test_probed_then_reached(void **state)
         dday d = {.from = DAY0, .to = DAY0 + DAY_MS, .records_hint = 100};
         c2_err err;
         if (dday_build(&d, &w->in, parts, &err) != 0) fail_msg("%s", err.msg);
-        assert_int_equal(d.n_dest, 2);          /* s3 and the scan's 40 dropped */
+        assert_int_equal(d.n_dest, 2);          /* s3, s4 and the scan's 40 dropped */
         const dd_dest *a = day_dest(&d, s1, 23), *b = day_dest(&d, s2, 23);
         assert_non_null(a);
         assert_non_null(b);
@@ -543,8 +547,9 @@ static void test_probed_then_reached(void **state)
         assert_int_equal(b->clients.n, 2);
         assert_true(b->first == t && b->last == DAY0 + 18 * HOUR_MS);
         assert_int_equal(d.n_host, 1);          /* the scanner: the suspect */
-        assert_int_equal(d.host[0].syn_samples, SCAN_PROBES + 4);
-        assert_int_equal(d.host[0].syn_fresh, SCAN_PROBES + 3);
+        assert_int_equal(d.host[0].syn_samples, SCAN_PROBES + 6);
+        /* fresh: new to the part, so s4 is fresh in each of its two parts */
+        assert_int_equal(d.host[0].syn_fresh, SCAN_PROBES + 3 + (parts == 1 ? 1 : 2));
         dday_free(&d);
     }
 }
