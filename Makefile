@@ -1,7 +1,9 @@
 # c2flow: a thin wrapper over CMake.  See README.md.
 #   make          build build/c2flow (release)
 #   make demo     install missing Debian packages, build, run the demo
-#   make test     install missing Debian packages, build with ASan+UBSan, run every test
+#   make test     install missing Debian packages, build with ASan+UBSan, run every test; also
+#                 compile everything as a Release build (-O3 -DNDEBUG), whose optimiser
+#                 warns of things -O2 does not see
 #   make bench    run the benchmarks under bench/ (long; needs nfdump)
 #   make bench-query  only bench/query.sh (c2flow query against nfdump)
 #   make bench-collect  only bench/collect.sh (c2flow collect against nfcapd)
@@ -35,6 +37,8 @@ demo: deps build
 test: deps build test-only
 
 test-only:
+	@$(CMAKE) -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@$(CMAKE) --build build-release -j $(JOBS)
 	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DC2FLOW_SANITIZE=ON >/dev/null
 	@$(CMAKE) --build build-asan -j $(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -77,4 +81,4 @@ install: build
 	@DESTDIR=$(DESTDIR) $(CMAKE) --install build --prefix $(PREFIX)
 
 clean:
-	rm -rf build build-asan build-fuzz demo-store demo-out
+	rm -rf build build-asan build-release build-fuzz demo-store demo-out
