@@ -29,10 +29,7 @@ need_tools /usr/bin/time python3
 KEEP=${KEEP:-0}
 simulated_store "$here/../scenarios/isp1m.ini" $((DAYS + 1)) "$SEED" --subscribers "$SUBSCRIBERS"
 rm -rf "$DATA/store/summaries"          # run 1 reads every day from the store
-internal=$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["internal"]))' \
-    "$DATA/truth.json")
-start=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["start"][:10])' "$DATA/truth.json")
-day() { python3 -c "import datetime as d; print((d.date.fromisoformat('$start') + d.timedelta(days=$1)).isoformat())"; }
+internal=$(truth_internal)
 
 # run N FROM TO: one timed detection; sets WALL and RSS
 run() {
@@ -45,14 +42,14 @@ run() {
     RSS=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2 / 1024}' "$DATA/time$n.txt")
 }
 say "1: detection over $DAYS days, every day read from the store"
-run 1 "$(day 0)" "$(day "$DAYS")"
+run 1 "$(truth_day 0)" "$(truth_day "$DAYS")"
 wall1=$WALL rss1=$RSS
 records=$(sed -n 's/.*days (.*), \([0-9]*\) records.*/\1/p' "$DATA/log1.txt")
 say "2: the next day: $((DAYS - 1)) days from their summaries, one from the store"
-run 2 "$(day 1)" "$(day $((DAYS + 1)))"
+run 2 "$(truth_day 1)" "$(truth_day $((DAYS + 1)))"
 wall2=$WALL rss2=$RSS
 say "3: the list of run 1 against the truth"
-"$C2FLOW" eval --truth "$DATA/truth.json" --list "$DATA/c2-1.csv" --at "$(day "$DAYS")" \
+"$C2FLOW" eval --truth "$DATA/truth.json" --list "$DATA/c2-1.csv" --at "$(truth_day "$DAYS")" \
     --min-bots 20 -o json > "$DATA/eval.json"
 read -r prec preci recall <<< "$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["server"]; print(s["precision"], s["precision_infra"], s["recall"])' "$DATA/eval.json")"
 printf '\n| figure | value |\n|---|---|\n'

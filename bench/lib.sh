@@ -9,7 +9,8 @@
 # ml.sh and split.sh get their simulated store from simulated_store.
 #
 # Globals read: PORT (loopback UDP port of nfcapd), NFBLAST (path); by
-#               simulated_store: C2FLOW, DATA, KEEP.
+#               simulated_store: C2FLOW, DATA, KEEP; by truth_internal and
+#               truth_day: DATA.
 # Globals set:  NFCAPD_PID (while nfcapd runs), and by nfcapd_collect:
 #               COLLECT_STORED, COLLECT_KDROPS, COLLECT_CPU_TICKS.
 
@@ -133,4 +134,17 @@ simulated_store() {
     say "simulating $days days of ${ini##*/} (seed $seed $*) into $DATA/store"
     "$C2FLOW" simulate --scenario "$ini" --days "$days" --seed "$seed" "$@" \
         --store "$DATA/store" --truth "$DATA/truth.json" --feed "$DATA/feed.csv" --quiet
+}
+
+# The simulated ISP's customer space, as --internal takes it.
+truth_internal() {
+    python3 -c 'import json, sys; print(",".join(json.load(open(sys.argv[1]))["internal"]))' \
+        "$DATA/truth.json"
+}
+
+# The date N days after the simulation's first day: truth_day N
+truth_day() {
+    python3 -c 'import datetime as d, json, sys
+t = d.date.fromisoformat(json.load(open(sys.argv[1]))["start"][:10])
+print((t + d.timedelta(days=int(sys.argv[2]))).isoformat())' "$DATA/truth.json" "$1"
 }

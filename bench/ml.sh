@@ -35,8 +35,7 @@ need_tools /usr/bin/time python3
 KEEP=${KEEP:-0}
 simulated_store "$here/../scenarios/isp1m.ini" "$DAYS" "$SEED" --subscribers "$SUBSCRIBERS"
 rm -rf "$DATA/store/summaries"
-internal=$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["internal"]))' \
-    "$DATA/truth.json")
+internal=$(truth_internal)
 read -r from to <<< "$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); print(t["start"], t["end"])' "$DATA/truth.json")"
 
 # run N: one timed training; sets WALL and RSS

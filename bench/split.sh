@@ -40,11 +40,8 @@ need_tools python3
 simulated_store "$ini" $((2 * HALF)) "$SEED"
 out=$DATA/split
 mkdir -p "$out"
-internal=$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["internal"]))' \
-    "$DATA/truth.json")
-start=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["start"][:10])' "$DATA/truth.json")
-day() { python3 -c "import datetime as d; print((d.date.fromisoformat('$start') + d.timedelta(days=$1)).isoformat())"; }
-from=$(day 0) mid=$(day "$HALF") to=$(day $((2 * HALF)))
+internal=$(truth_internal)
+from=$(truth_day 0) mid=$(truth_day "$HALF") to=$(truth_day $((2 * HALF)))
 common=(--store "$DATA/store" --retention 0 --internal "$internal" --intel "$DATA/feed.csv"
         --incremental --quiet)
 

@@ -8,10 +8,10 @@
  * only ever got SYN-only records from one host (a scanner's targets, most
  * of a day's servers) are counted apart, as lone entries, until something
  * else reaches them.  Hosts whose hints pass half the infection thresholds
- * are the day's suspects.  Pass 2 reads
- * the day again, decoding only the address columns of rows that are not
- * theirs, and records the suspects' edges (host, server) and how many
- * packets each sent to each server in each minute, from which synchronised
+ * are the day's suspects.  Pass 2 reads the day again, decoding only the
+ * address columns of rows that are not theirs, and records the suspects'
+ * edges (host, server) and how many packets each sent to each server in
+ * each minute, from which synchronised
  * floods are found.  Servers seen only as the target of one probe (the
  * bulk of a scanner's traffic) are dropped at the end.
  *
@@ -97,7 +97,7 @@ typedef struct lone_entry {
     uint32_t flows;              /* its records */
     uint32_t first, last;        /* ms after the day piece's start */
     uint32_t seq;                /* when first seen, among the piece's servers */
-    uint32_t row;                /* its row once it has one, else UINT32_MAX */
+    uint32_t promoted;           /* it has a row now, which counts it */
 } lone_entry;
 
 typedef struct heavy_key {       /* (host, server, bin) that crossed B->heavy */
@@ -268,12 +268,21 @@ static int lone_new(builder *B, const dkey *k, uint64_t h, uint32_t hh, uint32_t
         detect_grow((void **)&B->lone, &B->cap_lone, B->n_lone + 1, sizeof *B->lone) < 0)
         return -1;
     *li = B->n_lone++;
-    B->lone[*li] = (lone_entry){.client = hh, .first = UINT32_MAX, .seq = seq,
-                                .row = UINT32_MAX};
+    B->lone[*li] = (lone_entry){.client = hh, .first = UINT32_MAX, .seq = seq};
     return 1;
 }
 
-static int client_add(dest_hot *s, uint32_t hh);
+/* dsketch_add of a server's client, skipped when it would change nothing
+ * (dest_hot.gate). */
+static int client_add(dest_hot *s, uint32_t hh)
+{
+    dsketch *c = &s->clients;
+    int full = c->n == DSKETCH_CLIENTS;
+    if (full ? hh >= s->gate : c->n && hh == s->gate) return 0;
+    if (dsketch_add(c, hh, DSKETCH_CLIENTS) < 0) return -1;
+    s->gate = c->n == DSKETCH_CLIENTS ? dsketch_vals(c)[DSKETCH_CLIENTS - 1] : hh;
+    return 0;
+}
 
 /* Lone entry li becomes a row with the same figures (all its records were
  * SYN-only ones the host sent); *di its index. */
@@ -287,7 +296,7 @@ static int lone_promote(builder *B, uint32_t li, const dkey *k, uint64_t h, uint
     s->flows = s->syn_flows = e->flows;
     s->first = e->first;
     s->last = e->last;
-    e->row = *di;
+    e->promoted = 1;
     return client_add(s, e->client);
 }
 
@@ -304,11 +313,7 @@ static int server_of(builder *B, const oriented *o, uint64_t h, uint32_t hh, int
         *di = *v;
         return 0;
     }
-    if ((v = dtab_get_hashed(&B->lone_ix, &k, h))) {
-        if (B->lone[*v].row != UINT32_MAX) {    /* not reached: the rows come first */
-            *di = B->lone[*v].row;
-            return 0;
-        }
+    if ((v = dtab_get_hashed(&B->lone_ix, &k, h))) {    /* not promoted: rows come first */
         if (syn && B->lone[*v].client == hh) {
             *li = *v;
             return 1;
@@ -341,7 +346,7 @@ static int lone_seen_elsewhere(builder *B, unsigned parts)
     for (unsigned p = 0; p < parts; p++)
         for (size_t j = 0; j < B[p].lone_ix.cap; j++) {
             const dslot *s = &B[p].lone_ix.slot[j];
-            if (!s->tag || B[p].lone[s->val].row != UINT32_MAX) continue;
+            if (!s->tag || B[p].lone[s->val].promoted) continue;
             uint64_t h = dkey_hash(&s->key);
             int seen = 0;
             for (unsigned q = 0; q < parts && !seen; q++)
@@ -539,17 +544,6 @@ static inline int active_add(dsketch *a, uint32_t hh)
     return dsketch_add(a, hh, DSKETCH_ACTIVE);
 }
 
-/* dsketch_add of a server's client, skipped when it would change nothing
- * (dest_hot.gate). */
-static int client_add(dest_hot *s, uint32_t hh)
-{
-    dsketch *c = &s->clients;
-    int full = c->n == DSKETCH_CLIENTS;
-    if (full ? hh >= s->gate : c->n && hh == s->gate) return 0;
-    if (dsketch_add(c, hh, DSKETCH_CLIENTS) < 0) return -1;
-    s->gate = c->n == DSKETCH_CLIENTS ? dsketch_vals(c)[DSKETCH_CLIENTS - 1] : hh;
-    return 0;
-}
 
 static int pass1_row(builder *B, const flow_batch *b, size_t i)
 {
