@@ -206,7 +206,8 @@ int analysis_features(analysis *r, const detect_hosts *infected, feature_table *
         .store = r->store, .internal = r->internal,
         .infected = infected->addr, .n_infected = infected->n,
         .from_ms = r->in.from_ms, .to_ms = r->in.to_ms,
-        .min_clients = r->in.params.ml_min_clients, .threads = r->in.threads,
+        .min_clients = r->in.params.ml_min_clients,
+        .probe_clients = r->in.params.ml_probe_clients, .threads = r->in.threads,
         .cache_dir = r->summaries, .incremental = r->a.incremental,
         .progress = r->in.progress, .progress_arg = r->in.progress_arg,
     };

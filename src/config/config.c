@@ -392,7 +392,9 @@ DETECT_PARAM(rare_min)
 DETECT_PARAM(min_infected)
 DETECT_PARAM(min_score)
 DETECT_PARAM(ml_min_clients)
+DETECT_PARAM(ml_probe_clients)
 DETECT_PARAM(ml_min_score)
+DETECT_PARAM(ml_veto_score)
 
 /* ---- [share] ---- */
 
@@ -472,7 +474,9 @@ static const option_desc options[] = {
     {"detect", "min_score", set_detect_min_score, 0},
     {"detect", "model", set_detect_model, 0},
     {"detect", "ml_min_clients", set_detect_ml_min_clients, 0},
+    {"detect", "ml_probe_clients", set_detect_ml_probe_clients, 0},
     {"detect", "ml_min_score", set_detect_ml_min_score, 0},
+    {"detect", "ml_veto_score", set_detect_ml_veto_score, 0},
     {"share", "hub", set_share_hub, 0},
     {"share", "token_file", set_share_token_file, 0},
     {"share", "cacert", set_share_cacert, 0},

@@ -35,8 +35,10 @@ void detect_params_default(detect_params *p)
     p->rare_min = 5;
     p->min_infected = 3;
     p->min_score = 50;
-    p->ml_min_clients = 3;
+    p->ml_min_clients = 1;
+    p->ml_probe_clients = 3;
     p->ml_min_score = 50;
+    p->ml_veto_score = 50;
 }
 
 typedef struct param_desc {
@@ -53,7 +55,8 @@ static const param_desc params[] = {
     P_DBL(scan_port_share, 0, 1), P_U32(scan_packet_bytes, 20, 65535),
     P_DBL(burst_pps, 1, 1e9), P_U32(burst_hosts, 2, 1e6), P_DBL(rare_share, 0, 1),
     P_U32(rare_min, 0, 1e9), P_U32(min_infected, 2, 1e6), P_DBL(min_score, 0, 100),
-    P_U32(ml_min_clients, 1, 1e6), P_DBL(ml_min_score, 0, 100),
+    P_U32(ml_min_clients, 1, 1e6), P_U32(ml_probe_clients, 1, 1e6),
+    P_DBL(ml_min_score, 0, 100), P_DBL(ml_veto_score, 0, 100),
 };
 
 int detect_params_set(detect_params *p, const char *key, const char *value, int *known,

@@ -54,9 +54,13 @@ typedef struct detect_params {
     double   min_score;          /* listed from this score up; 50 */
     /* method 2, supervised learning (docs/features.md, docs/train.md) */
     uint32_t ml_min_clients;     /* a server-day gets features from this many
-                                    distinct clients; 3 */
+                                    distinct clients; 1 */
+    uint32_t ml_probe_clients;   /* ... and this many when every record it
+                                    got was a SYN-only probe; 3 */
     double   ml_min_score;       /* listed from this score (100 x the model's
                                     probability) up; 50 */
+    double   ml_veto_score;      /* --method both: under this the model's score
+                                    stands (0 never); 50 */
 } detect_params;
 
 void detect_params_default(detect_params *p);

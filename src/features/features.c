@@ -5,9 +5,10 @@
  * Each UTC day is read once, every server's figures gathered in one
  * table (a day of a 1,000,000-subscriber ISP has about 2.5 million
  * servers, far more than the cache holds), and the servers at least
- * min_clients customer hosts reached become rows.  Days run on separate
- * threads; the rows are sorted by server and day at the end, when the
- * days-active count over the last week is filled in.
+ * min_clients customer hosts reached (probe_clients for a scanner's
+ * targets, which got SYN-only probes alone) become rows.  Days run on
+ * separate threads; the rows are sorted by server and day at the end,
+ * when the days-active count over the last week is filled in.
  *
  * Servers are told apart in the tables by a 64-bit hash of their key: two
  * servers of one day sharing a hash (odds about n^2 / 2^65, so 1 in 10^5
@@ -118,8 +119,10 @@ static int port_service(uint16_t port)
  * record gives it the full figures (an acc, six cache lines), into which
  * the sighting is replayed: a day's tables take a third of the memory
  * (424 MB instead of 1.2 GB for such a day), and little of what is
- * allocated is zeroed for nothing.  With
- * min_clients 1 every server is a row, and gets its figures at once.
+ * allocated is zeroed for nothing.  With min_clients 1 a server seen
+ * once is a row unless its record was a SYN-only probe (probe_clients,
+ * at least 2, asks more of those), so only a probe starts as a sighting;
+ * with probe_clients 1 too, every server gets its figures at once.
  *
  * A batch is taken in three loops so that the cache misses of each
  * (the server's slot, then its figures) are fetched ahead and overlap:
@@ -229,7 +232,8 @@ typedef struct day_run {
     int       cached;            /* rows read from the cache */
     int       unsaved;           /* rows that could not be kept */
     c2_err    unsaved_msg;
-    int       sightings;         /* first records kept as sightings */
+    uint32_t  min_clients, probe_clients;  /* features_input's, defaults applied */
+    int       sightings;         /* first records (probes, or all) kept as sightings */
     day_tables *t;               /* the worker's */
     uint64_t  records, oriented, damaged;
     feature_table out;
@@ -347,6 +351,13 @@ static void hist_count(uint16_t *h, size_t n, size_t i)
     for (size_t j = 0; j < n; j++) h[j] = (uint16_t)((h[j] + 1) / 2);
 }
 
+/* A SYN-only TCP record: a connection attempt, maybe a scanner's probe. */
+static int syn_only(uint8_t proto, uint8_t tcp_flags)
+{
+    return proto == 6 && (tcp_flags & (FLOW_TCP_SYN | FLOW_TCP_ACK | FLOW_TCP_RST |
+                                       FLOW_TCP_FIN)) == FLOW_TCP_SYN;
+}
+
 static void add_record(const day_run *R, acc *a, const sighting *r)
 {
     uint64_t pk = r->packets, by = r->bytes;
@@ -367,11 +378,8 @@ static void add_record(const day_run *R, acc *a, const sighting *r)
     int64_t s = r->start, e = r->end;
     a->dur_sum += e > s ? (double)(e - s) / 1000.0 : 0.0;
     a->zero_dur += e <= s;
-    if (a->proto == 6) {
-        a->tcp++;
-        a->syn_only += (r->tcp_flags & (FLOW_TCP_SYN | FLOW_TCP_ACK | FLOW_TCP_RST |
-                                        FLOW_TCP_FIN)) == FLOW_TCP_SYN;
-    }
+    a->tcp += a->proto == 6;
+    a->syn_only += syn_only(a->proto, r->tcp_flags);
     int64_t k = (s - R->day) / (C2_MS_PER_DAY / DAY_BINS);
     if (k >= 0 && k < DAY_BINS) hist_count(a->bins, DAY_BINS, (size_t)k);
     if (s < a->first) a->first = s;
@@ -426,14 +434,14 @@ static void prepare(day_run *R, const flow_batch *b)
 
 /* A server seen for the first time: a slot, and either a sighting of row
  * i (*ref = REF_NONE: nothing left to count) or new figures to count it
- * into.  -1: out of memory. */
+ * into, when one record may make a row.  -1: out of memory. */
 static int first_seen(day_run *R, uint64_t key, const flow_batch *b, size_t i,
                       const oriented *o, uint32_t *ref)
 {
     if (2 * (R->t->n_slot + 1) > R->t->cap_slot && slots_grow(R) < 0) return -1;
     slot *s = slot_find(R, key);
     uint32_t idx;
-    if (R->sightings) {
+    if (R->sightings && (R->min_clients > 1 || syn_only(o->proto, b->tcp_flags[i]))) {
         sighting *g = pool_add(&R->t->sights, &idx);
         if (!g) return -1;
         sight(R, b, i, g);
@@ -515,8 +523,7 @@ static int scan_day(day_run *R, c2_err *err)
     store_scan *sc;
     flow_batch *b;
     int rc;
-    uint32_t min = R->in->min_clients ? R->in->min_clients : 3;
-    R->sightings = min >= 2;     /* a server seen once has one client */
+    R->sightings = R->min_clients > 1 || R->probe_clients > 1;  /* see first_seen */
     tables_reset(R->t);
     if (!R->t->cap_slot && slots_grow(R) < 0) return c2_fail(err, "out of memory");
     if (store_scan_open(R->in->store, &spec, &sc, err) != 0) return -1;
@@ -617,14 +624,27 @@ static void row_of(const acc *a, int64_t day, feature_row *r)
 
 static int row_order(const void *pa, const void *pb);
 
-/* The day's rows of the servers enough clients reached, in server order
- * (the order of the cache, and of the table once the days are together). */
+/* SYN-only records a scanner sends one target, at most: more from each
+ * client is a host knocking on one server (a bot whose C2 is down). */
+#define PROBES_PER_TARGET 2
+
+/* Whether enough clients reached the server for a row: a scanner's
+ * targets (a probe or two from each client, nothing else) need more, or a
+ * day of an ISP with scanning bots has millions of rows that say nothing. */
+static int busy(const day_run *R, const acc *a)
+{
+    double clients = kmv_estimate(a->clients, a->n_clients);
+    int probed = a->syn_only == a->records && a->records <= PROBES_PER_TARGET * clients;
+    return clients + 0.5 >= R->min_clients && (!probed || clients + 0.5 >= R->probe_clients);
+}
+
+/* The day's rows of the busy servers, in server order (the order of the
+ * cache, and of the table once the days are together). */
 static int day_rows(day_run *R, c2_err *err)
 {
-    uint32_t min = R->in->min_clients ? R->in->min_clients : 3;
     for (uint32_t i = 0; i < R->t->accs.n; i++) {
         const acc *a = pool_at(&R->t->accs, i);
-        if (kmv_estimate(a->clients, a->n_clients) + 0.5 < min) continue;
+        if (!busy(R, a)) continue;
         if (R->out.n == R->out.cap) {
             size_t cap = R->out.cap ? R->out.cap * 2 : 1024;
             feature_row *p = realloc(R->out.row, cap * sizeof *p);
@@ -873,7 +893,7 @@ static int fingerprints(runner *W, c2_err *err)
     for (uint32_t i = 0; i < W->n_day; i++) {
         day_run *R = &W->day[i];
         uint64_t parts[] = {FEATURES_VERSION, (uint64_t)R->from, (uint64_t)R->to,
-                            R->in->min_clients ? R->in->min_clients : 3,
+                            R->min_clients, R->probe_clients,
                             ipset_fingerprint(R->in->internal), R->store_records,
                             R->store_segments};
         uint64_t h = 0x6665617475726573ull;
@@ -902,6 +922,8 @@ int features_compute(const features_input *in, feature_table *out, features_repo
     for (uint32_t i = 0; i < W.n_day; i++) {
         day_run *R = &W.day[i];
         R->in = in;
+        R->min_clients = in->min_clients ? in->min_clients : 1;
+        R->probe_clients = in->probe_clients ? in->probe_clients : 3;
         R->day = first + (int64_t)i * C2_MS_PER_DAY;
         R->from = R->day > in->from_ms ? R->day : in->from_ms;
         R->to = R->day + C2_MS_PER_DAY < in->to_ms ? R->day + C2_MS_PER_DAY : in->to_ms;

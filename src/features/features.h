@@ -4,11 +4,12 @@
  *
  * A server is (ip, port, proto) outside the ISP that customer hosts talk
  * to.  For every UTC day and every server that at least min_clients
- * customer hosts reached that day, one row of numbers that survive 1-in-N
- * packet sampling: how many clients and what share of them method 1 judged
- * infected, how much each sends and how, when in the day (profile,
- * entropy, how evenly the arrivals pooled over all clients spread), the
- * port's class, how many recent days the server was active.  The names
+ * customer hosts reached that day (probe_clients when all they sent it
+ * were SYN-only probes: a scanner's targets), one row of numbers that
+ * survive 1-in-N packet sampling: how many clients and what share of
+ * them method 1 judged infected, how much each sends and how, when in the
+ * day (profile, entropy, how evenly the arrivals pooled over all clients
+ * spread), the port's class, how many recent days the server was active.  The names
  * and order of the values are the schema (feature_name): models are saved
  * with them and refused when they differ.
  *
@@ -106,13 +107,16 @@ typedef struct features_input {
     const flow_addr *infected;      /* n_infected hosts judged infected (method 1) */
     size_t          n_infected;
     int64_t         from_ms, to_ms; /* window [from, to), cut at UTC midnights */
-    uint32_t        min_clients;    /* a server-day needs this many; 0 = 3 */
+    uint32_t        min_clients;    /* a server-day needs this many; 0 = 1 */
+    uint32_t        probe_clients;  /* ... and this many when all its records
+                                       were SYN-only probes; 0 = 3 */
     unsigned        threads;        /* days read at once; 0 = 1 */
     /* With incremental and a cache_dir, the rows of each whole day that is
      * over and inside the store's retention are kept there
      * (features-YYYY-MM-DD.rows) and reused while the day's records, the
-     * customer space and min_clients are unchanged; older files are
-     * deleted.  They hold hashes of customer addresses: inside the ISP. */
+     * customer space, min_clients and probe_clients are unchanged; older
+     * files are deleted.  They hold hashes of customer addresses: inside
+     * the ISP. */
     const char     *cache_dir;
     int             incremental;
     features_progress_fn progress;  /* one line per day (NULL: none) */

@@ -179,12 +179,14 @@ int learn_list(const feature_table *t, const float *prob, const ipset *allow,
 
 /* ---- the two methods together ---- */
 
-static int add_merged(const c2_entry *g, const c2_entry *m, double min_score, c2list *out,
-                      c2_err *err)
+static int add_merged(const c2_entry *g, const c2_entry *m, double min_score,
+                      double veto_score, c2list *out, c2_err *err)
 {
     c2_entry e = g ? *g : *m;
     if (g && m) {
-        e.score = 100.0 * (1.0 - (1.0 - g->score / 100.0) * (1.0 - m->score / 100.0));
+        e.score = m->score < veto_score
+                      ? m->score
+                      : 100.0 * (1.0 - (1.0 - g->score / 100.0) * (1.0 - m->score / 100.0));
         if (m->first_seen && m->first_seen < e.first_seen) e.first_seen = m->first_seen;
         if (m->last_seen > e.last_seen) e.last_seen = m->last_seen;
         if (m->clients > e.clients) e.clients = m->clients;
@@ -197,18 +199,18 @@ static int add_merged(const c2_entry *g, const c2_entry *m, double min_score, c2
     return c2list_add(out, &e, err);
 }
 
-int learn_merge(const c2list *graph, const c2list *ml, double min_score, c2list *out,
-                c2_err *err)
+int learn_merge(const c2list *graph, const c2list *ml, double min_score, double veto_score,
+                c2list *out, c2_err *err)
 {
     for (size_t i = 0; i < c2list_count(graph); i++) {
         const c2_entry *g = c2list_get(graph, i);
         const c2_entry *m = c2list_find(ml, &g->ip, g->port, g->proto);
-        if (add_merged(g, m, min_score, out, err) < 0) return -1;
+        if (add_merged(g, m, min_score, veto_score, out, err) < 0) return -1;
     }
     for (size_t i = 0; i < c2list_count(ml); i++) {
         const c2_entry *m = c2list_get(ml, i);
         if (c2list_find(graph, &m->ip, m->port, m->proto)) continue;
-        if (add_merged(NULL, m, min_score, out, err) < 0) return -1;
+        if (add_merged(NULL, m, min_score, veto_score, out, err) < 0) return -1;
     }
     return 0;
 }

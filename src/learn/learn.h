@@ -53,12 +53,13 @@ int learn_list(const feature_table *t, const float *prob, const ipset *allow,
 
 /* One list from the two methods' scored servers (docs/train.md): graph
  * holds every candidate graph mining scored, ml every server the model
- * scored (a row on some day).  A server both scored gets
- * 100 x (1 - (1 - g/100) x (1 - m/100)) with method "both", so that
- * nothing either method lists alone is lost and two weak findings add up;
- * a server only one scored keeps that method's score and name.  Rows
- * scoring at least min_score are added to out. */
-int learn_merge(const c2list *graph, const c2list *ml, double min_score, c2list *out,
-                c2_err *err);
+ * scored (a row on some day).  A server both scored gets method "both" and
+ * 100 x (1 - (1 - g/100) x (1 - m/100)), so that two weak findings add
+ * up, unless the model scored it under veto_score: then the model's score
+ * stands, since it has seen the server's traffic and graph mining only its
+ * clients (0: never).  A server only one scored keeps that method's score
+ * and name.  Rows scoring at least min_score are added to out. */
+int learn_merge(const c2list *graph, const c2list *ml, double min_score, double veto_score,
+                c2list *out, c2_err *err);
 
 #endif

@@ -446,7 +446,7 @@ static void test_shipped_file_is_defaults(void **state)
         len += l;
     }
     fclose(f);
-    assert_int_equal(options, 15 + 20 + 4);
+    assert_int_equal(options, 15 + 22 + 4);
     if (config_load_buffer(text, len, "uncommented", &cfg, &err) != 0)
         fail_msg("%s", err.msg);
     assert_string_equal(cfg.store_dir, "/var/lib/c2flow/store");
@@ -592,12 +592,18 @@ static void test_detect(void **state)
     /* method 2's keys */
     assert_int_equal(config_set(&cfg, "detect", "model", "/var/lib/c2flow/m.json", &err), 0);
     assert_string_equal(cfg.detect.model, "/var/lib/c2flow/m.json");
-    assert_int_equal(config_set(&cfg, "detect", "ml_min_clients", "1", &err), 0);
-    assert_int_equal(cfg.detect.params.ml_min_clients, 1);
+    assert_int_equal(config_set(&cfg, "detect", "ml_min_clients", "2", &err), 0);
+    assert_int_equal(cfg.detect.params.ml_min_clients, 2);
     assert_int_equal(config_set(&cfg, "detect", "ml_min_clients", "0", &err), -1);
+    assert_int_equal(config_set(&cfg, "detect", "ml_probe_clients", "1", &err), 0);
+    assert_int_equal(cfg.detect.params.ml_probe_clients, 1);
+    assert_int_equal(config_set(&cfg, "detect", "ml_probe_clients", "0", &err), -1);
     assert_int_equal(config_set(&cfg, "detect", "ml_min_score", "80", &err), 0);
     assert_true(cfg.detect.params.ml_min_score == 80);
     assert_int_equal(config_set(&cfg, "detect", "ml_min_score", "101", &err), -1);
+    assert_int_equal(config_set(&cfg, "detect", "ml_veto_score", "0", &err), 0);
+    assert_true(cfg.detect.params.ml_veto_score == 0);
+    assert_int_equal(config_set(&cfg, "detect", "ml_veto_score", "-1", &err), -1);
 
     expect_error("[detect]\ninternal = 100.64.0.0/33\n",
                  "t.conf:2: internal: bad address '100.64.0.0/33': prefix length above 32");

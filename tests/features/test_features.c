@@ -4,8 +4,9 @@
  * 100.64.0.0/16, from 2026-01-05 on.
  *
  *   - which servers get a row: at least min_clients distinct customers
- *     (default 3; 1, 2, 4 and 5 too), client counts exact below the
- *     sketch's size and within 30 % at 40;
+ *     (default 1; 2 to 5 too), client counts exact below the
+ *     sketch's size and within 30 % at 40; a scanner's targets (SYN-only
+ *     probes alone) at least probe_clients (default 3; 1 and 2 too);
  *   - orientation: both directions count for the outside server; records
  *     between two customers or two outside hosts, and an outside scanner's
  *     SYN to a customer, are not counted; ICMP has port 0;
@@ -216,11 +217,11 @@ static void test_min_clients(void **state)
 
     feature_table tab;
     features_report rep;
-    compute(w, &tab, &rep);                     /* min_clients 0: 3 */
+    compute(w, &tab, &rep);                     /* min_clients 0: 1 */
     assert_int_equal(rep.days, 1);
     assert_int_equal(rep.records, total);
     assert_int_equal(rep.oriented, total);
-    assert_int_equal(tab.n, 2);
+    assert_int_equal(tab.n, 4);
     const feature_row *r3 = row0(&tab, ip[2], 6969, 6), *r4 = row0(&tab, ip[3], 6969, 6);
     assert_int_equal(r3->clients, 3);
     assert_int_equal(r3->infected, 0);
@@ -248,6 +249,76 @@ static void test_min_clients(void **state)
         }
         feature_table_free(&tab);
     }
+}
+
+/* A customer's SYN-only record to a server: a connection attempt, as a
+ * scanner's probe is. */
+static flow_record *probe(world *w, uint32_t host, uint32_t server, uint16_t port, int64_t t)
+{
+    return rec(w, host, server, (uint16_t)(50000 + (host & 0xff)), port, 6, 0x02, 1, 60, t);
+}
+
+/* A scanner's targets (a SYN-only probe or two from each client and
+ * nothing else) need probe_clients clients; other servers min_clients,
+ * even one.  A probed server that answers, or is reached another way, is
+ * no longer a probe target, and its row counts the probe too: the same row
+ * as when every server is counted at once.  Nor is one a host keeps
+ * knocking on (three SYNs: a bot whose C2 is down). */
+static void test_probe_clients(void **state)
+{
+    world *w = *state;
+    const uint32_t probed1 = IP4(203, 0, 113, 1), probed2 = IP4(203, 0, 113, 2),
+                   probed3 = IP4(203, 0, 113, 3), answered = IP4(203, 0, 113, 4),
+                   reached1 = IP4(203, 0, 113, 5), udp1 = IP4(203, 0, 113, 6),
+                   knocked = IP4(203, 0, 113, 7);
+    int64_t t = DAY0 + HOUR_MS;
+    probe(w, customer(0), probed1, 23, t);
+    probe(w, customer(0), probed2, 23, t += MIN_MS);
+    probe(w, customer(1), probed2, 23, t += MIN_MS);
+    for (uint32_t c = 0; c < 3; c++) probe(w, customer(c), probed3, 23, t += MIN_MS);
+    probe(w, customer(0), answered, 6969, t += MIN_MS);
+    back(w, answered, customer(0), 6969, 6, t += MIN_MS);
+    out(w, customer(2), reached1, 6969, 6, t += MIN_MS);
+    out(w, customer(2), udp1, 6969, 17, t += MIN_MS);
+    probe(w, customer(0), probed2, 23, t += MIN_MS);     /* two each: still probes */
+    probe(w, customer(1), probed2, 23, t += MIN_MS);
+    for (int k = 0; k < 3; k++) probe(w, customer(3), knocked, 1177, t += MIN_MS);
+    flush(w);
+
+    const uint32_t ips[] = {probed1, probed2, probed3, answered, reached1, udp1, knocked};
+    const uint16_t ports[] = {23, 23, 23, 6969, 6969, 6969, 1177};
+    /* rows expected for probe_clients 1, 2, 3 (and the default, 3) */
+    const int want[3][7] = {{1, 1, 1, 1, 1, 1, 1}, {0, 1, 1, 1, 1, 1, 1},
+                            {0, 0, 1, 1, 1, 1, 1}};
+    feature_table tab[4];
+    features_report rep;
+    w->in.min_clients = 1;
+    for (uint32_t k = 0; k < 4; k++) {
+        w->in.probe_clients = k < 3 ? k + 1 : 0;
+        compute(w, &tab[k], &rep);
+        for (size_t s = 0; s < 7; s++) {
+            const feature_row *r = find(&tab[k], ips[s], ports[s], s == 5 ? 17 : 6, DAY0);
+            if (!want[k < 3 ? k : 2][s]) {
+                assert_null(r);
+                continue;
+            }
+            assert_non_null(r);
+            const feature_row *all = find(&tab[0], ips[s], ports[s], s == 5 ? 17 : 6, DAY0);
+            assert_memory_equal(r->v, all->v, sizeof r->v);
+        }
+    }
+    const feature_row *a = find(&tab[2], answered, 6969, 6, DAY0);
+    assert_near(a->v[F_RECORDS], log2(3.0), 1e-6);          /* the probe and the answer */
+    assert_near(a->v[F_SYN_ONLY], 0.5, 1e-6);
+    for (uint32_t k = 0; k < 4; k++) feature_table_free(&tab[k]);
+
+    /* min_clients above: the probe rule asks nothing more of busier servers */
+    w->in.min_clients = 3;
+    w->in.probe_clients = 1;
+    compute(w, &tab[0], &rep);
+    assert_int_equal(tab[0].n, 1);
+    assert_non_null(find(&tab[0], probed3, 23, 6, DAY0));
+    feature_table_free(&tab[0]);
 }
 
 /* Distinct clients: exact below the sketch's 16, an estimate above it. */
@@ -1127,6 +1198,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         WORLD_TEST(test_min_clients),
+        WORLD_TEST(test_probe_clients),
         WORLD_TEST(test_sightings_same_rows),
         WORLD_TEST(test_many_clients),
         WORLD_TEST(test_orientation),

@@ -18,7 +18,7 @@
  *     above min_score, days_seen, the allowlist, method "ml";
  *   - learn_merge: 100 (1 - (1 - g)(1 - m)) and "both" for a server both
  *     methods list, one-sided rows as they were, min_score, first_seen the
- *     earlier.
+ *     earlier; the model's score alone where it is under the veto score.
  * Models are small (30 rounds, one thread) to keep this to seconds under
  * ASan.
  */
@@ -529,7 +529,7 @@ static void test_merge(void **state)
     /* the same address on another port is another server */
     add_entry(m, graph_only, 443, 41, t1, t1, 3, 1, "ml");
     c2_err err;
-    assert_int_equal(learn_merge(g, m, 40, out, &err), 0);
+    assert_int_equal(learn_merge(g, m, 40, 0, out, &err), 0);      /* no veto */
     assert_int_equal(c2list_count(out), 7);
 
     const c2_entry *e = find(out, both, 6969);
@@ -562,14 +562,37 @@ static void test_merge(void **state)
 
     /* min_score 0 keeps every server once; two empty lists merge to none */
     c2list *all = c2list_new(), *none = c2list_new(), *e1 = c2list_new(), *e2 = c2list_new();
-    assert_int_equal(learn_merge(g, m, 0, all, &err), 0);
+    assert_int_equal(learn_merge(g, m, 0, 0, all, &err), 0);
     assert_int_equal(c2list_count(all), 9);
-    assert_int_equal(learn_merge(e1, e2, 0, none, &err), 0);
+    assert_int_equal(learn_merge(e1, e2, 0, 0, none, &err), 0);
     assert_int_equal(c2list_count(none), 0);
     /* merging into a list that already holds a server is refused */
     memset(&err, 0, sizeof err);
-    assert_int_equal(learn_merge(g, m, 0, all, &err), -1);
+    assert_int_equal(learn_merge(g, m, 0, 0, all, &err), -1);
     assert_true(err.msg[0] != 0);
+
+    /* veto 50: where the model scored a server under 50, its score stands
+     * (90 and 10 -> 10, 95 and 0 -> 0, 30 and 30 -> 30); from 50 up the two
+     * combine (60 and 50 -> 80); a server one method scored is as before */
+    c2list *vetoed = c2list_new();
+    assert_non_null(vetoed);
+    assert_int_equal(learn_merge(g, m, 0, 50, vetoed, &err), 0);
+    assert_int_equal(c2list_count(vetoed), 9);
+    e = find(vetoed, later_ml, 6969);
+    assert_true(e && e->score == 10.0 && !strcmp(e->method, "both"));
+    assert_int_equal(e->first_seen, t1);            /* the counts merged as before */
+    assert_int_equal(e->last_seen, t3);
+    e = find(vetoed, veto, 6969);
+    assert_true(e && e->score == 0.0 && !strcmp(e->method, "both"));
+    e = find(vetoed, weak_both, 6969);
+    assert_true(e && e->score == 30.0);
+    e = find(vetoed, both, 6969);
+    assert_true(e && e->score == 80.0 && !strcmp(e->method, "both"));
+    e = find(vetoed, graph_only, 6969);
+    assert_true(e && e->score == 70.0 && !strcmp(e->method, "graph"));
+    e = find(vetoed, ml_only, 443);
+    assert_true(e && e->score == 45.0 && !strcmp(e->method, "ml"));
+    c2list_free(vetoed);
     c2list_free(all);
     c2list_free(none);
     c2list_free(e1);
