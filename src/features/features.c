@@ -854,9 +854,10 @@ static int gather(runner *W, feature_table *out, features_report *rep, c2_err *e
     if (!out->row) return c2_fail(err, "out of memory");
     out->cap = n ? n : 1;
     for (uint32_t i = 0; i < W->n_day; i++) {
-        const day_run *R = &W->day[i];
+        day_run *R = &W->day[i];
         if (R->out.n) memcpy(out->row + out->n, R->out.row, R->out.n * sizeof *out->row);
         out->n += R->out.n;
+        feature_table_free(&R->out);    /* as we go: the table, not twice it, at the peak */
         rep->days_cached += R->cached;
         if (R->unsaved && !rep->days_unsaved++)
             snprintf(rep->unsaved_reason, sizeof rep->unsaved_reason, "%.159s",
