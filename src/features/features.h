@@ -9,9 +9,9 @@
  * survive 1-in-N packet sampling: how many clients and what share of
  * them method 1 judged infected, how much each sends and how, when in the
  * day (profile, entropy, how evenly the arrivals pooled over all clients
- * spread), the port's class, how many recent days the server was active.  The names
- * and order of the values are the schema (feature_name): models are saved
- * with them and refused when they differ.
+ * spread), the port's class, how many recent days the server was active.
+ * The names and order of the values are the schema (feature_name): models
+ * are saved with them and refused when they differ.
  *
  * Labels for training come from threat-intelligence files and confirmed
  * C2 lists, each valid for a span of days (feature_labels_*).
