@@ -30,10 +30,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_ACK 0x10
 #define CMS_ROWS 3
 #define CMS_LINE 16             /* uint32 counters in a 64-byte line */
 #define HEAVY_BIN_MS 300000     /* suspicion of flooding: per 5 minutes */
@@ -176,15 +172,15 @@ static int orient(const flow_batch *b, size_t i, const builder *B, oriented *o)
     o->proto = b->proto[i];
     o->port = o->out ? b->dst_port[i] : b->src_port[i];
     if (o->proto == 1 || o->proto == 58) o->port = 0;
-    if (!o->out && (b->tcp_flags[i] & (TCP_SYN | TCP_ACK)) == TCP_SYN && o->proto == 6)
+    if (!o->out && (b->tcp_flags[i] & (FLOW_TCP_SYN | FLOW_TCP_ACK)) == FLOW_TCP_SYN &&
+        o->proto == 6)
         return 0;
     return 1;
 }
 
 static int syn_only(const flow_batch *b, size_t i)
 {
-    return b->proto[i] == 6 &&
-           (b->tcp_flags[i] & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN;
+    return flow_tcp_syn_only(b->proto[i], b->tcp_flags[i]);
 }
 
 static uint32_t samples(const flow_batch *b, size_t i)

@@ -233,7 +233,6 @@ typedef struct day_run {
     int       unsaved;           /* rows that could not be kept */
     c2_err    unsaved_msg;
     uint32_t  min_clients, probe_clients;  /* features_input's, defaults applied */
-    int       sightings;         /* first records (probes, or all) kept as sightings */
     day_tables *t;               /* the worker's */
     uint64_t  records, oriented, damaged;
     feature_table out;
@@ -351,13 +350,6 @@ static void hist_count(uint16_t *h, size_t n, size_t i)
     for (size_t j = 0; j < n; j++) h[j] = (uint16_t)((h[j] + 1) / 2);
 }
 
-/* A SYN-only TCP record: a connection attempt, maybe a scanner's probe. */
-static int syn_only(uint8_t proto, uint8_t tcp_flags)
-{
-    return proto == 6 && (tcp_flags & (FLOW_TCP_SYN | FLOW_TCP_ACK | FLOW_TCP_RST |
-                                       FLOW_TCP_FIN)) == FLOW_TCP_SYN;
-}
-
 static void add_record(const day_run *R, acc *a, const sighting *r)
 {
     uint64_t pk = r->packets, by = r->bytes;
@@ -379,7 +371,7 @@ static void add_record(const day_run *R, acc *a, const sighting *r)
     a->dur_sum += e > s ? (double)(e - s) / 1000.0 : 0.0;
     a->zero_dur += e <= s;
     a->tcp += a->proto == 6;
-    a->syn_only += syn_only(a->proto, r->tcp_flags);
+    a->syn_only += flow_tcp_syn_only(a->proto, r->tcp_flags);
     int64_t k = (s - R->day) / (C2_MS_PER_DAY / DAY_BINS);
     if (k >= 0 && k < DAY_BINS) hist_count(a->bins, DAY_BINS, (size_t)k);
     if (s < a->first) a->first = s;
@@ -432,6 +424,13 @@ static void prepare(day_run *R, const flow_batch *b)
     }
 }
 
+/* Whether a server's first record waits as a sighting: when one record
+ * cannot make a row (it has one client; a probe needs probe_clients). */
+static int waits(const day_run *R, uint8_t proto, uint8_t tcp_flags)
+{
+    return R->min_clients > 1 || (R->probe_clients > 1 && flow_tcp_syn_only(proto, tcp_flags));
+}
+
 /* A server seen for the first time: a slot, and either a sighting of row
  * i (*ref = REF_NONE: nothing left to count) or new figures to count it
  * into, when one record may make a row.  -1: out of memory. */
@@ -441,7 +440,7 @@ static int first_seen(day_run *R, uint64_t key, const flow_batch *b, size_t i,
     if (2 * (R->t->n_slot + 1) > R->t->cap_slot && slots_grow(R) < 0) return -1;
     slot *s = slot_find(R, key);
     uint32_t idx;
-    if (R->sightings && (R->min_clients > 1 || syn_only(o->proto, b->tcp_flags[i]))) {
+    if (waits(R, o->proto, b->tcp_flags[i])) {
         sighting *g = pool_add(&R->t->sights, &idx);
         if (!g) return -1;
         sight(R, b, i, g);
@@ -523,7 +522,6 @@ static int scan_day(day_run *R, c2_err *err)
     store_scan *sc;
     flow_batch *b;
     int rc;
-    R->sightings = R->min_clients > 1 || R->probe_clients > 1;  /* see first_seen */
     tables_reset(R->t);
     if (!R->t->cap_slot && slots_grow(R) < 0) return c2_fail(err, "out of memory");
     if (store_scan_open(R->in->store, &spec, &sc, err) != 0) return -1;

@@ -131,6 +131,14 @@ int flow_proto_lookup(const char *name);
 /* TCP flag bits of flow_record.tcp_flags. */
 enum { FLOW_TCP_FIN = 0x01, FLOW_TCP_SYN = 0x02, FLOW_TCP_RST = 0x04, FLOW_TCP_PSH = 0x08,
        FLOW_TCP_ACK = 0x10 };
+/* A TCP record of connection attempts alone (SYN without ACK, RST or FIN):
+ * what a scanner's probe, or a knock on a server that is down, looks like.
+ * Methods 1 and 2 must agree on it. */
+static inline int flow_tcp_syn_only(uint8_t proto, uint8_t tcp_flags)
+{
+    return proto == 6 && (tcp_flags & (FLOW_TCP_SYN | FLOW_TCP_ACK | FLOW_TCP_RST |
+                                       FLOW_TCP_FIN)) == FLOW_TCP_SYN;
+}
 /* nfdump-style flags: "...AP.SF" (CWR ECE URG ACK PSH RST SYN FIN). */
 char *flow_tcp_flags_format(uint8_t flags, char *buf /* >= 9 */);
 
