@@ -32,6 +32,10 @@ static const char *const train_help =
     "  --eta X               learning rate (default 0.1)\n"
     "  --max-negatives N     negative rows trained on, a uniform sample weighted\n"
     "                        back up (default 1000000; 0 = all)\n"
+    "  --positive-weight W   weight of a known C2 row against a negative one\n"
+    "                        (default 1: the classes in their true proportion, so\n"
+    "                        a score is 100 x a probability; 0 = balanced:\n"
+    "                        negatives / positives, more found, scores inflated)\n"
     "  --seed N              random seed (default 1): same rows, same model\n"
     ANALYSIS_HELP
     "  -h, --help            this text\n"
@@ -41,7 +45,7 @@ static const char *const train_help =
 
 enum {
     OPT_LABELS = AN_OPT_FIRST_COMMAND_OPT, OPT_MODEL, OPT_ROUNDS, OPT_MAX_DEPTH, OPT_ETA,
-    OPT_MAX_NEGATIVES, OPT_SEED
+    OPT_MAX_NEGATIVES, OPT_POSITIVE_WEIGHT, OPT_SEED
 };
 
 typedef struct train_cmd {
@@ -91,6 +95,10 @@ static int set_option(train_cmd *t, int c, const char *arg)
         if ((rc = number("--max-negatives", arg, 0, 1e12, 1, &v)) == CLI_OK)
             t->opt.max_negatives = (uint64_t)v;
         return rc;
+    case OPT_POSITIVE_WEIGHT:
+        if ((rc = number("--positive-weight", arg, 0, 1e9, 0, &v)) == CLI_OK)
+            p->scale_pos_weight = v;
+        return rc;
     case OPT_SEED:
         if ((rc = number("--seed", arg, 0, 1e15, 1, &v)) == CLI_OK) p->seed = (uint64_t)v;
         return rc;
@@ -108,6 +116,7 @@ static int parse_args(int argc, char **argv, train_cmd *t)
         {"max-depth", required_argument, 0, OPT_MAX_DEPTH},
         {"eta", required_argument, 0, OPT_ETA},
         {"max-negatives", required_argument, 0, OPT_MAX_NEGATIVES},
+        {"positive-weight", required_argument, 0, OPT_POSITIVE_WEIGHT},
         {"seed", required_argument, 0, OPT_SEED},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -211,14 +220,18 @@ static int run(train_cmd *t)
         rc = CLI_FAIL, cli_error("train", "%s", err.msg);
     if (rc == CLI_OK && model_save(t->model, t->model_path, &err) != 0)
         rc = CLI_FAIL, cli_error("train", "%s", err.msg);
+    char weight[32] = "balanced";
+    if (t->opt.model.scale_pos_weight > 0)
+        snprintf(weight, sizeof weight, "%g", t->opt.model.scale_pos_weight);
     if (rc == CLI_OK && !t->an.a.quiet)
         fprintf(stderr, "c2flow train: %u infected hosts (method 1); %llu rows: %llu positive "
                 "(%llu servers), %llu negative (%llu trained on), %llu left out (labelled "
-                "servers on days their labels do not cover); model written to %s\n",
+                "servers on days their labels do not cover); positive weight %s; model "
+                "written to %s\n",
                 drep.infected, (unsigned long long)rep.rows, (unsigned long long)rep.positive,
                 (unsigned long long)rep.servers_positive, (unsigned long long)rep.negative,
                 (unsigned long long)rep.negative_used, (unsigned long long)rep.unknown,
-                t->model_path);
+                weight, t->model_path);
     if (rc == CLI_OK) rc = print_importance(t->model);
     feature_table_free(&ft);
     detect_hosts_free(&infected);

@@ -6,8 +6,13 @@
  * takes every positive row and a uniform sample of the negatives (chosen
  * by a hash of server and day: the same rows in every run), each sampled
  * negative weighted by the inverse of the sampling rate so the classes
- * keep their true proportion, which the model's own class weight then
- * balances (model.h, scale_pos_weight).
+ * keep their true proportion.  By default a positive row weighs 1 too, so
+ * the model's output is a probability, and a list's minimum score of 50
+ * means "more likely a C2 server than not".  Balancing the classes
+ * (positive weight = negatives / positives, some thousands here) finds
+ * more servers at a given score but inflates every score by the same odds
+ * ratio: at 50 it listed a bot's single sampled report or download as C2
+ * (docs/train.md compares the two).
  */
 #include "learn/learn.h"
 
@@ -18,6 +23,7 @@
 void learn_options_default(learn_options *o)
 {
     model_params_default(&o->model);
+    o->model.scale_pos_weight = 1;      /* the classes as they are: see the head */
     o->max_negatives = 1000000;
 }
 

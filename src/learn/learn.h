@@ -20,7 +20,10 @@
 #include "util/util.h"
 
 typedef struct learn_options {
-    model_params model;          /* see model.h; defaults from model_params_default */
+    model_params model;          /* see model.h; defaults from model_params_default,
+                                    but scale_pos_weight 1 (the classes as they
+                                    are, so scores are probabilities); 0
+                                    balances them */
     uint64_t     max_negatives;  /* negative rows trained on, at most (a uniform
                                     sample, weighted back up); 0 = all */
 } learn_options;

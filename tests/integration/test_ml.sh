@@ -39,6 +39,7 @@ rows=$(tail -n +2 "$WORK/f.csv" | wc -l)
     --rounds 50 --model "$WORK/model.json" > "$WORK/importance.txt" 2> "$WORK/train.log" \
     || { cat "$WORK/train.log"; fail "train failed"; }
 grep -q 'positive' "$WORK/train.log" || fail "train: no report on stderr"
+grep -q 'positive weight 1;' "$WORK/train.log" || fail "train: the positive weight is not 1 by default"
 head -1 "$WORK/importance.txt" | grep -q '^feature' || fail "train: no importance table"
 [ "$(tail -n +2 "$WORK/importance.txt" | wc -l)" -ge 20 ] || fail "train: importance of too few features"
 grep -q '"c2flow_model"' "$WORK/model.json" || fail "train: the model file is not marked"
@@ -55,6 +56,12 @@ grep -q '2 days (2 from the cache), 0 records read' "$WORK/train-inc2.log" \
 ls "$store"/summaries/features-2026-01-0[56].rows > /dev/null || fail "no feature cache files"
 cmp -s "$WORK/model.json" "$WORK/model-inc1.json" || fail "train --incremental: another model"
 cmp -s "$WORK/model-inc1.json" "$WORK/model-inc2.json" || fail "train from the cache: another model"
+# the classes balanced: another model, and the report says so
+"$C2FLOW" train "${common[@]}" --from 2026-01-05 --to 2026-01-07 --labels "$WORK/feed.csv" \
+    --rounds 50 --incremental --retention 0 --positive-weight 0 --model "$WORK/model-bal.json" \
+    > /dev/null 2> "$WORK/train-bal.log" || { cat "$WORK/train-bal.log"; fail "train --positive-weight 0"; }
+grep -q 'positive weight balanced;' "$WORK/train-bal.log" || fail "train: balanced not reported"
+cmp -s "$WORK/model.json" "$WORK/model-bal.json" && fail "train --positive-weight 0: the same model"
 
 # --- detect on days 3-4: graph, ml, both ---
 for m in graph ml both; do
@@ -103,6 +110,8 @@ expect_status 2 "$C2FLOW" detect "${common[@]}" --from 2026-01-07 --method neura
 expect_status 2 "$C2FLOW" train "${common[@]}" --from 2026-01-05 --model "$WORK/x.json" 2>/dev/null
 expect_status 2 "$C2FLOW" train "${common[@]}" --from 2026-01-05 --labels "$WORK/feed.csv" \
     --model "$WORK/x.json" --rounds 0 2>/dev/null
+expect_status 2 "$C2FLOW" train "${common[@]}" --from 2026-01-05 --labels "$WORK/feed.csv" \
+    --model "$WORK/x.json" --positive-weight -1 2>/dev/null
 # no labelled server in the window: nothing to learn, the old model stays
 echo "192.0.2.77:4444" > "$WORK/nothing.txt"
 cp "$WORK/model.json" "$WORK/keep.json"

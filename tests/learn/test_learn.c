@@ -12,6 +12,9 @@
  *     positive servers, exact; with max_negatives, a hash sample near
  *     that size, the same on every run, and still a model that separates;
  *   - held-out rows: C2 servers high, others low;
+ *   - the default positive weight (1) gives probabilities: rows that are
+ *     10 % C2 score near 0.1, and far above 0.5 when the classes are
+ *     balanced;
  *   - refusals: no positive row, no negative row, a model of other
  *     features (named in the message);
  *   - learn_list: score 100 x the best day, first_seen the first day at or
@@ -321,6 +324,73 @@ static void test_train_refusals(void **state)
     feature_table_free(&t);
 }
 
+/* 200 servers 192.0.2.(0..199):8080 whose rows are all alike (every value
+ * 0.5), one day each: from the rows alone a model cannot tell them apart. */
+static void add_lookalikes(feature_table *t)
+{
+    for (uint32_t i = 0; i < 200; i++) {
+        feature_row *r = new_row(t);
+        flow_addr_from_v4(&r->ip, IP4(192, 0, 2, i));
+        r->port = 8080;
+        r->proto = 6;
+        r->day = DAY0;
+        r->first = DAY0 + HOUR_MS;
+        r->last = DAY0 + 2 * HOUR_MS;
+        r->clients = 4;
+        r->infected = 2;
+        for (size_t j = 0; j < FEATURE_COUNT; j++) r->v[j] = 0.5f;
+    }
+}
+
+/* Of the 200 look-alikes 20 are known C2 servers (10 %), among 20 clear C2
+ * rows and 1,000 clear others.  With the default positive weight (1) the
+ * model's probability for such a row is near the 10 % it saw, under the
+ * listing threshold of 0.5; balanced (0: negatives / positives, here about
+ * 30) it is far above it, since every positive counts 30 times.  The clear
+ * rows are separated either way. */
+static void test_positive_weight(void **state)
+{
+    (void)state;
+    feature_table t = {0}, probe = {0};
+    uint64_t seed = 5;
+    add_c2(&t, 1, 20, 1, &seed);
+    add_lookalikes(&t);
+    for (uint32_t b = 1; b <= 4; b++) add_benign(&t, b, 250, 1, &seed);
+    add_lookalikes(&probe);
+    c2_err err;
+    feature_labels *l = plain_labels(20);
+    intel_set *s;
+    char text[1024] = "";
+    for (uint32_t i = 0; i < 200; i += 10)
+        snprintf(text + strlen(text), sizeof text - strlen(text), "192.0.2.%u:8080\n", i);
+    assert_int_equal(intel_new(&s, &err), 0);
+    assert_int_equal(intel_load_mem(s, text, strlen(text), "more.txt", INTEL_PLAIN, NULL, &err), 0);
+    assert_int_equal(feature_labels_add_intel(l, s, &err), 0);
+    intel_free(s);
+
+    learn_options o = small_options();
+    assert_true(o.model.scale_pos_weight == 1);
+    o.model.rounds = 100;
+    learn_report rep;
+    c2_model *calibrated = train(&t, l, &o, &rep);
+    assert_int_equal(rep.positive, 40);
+    assert_int_equal(rep.negative, 1180);
+    o.model.scale_pos_weight = 0;
+    c2_model *balanced = train(&t, l, &o, &rep);
+    float *pc = predict(calibrated, &probe), *pb = predict(balanced, &probe);
+    if (!(pc[0] > 0.03f && pc[0] < 0.3f)) fail_msg("calibrated: %g for a 10 %% look-alike", pc[0]);
+    if (!(pb[0] > 0.6f)) fail_msg("balanced: %g for a 10 %% look-alike", pb[0]);
+    assert_separates(calibrated);
+    assert_separates(balanced);
+    free(pc);
+    free(pb);
+    model_free(calibrated);
+    model_free(balanced);
+    feature_labels_free(l);
+    feature_table_free(&t);
+    feature_table_free(&probe);
+}
+
 /* A model trained (with model_train) on other features is refused, by
  * name; an empty table needs no prediction. */
 static void test_predict_other_features(void **state)
@@ -608,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_train_counts),
         cmocka_unit_test(test_train_sampled),
         cmocka_unit_test(test_train_refusals),
+        cmocka_unit_test(test_positive_weight),
         cmocka_unit_test(test_predict_other_features),
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_merge),
