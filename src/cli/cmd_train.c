@@ -27,54 +27,62 @@ static const char *const train_help =
     "                        ip[:port] lines, or a C2 list (CSV or JSON Lines, e.g.\n"
     "                        one confirmed by the hub); repeatable\n"
     "  --model FILE          where to write the model (replaced only on success)\n"
-    "  --rounds N            boosting rounds (default 200)\n"
-    "  --max-depth N         depth of each tree (default 5)\n"
-    "  --eta X               learning rate (default 0.1)\n"
+    "  --rounds N            boosting rounds ([train] rounds, 200)\n"
+    "  --max-depth N         depth of each tree ([train] max_depth, 5)\n"
+    "  --eta X               learning rate ([train] eta, 0.1)\n"
     "  --max-negatives N     negative rows trained on, a uniform sample weighted\n"
-    "                        back up (default 1000000; 0 = all)\n"
+    "                        back up ([train] max_negatives, 1000000; 0 = all)\n"
     "  --positive-weight W   weight of a known C2 row against a negative one\n"
-    "                        (default 1: the classes in their true proportion, so\n"
-    "                        a score is 100 x a probability; 0 = balanced:\n"
-    "                        negatives / positives, more found, scores inflated)\n"
-    "  --seed N              random seed (default 1): same rows, same model\n"
+    "                        ([train] positive_weight, 1: the classes in their\n"
+    "                        true proportion, so a score is 100 x a probability;\n"
+    "                        0 = balanced: negatives / positives, more found,\n"
+    "                        scores inflated)\n"
+    "  --seed N              random seed ([train] seed, 1): same rows, same model\n"
     ANALYSIS_HELP
     "  -h, --help            this text\n"
     "\n"
     "Exit status: 0 model written, 1 failure, 2 usage.\n"
     "See docs/train.md.\n";
 
-enum {
+enum {                          /* OPT_ROUNDS .. OPT_SEED in train_opts' order */
     OPT_LABELS = AN_OPT_FIRST_COMMAND_OPT, OPT_MODEL, OPT_ROUNDS, OPT_MAX_DEPTH, OPT_ETA,
     OPT_MAX_NEGATIVES, OPT_POSITIVE_WEIGHT, OPT_SEED
 };
+
+/* The options that are also [train] keys, in the order of the enum. */
+static const struct { const char *flag, *key; } train_opts[] = {
+    {"--rounds", "rounds"}, {"--max-depth", "max_depth"}, {"--eta", "eta"},
+    {"--max-negatives", "max_negatives"}, {"--positive-weight", "positive_weight"},
+    {"--seed", "seed"},
+};
+#define TRAIN_KEYS (sizeof train_opts / sizeof train_opts[0])
 
 typedef struct train_cmd {
     analysis       an;
     const char    *labels[CONFIG_MAX_FILES];
     int            n_labels;
     const char    *model_path;
+    const char    *given[TRAIN_KEYS];   /* command-line values, over [train] */
     learn_options  opt;
     feature_labels *lab;
     c2_model      *model;
 } train_cmd;
 
-static int number(const char *opt, const char *arg, double lo, double hi, int whole,
-                  double *out)
+/* A [train] option from the command line: checked now, applied over the
+ * config file's value once it is loaded (apply_train). */
+static int train_option(train_cmd *t, size_t i, const char *arg)
 {
-    char *end;
-    double v = strtod(arg, &end);
-    if (end == arg || *end || !(v >= lo && v <= hi) || (whole && v != (double)(uint64_t)v))
-        return cli_usage("train", "%s: expected %s from %g to %g, got '%s'", opt,
-                         whole ? "a whole number" : "a number", lo, hi, arg);
-    *out = v;
+    c2_err err;
+    learn_options scratch;
+    learn_options_default(&scratch);
+    if (learn_options_set(&scratch, train_opts[i].key, arg, &err) != 0)
+        return cli_usage("train", "%s: %s", train_opts[i].flag, err.msg);
+    t->given[i] = arg;
     return CLI_OK;
 }
 
 static int set_option(train_cmd *t, int c, const char *arg)
 {
-    double v = 0;               /* -O3 cannot see that cli_usage never returns CLI_OK */
-    int rc = CLI_OK;
-    model_params *p = &t->opt.model;
     switch (c) {
     case OPT_LABELS:
         if (t->n_labels == CONFIG_MAX_FILES)
@@ -82,28 +90,21 @@ static int set_option(train_cmd *t, int c, const char *arg)
         t->labels[t->n_labels++] = arg;
         return CLI_OK;
     case OPT_MODEL: t->model_path = arg; return CLI_OK;
-    case OPT_ROUNDS:
-        if ((rc = number("--rounds", arg, 1, 100000, 1, &v)) == CLI_OK) p->rounds = (uint32_t)v;
-        return rc;
-    case OPT_MAX_DEPTH:
-        if ((rc = number("--max-depth", arg, 1, 20, 1, &v)) == CLI_OK) p->max_depth = (uint32_t)v;
-        return rc;
-    case OPT_ETA:
-        if ((rc = number("--eta", arg, 0.001, 1, 0, &v)) == CLI_OK) p->eta = v;
-        return rc;
-    case OPT_MAX_NEGATIVES:
-        if ((rc = number("--max-negatives", arg, 0, 1e12, 1, &v)) == CLI_OK)
-            t->opt.max_negatives = (uint64_t)v;
-        return rc;
-    case OPT_POSITIVE_WEIGHT:
-        if ((rc = number("--positive-weight", arg, 0, 1e9, 0, &v)) == CLI_OK)
-            p->scale_pos_weight = v;
-        return rc;
-    case OPT_SEED:
-        if ((rc = number("--seed", arg, 0, 1e15, 1, &v)) == CLI_OK) p->seed = (uint64_t)v;
-        return rc;
-    default: return cli_usage("train", "unknown option");
+    default:
+        if (c >= OPT_ROUNDS && c < OPT_ROUNDS + (int)TRAIN_KEYS)
+            return train_option(t, (size_t)(c - OPT_ROUNDS), arg);
+        return cli_usage("train", "unknown option");
     }
+}
+
+/* [train] from the config, then the command line's values over it. */
+static void apply_train(train_cmd *t)
+{
+    c2_err err;
+    t->opt = t->an.cfg.train;
+    for (size_t i = 0; i < TRAIN_KEYS; i++)
+        if (t->given[i])            /* checked when given: cannot fail */
+            learn_options_set(&t->opt, train_opts[i].key, t->given[i], &err);
 }
 
 static int parse_args(int argc, char **argv, train_cmd *t)
@@ -213,6 +214,7 @@ static int run(train_cmd *t)
     detect_hosts infected = {0};
     feature_table ft = {0};
     int rc = load_labels(t);
+    apply_train(t);
     t->opt.model.threads = t->an.in.threads;   /* not XGBoost's all cores */
     if (rc == CLI_OK) rc = analysis_infected(&t->an, &infected, &drep);
     if (rc == CLI_OK) rc = analysis_features(&t->an, &infected, &ft);
@@ -243,7 +245,6 @@ int cmd_train(int argc, char **argv)
     train_cmd *t = calloc(1, sizeof *t);
     if (!t) return cli_error("train", "out of memory"), CLI_FAIL;
     t->an.cmd = "train";
-    learn_options_default(&t->opt);
     int rc = parse_args(argc, argv, t);
     if (rc == -1) rc = CLI_OK;
     else if (rc == CLI_OK && (rc = analysis_open(&t->an)) == CLI_OK)

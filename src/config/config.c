@@ -396,6 +396,23 @@ DETECT_PARAM(ml_probe_clients)
 DETECT_PARAM(ml_min_score)
 DETECT_PARAM(ml_veto_score)
 
+/* ---- [train] ---- */
+
+static int set_train_option(c2_config *cfg, const char *key, const char *value, c2_err *err)
+{
+    return learn_options_set(&cfg->train, key, value, err);
+}
+
+#define TRAIN_OPTION(k)                                                         \
+    static int set_train_##k(c2_config *cfg, const char *value, c2_err *err)   \
+    { return set_train_option(cfg, #k, value, err); }
+TRAIN_OPTION(rounds)
+TRAIN_OPTION(max_depth)
+TRAIN_OPTION(eta)
+TRAIN_OPTION(max_negatives)
+TRAIN_OPTION(positive_weight)
+TRAIN_OPTION(seed)
+
 /* ---- [share] ---- */
 
 /* Checked here only for its shape; src/hubclient parses it in full. */
@@ -477,6 +494,12 @@ static const option_desc options[] = {
     {"detect", "ml_probe_clients", set_detect_ml_probe_clients, 0},
     {"detect", "ml_min_score", set_detect_ml_min_score, 0},
     {"detect", "ml_veto_score", set_detect_ml_veto_score, 0},
+    {"train", "rounds", set_train_rounds, 0},
+    {"train", "max_depth", set_train_max_depth, 0},
+    {"train", "eta", set_train_eta, 0},
+    {"train", "max_negatives", set_train_max_negatives, 0},
+    {"train", "positive_weight", set_train_positive_weight, 0},
+    {"train", "seed", set_train_seed, 0},
     {"share", "hub", set_share_hub, 0},
     {"share", "token_file", set_share_token_file, 0},
     {"share", "cacert", set_share_cacert, 0},
@@ -523,6 +546,7 @@ void config_default(c2_config *cfg)
     cfg->collect.seal_after_ms = 60000;
     cfg->collect.apply_sampling = 1;
     detect_params_default(&cfg->detect.params);
+    learn_options_default(&cfg->train);
     cfg->share.timeout_ms = 300000;
 }
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "detect/detect.h"
+#include "learn/learn.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -80,6 +81,7 @@ typedef struct c2_config {
                                            may hold before spilling; 1 GiB */
     config_collect collect;             /* [collect] and [sampling] */
     config_detect  detect;              /* [detect] */
+    learn_options  train;               /* [train]: method 2's training */
     config_share   share;               /* [share] */
 } c2_config;
 

@@ -29,6 +29,10 @@ typedef struct learn_options {
 } learn_options;
 
 void learn_options_default(learn_options *o);
+/* Set one option by its c2flow.conf [train] key: rounds, max_depth, eta,
+ * max_negatives, positive_weight, seed ("rounds", "300"); -1 with err for
+ * an unknown key or a value out of its range, o unchanged. */
+int  learn_options_set(learn_options *o, const char *key, const char *value, c2_err *err);
 
 typedef struct learn_report {
     uint64_t rows;               /* feature rows given */

@@ -59,6 +59,11 @@ static void assert_defaults(const c2_config *cfg)
     assert_int_equal(cfg->detect.intel.n + cfg->detect.allowlists.n +
                      cfg->detect.internal_files.n, 0);
     assert_int_equal(cfg->detect.threads, 0);
+    learn_options lo;
+    memset(&lo, 0, sizeof lo);          /* the padding too: compared as bytes */
+    learn_options_default(&lo);
+    assert_memory_equal(&cfg->train, &lo, sizeof lo);
+    assert_true(cfg->train.model.scale_pos_weight == 1);
 }
 
 /* Load text that must fail, and check the message is exactly `want`. */
@@ -446,7 +451,7 @@ static void test_shipped_file_is_defaults(void **state)
         len += l;
     }
     fclose(f);
-    assert_int_equal(options, 15 + 22 + 4);
+    assert_int_equal(options, 15 + 22 + 6 + 4);
     if (config_load_buffer(text, len, "uncommented", &cfg, &err) != 0)
         fail_msg("%s", err.msg);
     assert_string_equal(cfg.store_dir, "/var/lib/c2flow/store");
@@ -615,6 +620,51 @@ static void test_detect(void **state)
                  "t.conf:3: [detect] scan_pps is set twice (first on line 2)");
 }
 
+/* [train]: method 2's training options, in the file and from the command
+ * line (config_set), each checked against its range; a bad value leaves
+ * the option as it was. */
+static void test_train(void **state)
+{
+    (void)state;
+    c2_config cfg;
+    c2_err err;
+    const char *text =
+        "[train]\n"
+        "rounds = 300\n"
+        "max_depth = 6\n"
+        "eta = 0.05\n"
+        "max_negatives = 0\n"
+        "positive_weight = 0\n"
+        "seed = 42\n";
+    assert_int_equal(load(text, &cfg, &err), 0);
+    assert_int_equal(cfg.train.model.rounds, 300);
+    assert_int_equal(cfg.train.model.max_depth, 6);
+    assert_true(cfg.train.model.eta == 0.05);
+    assert_int_equal(cfg.train.max_negatives, 0);
+    assert_true(cfg.train.model.scale_pos_weight == 0);
+    assert_int_equal(cfg.train.model.seed, 42);
+    assert_int_equal(cfg.train.model.subsample == 0.8, 1);          /* untouched */
+
+    assert_int_equal(config_set(&cfg, "train", "positive_weight", "2.5", &err), 0);
+    assert_true(cfg.train.model.scale_pos_weight == 2.5);
+    assert_int_equal(config_set(&cfg, "train", "positive_weight", "-1", &err), -1);
+    assert_non_null(strstr(err.msg, "from 0 to 1e+09"));
+    assert_true(cfg.train.model.scale_pos_weight == 2.5);
+    assert_int_equal(config_set(&cfg, "train", "rounds", "1.5", &err), -1);
+    assert_non_null(strstr(err.msg, "whole number"));
+    assert_int_equal(config_set(&cfg, "train", "rounds", "0", &err), -1);
+    assert_int_equal(cfg.train.model.rounds, 300);
+    assert_int_equal(config_set(&cfg, "train", "max_negatives", "1e12", &err), 0);
+    assert_true(cfg.train.max_negatives == 1000000000000ull);
+    assert_int_equal(config_set(&cfg, "train", "seed", "x", &err), -1);
+    assert_int_equal(config_set(&cfg, "train", "subsample", "0.5", &err), -1);
+
+    expect_error("[train]\neta = 0\n",
+                 "t.conf:2: eta: expected a number from 0.001 to 1, got '0'");
+    expect_error("[train]\nmax_depth = 21\n",
+                 "t.conf:2: max_depth: expected a whole number from 1 to 20, got '21'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -622,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_query_memory),
         cmocka_unit_test(test_collect),
         cmocka_unit_test(test_detect),
+        cmocka_unit_test(test_train),
         cmocka_unit_test(test_empty_text_is_defaults),
         cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_syntax_variants),

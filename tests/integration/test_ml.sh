@@ -62,6 +62,19 @@ cmp -s "$WORK/model-inc1.json" "$WORK/model-inc2.json" || fail "train from the c
     > /dev/null 2> "$WORK/train-bal.log" || { cat "$WORK/train-bal.log"; fail "train --positive-weight 0"; }
 grep -q 'positive weight balanced;' "$WORK/train-bal.log" || fail "train: balanced not reported"
 cmp -s "$WORK/model.json" "$WORK/model-bal.json" && fail "train --positive-weight 0: the same model"
+# ... the same from [train] in the config file, and the command line wins over it
+printf '[train]\npositive_weight = 0\nrounds = 50\n' > "$WORK/train.conf"
+"$C2FLOW" train "${common[@]}" --config "$WORK/train.conf" --from 2026-01-05 --to 2026-01-07 \
+    --labels "$WORK/feed.csv" --incremental --retention 0 --model "$WORK/model-conf.json" \
+    > /dev/null 2> "$WORK/train-conf.log" || { cat "$WORK/train-conf.log"; fail "train --config"; }
+grep -q 'positive weight balanced;' "$WORK/train-conf.log" || fail "train: [train] ignored"
+cmp -s "$WORK/model-bal.json" "$WORK/model-conf.json" || fail "train: [train] gave another model"
+"$C2FLOW" train "${common[@]}" --config "$WORK/train.conf" --from 2026-01-05 --to 2026-01-07 \
+    --labels "$WORK/feed.csv" --incremental --retention 0 --positive-weight 1 \
+    --model "$WORK/model-conf1.json" > /dev/null 2> "$WORK/train-conf1.log" \
+    || { cat "$WORK/train-conf1.log"; fail "train --config --positive-weight 1"; }
+grep -q 'positive weight 1;' "$WORK/train-conf1.log" || fail "train: the option did not win"
+cmp -s "$WORK/model-inc1.json" "$WORK/model-conf1.json" || fail "train: option over [train]: another model"
 
 # --- detect on days 3-4: graph, ml, both ---
 for m in graph ml both; do
