@@ -193,12 +193,7 @@ int eval_truth_read_mem(const void *buf, size_t len, eval_truth *out, c2_err *er
         return c2_fail(err, "larger than %u MiB", EVAL_TRUTH_MAX_BYTES >> 20);
     json_error_t je;
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-    if (!root) {
-        c2_fail(err, "line %d: bad JSON: %s", je.line, je.text);
-        for (char *p = err ? err->msg : NULL; p && *p; p++)
-            if (*p < 0x20 || *p == 0x7f) *p = '?';
-        return -1;
-    }
+    if (!root) return c2_fail(err, "line %d: bad JSON: %s", je.line, je.text);
     int rc = read_root(root, out, err);
     json_decref(root);
     return rc;

@@ -156,11 +156,7 @@ int model_json_check(const uint8_t *buf, size_t len, c2_err *err)
     /* a key given twice might be read one way here and the other way by
      * XGBoost: what is checked must be what it reads */
     json_t *root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
-    if (!root) {
-        for (char *p = je.text; *p; p++)   /* jansson quotes the input: one line */
-            if ((unsigned char)*p < 0x20) *p = ' ';
-        return c2_fail(err, "not JSON (line %d: %.80s)", je.line, je.text);
-    }
+    if (!root) return c2_fail(err, "not JSON (line %d: %.80s)", je.line, je.text);
     const json_t *learner = json_object_get(root, "learner");
     int rc = json_is_object(learner) ? learner_ok(learner, err)
                                      : c2_fail(err, "no \"learner\" object");

@@ -27,6 +27,15 @@
 
 /* ---- errors ---- */
 
+/* A message is one line (c2_err): messages quote their input (a library's
+ * parser error shows the bytes near the fault), and a newline or other
+ * control byte there would break a log line or a terminal. */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
+}
+
 static int fail_v(c2_err *err, int with_errno, const char *fmt, va_list ap)
 {
     int saved = errno;
@@ -35,6 +44,7 @@ static int fail_v(c2_err *err, int with_errno, const char *fmt, va_list ap)
     if (with_errno && n >= 0 && (size_t)n < sizeof err->msg)
         snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s",
                  strerror(saved));
+    one_line(err->msg);
     return -1;
 }
 
@@ -67,6 +77,7 @@ void c2_err_prefix(c2_err *err, const char *fmt, ...)
     memcpy(old, err->msg, sizeof old);
     if (snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old) >= (int)sizeof err->msg)
         memcpy(err->msg + sizeof err->msg - 4, "...", 4);   /* say it was cut */
+    one_line(err->msg);
 }
 
 /* ---- civil dates ---- */

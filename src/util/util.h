@@ -20,8 +20,9 @@ typedef struct c2_err {
     char msg[C2_ERR_MAX];           /* one line, no trailing newline */
 } c2_err;
 
-/* Fill err (may be NULL) with a printf-style message; always returns -1 so
- * that callers can write `return c2_fail(err, ...)`. */
+/* Fill err (may be NULL) with a printf-style message, every control byte
+ * (a newline in quoted input, say) shown as '?'; always returns -1 so that
+ * callers can write `return c2_fail(err, ...)`. */
 int c2_fail(c2_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Like c2_fail, adding ": strerror(errno)" at the end. */

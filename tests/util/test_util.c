@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "util/util.h"
@@ -241,9 +242,32 @@ static void test_file_access(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Messages are one line whatever they quote: a parser's error text with a
+ * newline of the input in it (jansson's "near '...'") once broke that. */
+static void test_errors(void **state)
+{
+    (void)state;
+    c2_err err;
+    assert_int_equal(c2_fail(&err, "line %d: %s", 8, "invalid escape near '\"C2 \\\n'"), -1);
+    assert_string_equal(err.msg, "line 8: invalid escape near '\"C2 \\?'");
+    c2_err_prefix(&err, "file\r\n%s", "x.json");
+    assert_string_equal(err.msg, "file??x.json: line 8: invalid escape near '\"C2 \\?'");
+    errno = ENOENT;
+    assert_int_equal(c2_fail_errno(&err, "cannot open %s", "a\tb"), -1);
+    assert_string_equal(err.msg, "cannot open a?b: No such file or directory");
+    assert_int_equal(c2_fail(NULL, "nothing to fill"), -1);
+    char big[2 * C2_ERR_MAX];
+    memset(big, '\n', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    c2_fail(&err, "%s", big);
+    assert_int_equal(strlen(err.msg), C2_ERR_MAX - 1);
+    assert_null(strchr(err.msg, '\n'));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_errors),
         cmocka_unit_test(test_time_parse),
         cmocka_unit_test(test_time_format),
         cmocka_unit_test(test_durations),
