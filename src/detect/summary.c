@@ -17,8 +17,8 @@
  *
  * The files are ours, but they sit on disk, so the reader trusts nothing:
  * every count is checked against the bytes left before anything is
- * allocated, every index against its table, every sketch for order, and
- * the checksum catches the damage those checks cannot see (a flipped
+ * allocated, every index against its table, every sketch for order, the
+ * times the window subtracts against the day, and the checksum catches the damage those checks cannot see (a flipped
  * counter or address, which would otherwise load as another day).
  */
 #include "detect/detect_impl.h"
@@ -175,6 +175,11 @@ static int get_hosts(rbuf *r, dday *d, c2_err *err)
         h->intel_hits = get_u32(r);
         h->bursts = get_u32(r);
         h->heavy = get_u8(r);
+        /* the window takes the span of a host's probes (last - first):
+         * inside the piece, so that it cannot overflow */
+        if (h->syn_samples && !(d->from <= h->syn_first && h->syn_first <= h->syn_last &&
+                                h->syn_last <= d->to))
+            return c2_fail(err, "host %u: probes outside the summary's time range", i);
     }
     return 0;
 }
@@ -247,6 +252,8 @@ static int get_day(rbuf *r, dday *d, c2_err *err)
     d->oriented = get_u64(r);
     d->damaged = get_u64(r);
     if (d->to <= d->from) return c2_fail(err, "empty or reversed time range");
+    if ((uint64_t)d->to - (uint64_t)d->from > C2_MS_PER_DAY)
+        return c2_fail(err, "a time range of more than a day");
     if (get_sketch(r, &d->active, get_u32(r), DSKETCH_ACTIVE, err) < 0) return -1;
     if (!has(r, 12)) return c2_fail(err, "truncated after the active hosts");
     d->n_host = get_u32(r);

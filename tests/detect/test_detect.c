@@ -931,7 +931,17 @@ static void test_summary_refuses_damage(void **state)
     int64_t to = d.to;
     d.to = d.from;                              /* an empty time range */
     encode_refused(&d);
+    d.to = d.from + DAY_MS + 1;                 /* ... or one of over a day */
+    encode_refused(&d);
     d.to = to;
+    int64_t first = d.host[0].syn_first;        /* probes outside the day, */
+    d.host[0].syn_first = d.from - 1;
+    encode_refused(&d);
+    d.host[0].syn_first = d.host[0].syn_last + 1;   /* ... or in reverse order */
+    encode_refused(&d);
+    d.host[0].syn_first = INT64_MIN;            /* ... or whose span would overflow */
+    encode_refused(&d);
+    d.host[0].syn_first = first;
     dday ok;                                    /* the day itself is still fine */
     encode(&d, &buf, &len);
     assert_int_equal(summary_decode(buf, len, &ok, &err), 0);
@@ -968,6 +978,10 @@ static void test_summary_files(void **state)
     dday_free(&back);
     d.from = DAY0 + DAY_MS;                 /* a file under another day's name */
     d.to = d.from + DAY_MS;
+    for (uint32_t i = 0; i < d.n_host; i++) {   /* ... consistent in itself */
+        d.host[i].syn_first += DAY_MS;
+        d.host[i].syn_last += DAY_MS;
+    }
     assert_int_equal(summary_save(w->sums, DAY0 + 2 * DAY_MS, &d, &err), 0);
     assert_int_equal(summary_load(w->sums, DAY0 + 2 * DAY_MS, 42, &back, &err), 0);
     dday_free(&d);
