@@ -18,8 +18,9 @@
  * The files are ours, but they sit on disk, so the reader trusts nothing:
  * every count is checked against the bytes left before anything is
  * allocated, every index against its table, every sketch for order, the
- * times the window subtracts against the day, and the checksum catches the damage those checks cannot see (a flipped
- * counter or address, which would otherwise load as another day).
+ * times the window subtracts against the day, and the checksum catches
+ * the damage those checks cannot see (a flipped counter or address, which
+ * would otherwise load as another day).
  */
 #include "detect/detect_impl.h"
 
