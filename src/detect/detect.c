@@ -12,7 +12,6 @@
  */
 #include "detect/detect_impl.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -41,16 +40,9 @@ void detect_params_default(detect_params *p)
     p->ml_veto_score = 50;
 }
 
-typedef struct param_desc {
-    const char *key;
-    size_t      off;
-    int         is_double;
-    double      min, max;
-} param_desc;
-
-#define P_U32(k, lo, hi) {#k, offsetof(detect_params, k), 0, lo, hi}
-#define P_DBL(k, lo, hi) {#k, offsetof(detect_params, k), 1, lo, hi}
-static const param_desc params[] = {
+#define P_U32(k, lo, hi) C2_FIELD(detect_params, k, k, 'u', lo, hi)
+#define P_DBL(k, lo, hi) C2_FIELD(detect_params, k, k, 'd', lo, hi)
+static const c2_field params[] = {
     P_U32(scan_min_samples, 1, 1e9), P_DBL(scan_pps, 0, 1e9), P_DBL(scan_fresh, 0, 1),
     P_DBL(scan_port_share, 0, 1), P_U32(scan_packet_bytes, 20, 65535),
     P_DBL(burst_pps, 1, 1e9), P_U32(burst_hosts, 2, 1e6), P_DBL(rare_share, 0, 1),
@@ -62,22 +54,7 @@ static const param_desc params[] = {
 int detect_params_set(detect_params *p, const char *key, const char *value, int *known,
                       c2_err *err)
 {
-    *known = 0;
-    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
-        const param_desc *d = &params[i];
-        if (strcmp(d->key, key) != 0) continue;
-        *known = 1;
-        char *end;
-        double v = strtod(value, &end);
-        if (end == value || *end || !isfinite(v) || v < d->min || v > d->max ||
-            (!d->is_double && v != floor(v)))
-            return c2_fail(err, "expected %s from %g to %g, got '%.40s'",
-                           d->is_double ? "a number" : "a whole number", d->min, d->max, value);
-        if (d->is_double) *(double *)((char *)p + d->off) = v;
-        else *(uint32_t *)((char *)p + d->off) = (uint32_t)v;
-        return 0;
-    }
-    return c2_fail(err, "unknown key '%.40s'", key);
+    return c2_field_set(p, params, sizeof params / sizeof params[0], key, value, known, err);
 }
 
 /* ---- pieces and their fingerprints ---- */

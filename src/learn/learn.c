@@ -16,8 +16,6 @@
  */
 #include "learn/learn.h"
 
-#include <math.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,15 +27,8 @@ void learn_options_default(learn_options *o)
 }
 
 /* The [train] keys: where each goes in learn_options, and its range. */
-typedef struct option_desc {
-    const char *key;
-    size_t      off;
-    char        type;            /* 'u' uint32_t, 'U' uint64_t, 'd' double */
-    double      min, max;
-} option_desc;
-
-#define OPT(k, member, t, lo, hi) {#k, offsetof(learn_options, member), t, lo, hi}
-static const option_desc options[] = {
+#define OPT(k, member, t, lo, hi) C2_FIELD(learn_options, k, member, t, lo, hi)
+static const c2_field options[] = {
     OPT(rounds, model.rounds, 'u', 1, 100000),
     OPT(max_depth, model.max_depth, 'u', 1, 20),
     OPT(eta, model.eta, 'd', 0.001, 1),
@@ -48,22 +39,7 @@ static const option_desc options[] = {
 
 int learn_options_set(learn_options *o, const char *key, const char *value, c2_err *err)
 {
-    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
-        const option_desc *d = &options[i];
-        if (strcmp(d->key, key) != 0) continue;
-        char *end;
-        double v = strtod(value, &end);
-        int whole = d->type != 'd';
-        if (end == value || *end || !(v >= d->min && v <= d->max) || (whole && v != floor(v)))
-            return c2_fail(err, "expected %s from %g to %g, got '%.40s'",
-                           whole ? "a whole number" : "a number", d->min, d->max, value);
-        char *at = (char *)o + d->off;
-        if (d->type == 'u') *(uint32_t *)at = (uint32_t)v;
-        else if (d->type == 'U') *(uint64_t *)at = (uint64_t)v;
-        else *(double *)at = v;
-        return 0;
-    }
-    return c2_fail(err, "unknown key '%.40s'", key);
+    return c2_field_set(o, options, sizeof options / sizeof options[0], key, value, NULL, err);
 }
 
 static uint64_t row_hash(const feature_row *r)

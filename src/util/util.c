@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,29 @@ int c2_u64_parse(const char *s, uint64_t max, uint64_t *out)
     if (v > max) return -1;
     *out = v;
     return 0;
+}
+
+int c2_field_set(void *base, const c2_field *fields, size_t n, const char *key,
+                 const char *value, int *known, c2_err *err)
+{
+    if (known) *known = 0;
+    for (size_t i = 0; i < n; i++) {
+        const c2_field *f = &fields[i];
+        if (strcmp(f->key, key) != 0) continue;
+        if (known) *known = 1;
+        char *end;
+        double v = strtod(value, &end);
+        int whole = f->type != 'd';
+        if (end == value || *end || !(v >= f->min && v <= f->max) || (whole && v != floor(v)))
+            return c2_fail(err, "expected %s from %g to %g, got '%.40s'",
+                           whole ? "a whole number" : "a number", f->min, f->max, value);
+        char *at = (char *)base + f->off;
+        if (f->type == 'u') *(uint32_t *)at = (uint32_t)v;
+        else if (f->type == 'U') *(uint64_t *)at = (uint64_t)v;
+        else *(double *)at = v;
+        return 0;
+    }
+    return c2_fail(err, "unknown key '%.40s'", key);
 }
 
 int c2_size_parse(const char *s, uint64_t *out, c2_err *err)

@@ -61,6 +61,22 @@ int c2_size_parse(const char *s, uint64_t *out, c2_err *err);
 /* Unsigned integer with bounds; the whole string must be the number. */
 int c2_u64_parse(const char *s, uint64_t max, uint64_t *out);
 
+/* A numeric option of a struct, for tables of settable keys: where it is,
+ * its C type ('u' uint32_t, 'U' uint64_t, 'd' double) and its range
+ * (whole numbers only for the integer types). */
+typedef struct c2_field {
+    const char *key;
+    size_t      off;
+    char        type;
+    double      min, max;
+} c2_field;
+#define C2_FIELD(st, k, member, t, lo, hi) {#k, offsetof(st, member), t, lo, hi}
+/* Set the field named key of base from value; -1 with err for an unknown
+ * key (*known = 0) or a value out of range (*known = 1), base unchanged.
+ * known may be NULL. */
+int c2_field_set(void *base, const c2_field *fields, size_t n, const char *key,
+                 const char *value, int *known, c2_err *err);
+
 /* Byte sizes and counts for humans: "1.2 GiB", "3.4 M". */
 char *c2_bytes_human(uint64_t n, char *buf, size_t len);
 

@@ -264,10 +264,42 @@ static void test_errors(void **state)
     assert_null(strchr(err.msg, '\n'));
 }
 
+/* Tables of numeric options (c2_field_set): each type, the range, whole
+ * numbers, an unknown key, and the struct unchanged on error. */
+typedef struct opts { uint32_t a; uint64_t b; double c; } opts;
+static void test_fields(void **state)
+{
+    (void)state;
+    static const c2_field f[] = {
+        C2_FIELD(opts, a, a, 'u', 1, 10), C2_FIELD(opts, b, b, 'U', 0, 1e12),
+        C2_FIELD(opts, c, c, 'd', 0, 1),
+    };
+    opts o = {5, 7, 0.5};
+    c2_err err;
+    int known = -1;
+    assert_int_equal(c2_field_set(&o, f, 3, "a", "10", &known, &err), 0);
+    assert_int_equal(known, 1);
+    assert_int_equal(c2_field_set(&o, f, 3, "b", "1e12", NULL, &err), 0);
+    assert_int_equal(c2_field_set(&o, f, 3, "c", "0.25", NULL, &err), 0);
+    assert_true(o.a == 10 && o.b == 1000000000000ull && o.c == 0.25);
+    assert_int_equal(c2_field_set(&o, f, 3, "a", "2.5", &known, &err), -1);
+    assert_int_equal(known, 1);
+    assert_string_equal(err.msg, "expected a whole number from 1 to 10, got '2.5'");
+    assert_int_equal(c2_field_set(&o, f, 3, "c", "nan", NULL, &err), -1);
+    assert_string_equal(err.msg, "expected a number from 0 to 1, got 'nan'");
+    assert_int_equal(c2_field_set(&o, f, 3, "c", "", NULL, &err), -1);
+    assert_int_equal(c2_field_set(&o, f, 3, "c", "0.5x", NULL, &err), -1);
+    assert_int_equal(c2_field_set(&o, f, 3, "d", "1", &known, &err), -1);
+    assert_int_equal(known, 0);
+    assert_string_equal(err.msg, "unknown key 'd'");
+    assert_true(o.a == 10 && o.b == 1000000000000ull && o.c == 0.25);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_fields),
         cmocka_unit_test(test_time_parse),
         cmocka_unit_test(test_time_format),
         cmocka_unit_test(test_durations),
