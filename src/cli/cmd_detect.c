@@ -171,9 +171,9 @@ static int run_methods(detect_cmd *d, const c2_model *m)
         rc = run_ml(d, m, d->an.in.params.ml_min_score, &infected, ml);
     if (rc == CLI_OK && d->method == METHOD_BOTH)
         rc = run_ml(d, m, 0.0, &infected, ml);         /* every server it scored */
-    if (rc == CLI_OK && d->method == METHOD_BOTH &&
-        learn_merge(g, ml, d->an.in.params.min_score, d->an.in.params.ml_veto_score, d->list,
-                    &err) != 0)
+    const detect_params *p = &d->an.in.params;
+    const learn_merge_rule rule = {p->min_score, p->ml_veto_score, p->ml_hub_share};
+    if (rc == CLI_OK && d->method == METHOD_BOTH && learn_merge(g, ml, &rule, d->list, &err) != 0)
         rc = CLI_FAIL, cli_error("detect", "%s", err.msg);
     if (rc == CLI_OK && d->method == METHOD_BOTH && !d->an.a.quiet)
         fprintf(stderr, "c2flow detect: both: %zu graph candidates, %zu scored by the model, "

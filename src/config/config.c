@@ -395,6 +395,7 @@ DETECT_PARAM(ml_min_clients)
 DETECT_PARAM(ml_probe_clients)
 DETECT_PARAM(ml_min_score)
 DETECT_PARAM(ml_veto_score)
+DETECT_PARAM(ml_hub_share)
 
 /* ---- [train] ---- */
 
@@ -494,6 +495,7 @@ static const option_desc options[] = {
     {"detect", "ml_probe_clients", set_detect_ml_probe_clients, 0},
     {"detect", "ml_min_score", set_detect_ml_min_score, 0},
     {"detect", "ml_veto_score", set_detect_ml_veto_score, 0},
+    {"detect", "ml_hub_share", set_detect_ml_hub_share, 0},
     {"train", "rounds", set_train_rounds, 0},
     {"train", "max_depth", set_train_max_depth, 0},
     {"train", "eta", set_train_eta, 0},

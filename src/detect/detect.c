@@ -38,6 +38,7 @@ void detect_params_default(detect_params *p)
     p->ml_probe_clients = 3;
     p->ml_min_score = 50;
     p->ml_veto_score = 50;
+    p->ml_hub_share = 0.5;
 }
 
 #define P_U32(k, lo, hi) C2_FIELD(detect_params, k, k, 'u', lo, hi)
@@ -49,6 +50,7 @@ static const c2_field params[] = {
     P_U32(rare_min, 0, 1e9), P_U32(min_infected, 2, 1e6), P_DBL(min_score, 0, 100),
     P_U32(ml_min_clients, 1, 1e6), P_U32(ml_probe_clients, 1, 1e6),
     P_DBL(ml_min_score, 0, 100), P_DBL(ml_veto_score, 0, 100),
+    P_DBL(ml_hub_share, 0, 1),
 };
 
 int detect_params_set(detect_params *p, const char *key, const char *value, int *known,

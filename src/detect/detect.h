@@ -61,6 +61,8 @@ typedef struct detect_params {
                                     probability) up; 50 */
     double   ml_veto_score;      /* --method both: under this the model's score
                                     stands (0 never); 50 */
+    double   ml_hub_share;       /* ... except for a hub of its group (learn.h's
+                                    learn_merge_rule); 0.5 */
 } detect_params;
 
 void detect_params_default(detect_params *p);

@@ -200,12 +200,72 @@ int learn_list(const feature_table *t, const float *prob, const ipset *allow,
 
 /* ---- the two methods together ---- */
 
-static int add_merged(const c2_entry *g, const c2_entry *m, double min_score,
-                      double veto_score, c2list *out, c2_err *err)
+/* Why hubs escape the veto: the model misses some C2 servers whose bots it
+ * has seen (a family's traffic unlike the labelled servers'), and graph
+ * mining lists, beside a botnet's C2 servers, its report and download
+ * servers, reached by the same infected hosts.  Every bot keeps talking to
+ * its C2 server, while only some of them report or download at some time,
+ * so in a sample the C2 server has several times more infected clients
+ * than the others: the servers of a group that are mostly reached by
+ * infected hosts and by nearly as many of them as the most reached one
+ * are C2 servers, whatever the model says.  Servers mostly reached by
+ * healthy hosts (popular sites some bots visit too) are no hubs and set no
+ * reach. */
+typedef struct group_reach {
+    uint32_t group;
+    uint32_t infected;           /* the most infected clients of a mostly
+                                    infected candidate of the group */
+} group_reach;
+
+static int mostly_infected(const c2_entry *e)
+{
+    return e->infected_clients > 0 && 2 * (uint64_t)e->infected_clients >= e->clients;
+}
+
+static int reach_cmp(const void *a, const void *b)
+{
+    const group_reach *x = a, *y = b;
+    return x->group < y->group ? -1 : x->group > y->group;
+}
+
+/* Each group's reach, sorted by group; *n of them.  NULL when out of memory. */
+static group_reach *group_reaches(const c2list *graph, size_t *n)
+{
+    size_t count = c2list_count(graph), k = 0;
+    group_reach *r = malloc((count ? count : 1) * sizeof *r);
+    if (!r) return NULL;
+    for (size_t i = 0; i < count; i++) {
+        const c2_entry *e = c2list_get(graph, i);
+        if (e->group && mostly_infected(e))
+            r[k++] = (group_reach){e->group, e->infected_clients};
+    }
+    qsort(r, k, sizeof *r, reach_cmp);
+    size_t out = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (out && r[out - 1].group == r[i].group) {
+            if (r[i].infected > r[out - 1].infected) r[out - 1].infected = r[i].infected;
+        } else {
+            r[out++] = r[i];
+        }
+    }
+    *n = out;
+    return r;
+}
+
+static int is_hub(const c2_entry *g, const group_reach *r, size_t n, double share)
+{
+    if (share <= 0 || !g->group || !mostly_infected(g)) return 0;
+    group_reach key = {g->group, 0};
+    const group_reach *found = bsearch(&key, r, n, sizeof *r, reach_cmp);
+    return found && g->infected_clients >= share * found->infected;
+}
+
+static int add_merged(const c2_entry *g, const c2_entry *m, int hub,
+                      const learn_merge_rule *rule, c2list *out, c2_err *err)
 {
     c2_entry e = g ? *g : *m;
     if (g && m) {
-        e.score = m->score < veto_score
+        e.score = m->score < rule->veto_score && !hub
                       ? m->score
                       : 100.0 * (1.0 - (1.0 - g->score / 100.0) * (1.0 - m->score / 100.0));
         if (m->first_seen && m->first_seen < e.first_seen) e.first_seen = m->first_seen;
@@ -216,22 +276,27 @@ static int add_merged(const c2_entry *g, const c2_entry *m, double min_score,
         strcpy(e.method, "both");
     }
     if (e.score > 100) e.score = 100;
-    if (e.score < min_score) return 0;
+    if (e.score < rule->min_score) return 0;
     return c2list_add(out, &e, err);
 }
 
-int learn_merge(const c2list *graph, const c2list *ml, double min_score, double veto_score,
+int learn_merge(const c2list *graph, const c2list *ml, const learn_merge_rule *rule,
                 c2list *out, c2_err *err)
 {
-    for (size_t i = 0; i < c2list_count(graph); i++) {
+    size_t n_reach = 0;
+    group_reach *reach = group_reaches(graph, &n_reach);
+    if (!reach) return c2_fail(err, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < c2list_count(graph) && rc == 0; i++) {
         const c2_entry *g = c2list_get(graph, i);
         const c2_entry *m = c2list_find(ml, &g->ip, g->port, g->proto);
-        if (add_merged(g, m, min_score, veto_score, out, err) < 0) return -1;
+        rc = add_merged(g, m, is_hub(g, reach, n_reach, rule->hub_share), rule, out, err);
     }
-    for (size_t i = 0; i < c2list_count(ml); i++) {
+    free(reach);
+    for (size_t i = 0; i < c2list_count(ml) && rc == 0; i++) {
         const c2_entry *m = c2list_get(ml, i);
         if (c2list_find(graph, &m->ip, m->port, m->proto)) continue;
-        if (add_merged(NULL, m, min_score, veto_score, out, err) < 0) return -1;
+        rc = add_merged(NULL, m, 0, rule, out, err);
     }
-    return 0;
+    return rc < 0 ? -1 : 0;
 }

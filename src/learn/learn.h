@@ -58,15 +58,27 @@ int learn_predict(const c2_model *m, const feature_table *t, float *prob, c2_err
 int learn_list(const feature_table *t, const float *prob, const ipset *allow,
                double min_score, c2list *out, c2_err *err);
 
+/* How learn_merge weighs the two methods' scores (docs/train.md, *Both
+ * methods*). */
+typedef struct learn_merge_rule {
+    double min_score;            /* rows scoring at least this are listed */
+    double veto_score;           /* where the model scored a server under this,
+                                    its score stands (0: never) ... */
+    double hub_share;            /* ... unless graph mining found the server a
+                                    hub of its group: mostly infected clients,
+                                    at least this share as many as the group's
+                                    most reached such server (0: no hubs) */
+} learn_merge_rule;
+
 /* One list from the two methods' scored servers (docs/train.md): graph
  * holds every candidate graph mining scored, ml every server the model
  * scored (a row on some day).  A server both scored gets method "both" and
  * 100 x (1 - (1 - g/100) x (1 - m/100)), so that two weak findings add
- * up, unless the model scored it under veto_score: then the model's score
- * stands, since it has seen the server's traffic and graph mining only its
- * clients (0: never).  A server only one scored keeps that method's score
- * and name.  Rows scoring at least min_score are added to out. */
-int learn_merge(const c2list *graph, const c2list *ml, double min_score, double veto_score,
+ * up, unless the model vetoes it (rule): then the model's score stands,
+ * since it has seen the server's traffic and graph mining only its
+ * clients.  A server only one scored keeps that method's score and name.
+ * Rows scoring at least rule->min_score are added to out. */
+int learn_merge(const c2list *graph, const c2list *ml, const learn_merge_rule *rule,
                 c2list *out, c2_err *err);
 
 #endif

@@ -101,6 +101,36 @@ assert methods <= {"graph", "ml", "both"} and "both" in methods, methods
 assert {row["method"] for row in csv.DictReader(open(f"{w}/ml.csv"))} == {"ml"}
 PY
 
+# --- the merge rule's hubs, through the command line: with the veto at
+# 100 every server keeps the model's score, except (by default) a hub of
+# its group, whose two scores combine; ml_hub_share=0 has no hubs ---
+for hub in 0 0.5; do
+    "$C2FLOW" detect "${common[@]}" --from 2026-01-07 --to 2026-01-09 --method both \
+        --model "$WORK/model.json" --set min_score=0 --set ml_min_score=0 \
+        --set ml_veto_score=100 --set ml_hub_share=$hub --out "$WORK/hub$hub.csv" --quiet \
+        || fail "detect --method both, ml_hub_share=$hub failed"
+done
+"$C2FLOW" detect "${common[@]}" --from 2026-01-07 --to 2026-01-09 --method ml \
+    --model "$WORK/model.json" --set ml_min_score=0 --out "$WORK/ml-all.csv" --quiet \
+    || fail "detect --method ml, ml_min_score=0 failed"
+python3 - "$WORK" <<'PY' || fail "the merge rule's hubs"
+import csv, sys
+w = sys.argv[1]
+read = lambda n: {(r["ip"], r["port"], r["proto"]): r for r in csv.DictReader(open(f"{w}/{n}"))}
+ml, none, hubs = read("ml-all.csv"), read("hub0.csv"), read("hub0.5.csv")
+assert none.keys() == hubs.keys()
+both = [k for k, r in none.items() if r["method"] == "both"]
+assert both and all(none[k]["score"] == ml[k]["score"] for k in both), "a score not the model's"
+raised = [k for k in both if float(hubs[k]["score"]) > float(none[k]["score"])]
+print(f"tiny: {len(raised)} hubs of {len(both)} servers both methods scored")
+assert raised, "no hub"
+for k in raised:
+    assert 2 * int(hubs[k]["infected_clients"]) >= int(hubs[k]["clients"]), hubs[k]
+assert all(hubs[k]["score"] == none[k]["score"] for k in none if k not in raised)
+PY
+expect_status 2 "$C2FLOW" detect "${common[@]}" --from 2026-01-07 --method both \
+    --model "$WORK/model.json" --set ml_hub_share=1.5 2>/dev/null
+
 # --- privacy: no customer address in features, lists or model ---
 python3 - "$WORK/truth.json" "$WORK" <<'PY' || fail "a customer address leaked"
 import csv, ipaddress, json, sys

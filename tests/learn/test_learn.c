@@ -21,7 +21,10 @@
  *     above min_score, days_seen, the allowlist, method "ml";
  *   - learn_merge: 100 (1 - (1 - g)(1 - m)) and "both" for a server both
  *     methods list, one-sided rows as they were, min_score, first_seen the
- *     earlier; the model's score alone where it is under the veto score.
+ *     earlier; the model's score alone where it is under the veto score,
+ *     except for a hub of its group (mostly infected clients, at least the
+ *     hub share of the most reached such server's); popular servers and
+ *     servers of no group are no hubs.
  * Models are small (30 rounds, one thread) to keep this to seconds under
  * ASan.
  */
@@ -555,23 +558,35 @@ static void test_list(void **state)
 
 /* ---- merging ---- */
 
-static void add_entry(c2list *l, uint32_t ip, uint16_t port, double score, int64_t first,
-                      int64_t last, uint32_t clients, uint32_t days, const char *method)
+static c2_entry entry(uint32_t ip, uint16_t port, double score, uint32_t clients,
+                      const char *method)
 {
     c2_entry e;
-    c2_err err;
     c2_entry_init(&e);
     flow_addr_from_v4(&e.ip, ip);
     e.port = port;
     e.proto = 6;
     e.score = score;
+    e.clients = clients;
+    strcpy(e.method, method);
+    return e;
+}
+
+static void add(c2list *l, const c2_entry *e)
+{
+    c2_err err;
+    if (c2list_add(l, e, &err) != 0) fail_msg("%s", err.msg);
+}
+
+static void add_entry(c2list *l, uint32_t ip, uint16_t port, double score, int64_t first,
+                      int64_t last, uint32_t clients, uint32_t days, const char *method)
+{
+    c2_entry e = entry(ip, port, score, clients, method);
     e.first_seen = first;
     e.last_seen = last;
-    e.clients = clients;
     e.infected_clients = clients / 2;
     e.days_seen = days;
-    strcpy(e.method, method);
-    if (c2list_add(l, &e, &err) != 0) fail_msg("%s", err.msg);
+    add(l, &e);
 }
 
 static void test_merge(void **state)
@@ -599,7 +614,8 @@ static void test_merge(void **state)
     /* the same address on another port is another server */
     add_entry(m, graph_only, 443, 41, t1, t1, 3, 1, "ml");
     c2_err err;
-    assert_int_equal(learn_merge(g, m, 40, 0, out, &err), 0);      /* no veto */
+    const learn_merge_rule no_veto = {40, 0, 0}, keep_all = {0, 0, 0}, veto50 = {0, 50, 0};
+    assert_int_equal(learn_merge(g, m, &no_veto, out, &err), 0);
     assert_int_equal(c2list_count(out), 7);
 
     const c2_entry *e = find(out, both, 6969);
@@ -632,13 +648,13 @@ static void test_merge(void **state)
 
     /* min_score 0 keeps every server once; two empty lists merge to none */
     c2list *all = c2list_new(), *none = c2list_new(), *e1 = c2list_new(), *e2 = c2list_new();
-    assert_int_equal(learn_merge(g, m, 0, 0, all, &err), 0);
+    assert_int_equal(learn_merge(g, m, &keep_all, all, &err), 0);
     assert_int_equal(c2list_count(all), 9);
-    assert_int_equal(learn_merge(e1, e2, 0, 0, none, &err), 0);
+    assert_int_equal(learn_merge(e1, e2, &keep_all, none, &err), 0);
     assert_int_equal(c2list_count(none), 0);
     /* merging into a list that already holds a server is refused */
     memset(&err, 0, sizeof err);
-    assert_int_equal(learn_merge(g, m, 0, 0, all, &err), -1);
+    assert_int_equal(learn_merge(g, m, &keep_all, all, &err), -1);
     assert_true(err.msg[0] != 0);
 
     /* veto 50: where the model scored a server under 50, its score stands
@@ -646,7 +662,7 @@ static void test_merge(void **state)
      * combine (60 and 50 -> 80); a server one method scored is as before */
     c2list *vetoed = c2list_new();
     assert_non_null(vetoed);
-    assert_int_equal(learn_merge(g, m, 0, 50, vetoed, &err), 0);
+    assert_int_equal(learn_merge(g, m, &veto50, vetoed, &err), 0);
     assert_int_equal(c2list_count(vetoed), 9);
     e = find(vetoed, later_ml, 6969);
     assert_true(e && e->score == 10.0 && !strcmp(e->method, "both"));
@@ -672,6 +688,80 @@ static void test_merge(void **state)
     c2list_free(out);
 }
 
+/* A graph candidate of group with infected of clients infected, and the
+ * model's score for it (none when ml_score < 0). */
+static void add_grouped(c2list *g, c2list *m, uint32_t ip, double graph_score,
+                        double ml_score, uint32_t group, uint32_t infected, uint32_t clients)
+{
+    c2_entry e = entry(ip, 6969, graph_score, clients, "graph");
+    e.group = group;
+    e.infected_clients = infected;
+    add(g, &e);
+    if (ml_score < 0) return;
+    e.score = ml_score;
+    e.group = 0;
+    strcpy(e.method, "ml");
+    add(m, &e);
+}
+
+static double merged_score(const c2list *l, uint32_t ip)
+{
+    const c2_entry *e = find(l, ip, 6969);
+    assert_non_null(e);
+    return e->score;
+}
+
+static void test_merge_hubs(void **state)
+{
+    (void)state;
+    const uint32_t c2 = IP4(203, 0, 113, 1), c2_second = IP4(203, 0, 113, 2),
+                   report = IP4(203, 0, 113, 3), popular = IP4(203, 0, 113, 4),
+                   lone = IP4(203, 0, 113, 5), no_group = IP4(203, 0, 113, 6),
+                   graph_only = IP4(203, 0, 113, 7), other = IP4(203, 0, 113, 8);
+    c2list *g = c2list_new(), *m = c2list_new();
+    assert_true(g && m);
+    /* group 1: a botnet's two C2 servers, its report server, and a popular
+     * site some bots and many healthy hosts visit (sets no reach) */
+    add_grouped(g, m, c2, 99, 10, 1, 40, 40);
+    add_grouped(g, m, c2_second, 90, 0, 1, 20, 30);          /* 20 of 40: half */
+    add_grouped(g, m, report, 95, 8, 1, 6, 6);
+    add_grouped(g, m, popular, 20, 0, 1, 300, 3000);
+    add_grouped(g, m, graph_only, 97, -1, 1, 5, 5);
+    add_grouped(g, m, lone, 80, 20, 2, 3, 3);               /* its group's hub */
+    add_grouped(g, m, no_group, 99, 10, 0, 50, 50);
+    add_grouped(g, m, other, 70, 60, 3, 2, 10);              /* not mostly infected */
+    c2_err err;
+    const double hubs[] = {0.5, 0, 1};
+    for (size_t i = 0; i < 3; i++) {
+        const learn_merge_rule rule = {0, 50, hubs[i]};
+        c2list *out = c2list_new();
+        assert_non_null(out);
+        assert_int_equal(learn_merge(g, m, &rule, out, &err), 0);
+        assert_int_equal(c2list_count(out), 8);
+        /* a hub's scores combine however low the model's */
+        assert_true(merged_score(out, c2) == (hubs[i] > 0 ? 99.1 : 10.0));
+        assert_true(merged_score(out, lone) == (hubs[i] > 0 ? 84.0 : 20.0));
+        assert_true(merged_score(out, c2_second) == (hubs[i] == 0.5 ? 90.0 : 0.0));
+        /* the veto holds for the rest */
+        assert_true(merged_score(out, report) == 8.0);
+        assert_true(merged_score(out, popular) == 0.0);
+        assert_true(merged_score(out, no_group) == 10.0);
+        /* the rest is as without hubs */
+        assert_true(merged_score(out, graph_only) == 97.0);
+        assert_true(merged_score(out, other) == 88.0);
+        c2list_free(out);
+    }
+    /* with 6 of 40 enough, the report server is a hub too */
+    const learn_merge_rule loose = {0, 50, 0.15};
+    c2list *out = c2list_new();
+    assert_non_null(out);
+    assert_int_equal(learn_merge(g, m, &loose, out, &err), 0);
+    assert_true(fabs(merged_score(out, report) - 95.4) < 1e-9);
+    c2list_free(out);
+    c2list_free(g);
+    c2list_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -682,6 +772,7 @@ int main(void)
         cmocka_unit_test(test_predict_other_features),
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_merge_hubs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
