@@ -207,8 +207,8 @@ int learn_list(const feature_table *t, const float *prob, const ipset *allow,
  * its C2 server, while only some of them report or download at some time,
  * so in a sample the C2 server has several times more infected clients
  * than the others: the servers of a group that are mostly reached by
- * infected hosts and by nearly as many of them as the most reached one
- * are C2 servers, whatever the model says.  Servers mostly reached by
+ * infected hosts, and by a good share (hub_share) as many of them as the
+ * most reached such server, are C2 servers, whatever the model says.  Servers mostly reached by
  * healthy hosts (popular sites some bots visit too) are no hubs and set no
  * reach. */
 typedef struct group_reach {
