@@ -21,6 +21,7 @@
 #   SCENARIO=isp1m KEEP=1 DATA=/var/tmp/c2flow-bench-ml bench/split.sh
 #                                     # seed 1: reuses bench/ml.sh's store
 #   KEEP=1 bench/split.sh             # keep (and reuse) the store in DATA
+#   SCENARIO=isp1m SEED=21 SUBSCRIBERS=500000 bench/split.sh   # another ISP, smaller
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -40,7 +41,7 @@ ini=$here/../scenarios/$SCENARIO.ini
 need_tools python3
 [ -x "$C2FLOW" ] || die "$C2FLOW not built (make build)"
 [ -f "$ini" ] || die "no scenario $ini"
-simulated_store "$ini" $((2 * HALF)) "$SEED"
+simulated_store "$ini" $((2 * HALF)) "$SEED" ${SUBSCRIBERS:+--subscribers "$SUBSCRIBERS"}
 out=$DATA/split
 mkdir -p "$out"
 internal=$(truth_internal)
