@@ -172,7 +172,9 @@ static int run_methods(detect_cmd *d, const c2_model *m)
     if (rc == CLI_OK && d->method == METHOD_BOTH)
         rc = run_ml(d, m, 0.0, &infected, ml);         /* every server it scored */
     const detect_params *p = &d->an.in.params;
-    const learn_merge_rule rule = {p->min_score, p->ml_veto_score, p->ml_hub_share};
+    /* a hub needs twice the infected clients that make a candidate */
+    const learn_merge_rule rule = {p->min_score, p->ml_veto_score, p->ml_hub_share,
+                                   2 * p->min_infected};
     if (rc == CLI_OK && d->method == METHOD_BOTH && learn_merge(g, ml, &rule, d->list, &err) != 0)
         rc = CLI_FAIL, cli_error("detect", "%s", err.msg);
     if (rc == CLI_OK && d->method == METHOD_BOTH && !d->an.a.quiet)

@@ -208,9 +208,11 @@ int learn_list(const feature_table *t, const float *prob, const ipset *allow,
  * so in a sample the C2 server has several times more infected clients
  * than the others: the servers of a group that are mostly reached by
  * infected hosts, and by a good share (hub_share) as many of them as the
- * most reached such server, are C2 servers, whatever the model says.  Servers mostly reached by
- * healthy hosts (popular sites some bots visit too) are no hubs and set no
- * reach. */
+ * most reached such server, are C2 servers, whatever the model says.
+ * Servers mostly reached by healthy hosts (popular sites some bots visit
+ * too) are no hubs and set no reach.  A share says little of a handful of
+ * clients (in a group of three or four infected hosts each of its servers
+ * is "reached by all"), so a hub also needs hub_min_infected of them. */
 typedef struct group_reach {
     uint32_t group;
     uint32_t infected;           /* the most infected clients of a mostly
@@ -252,12 +254,15 @@ static group_reach *group_reaches(const c2list *graph, size_t *n)
     return r;
 }
 
-static int is_hub(const c2_entry *g, const group_reach *r, size_t n, double share)
+static int is_hub(const c2_entry *g, const group_reach *r, size_t n,
+                  const learn_merge_rule *rule)
 {
-    if (share <= 0 || !g->group || !mostly_infected(g)) return 0;
+    if (rule->hub_share <= 0 || !g->group || !mostly_infected(g) ||
+        g->infected_clients < rule->hub_min_infected)
+        return 0;
     group_reach key = {g->group, 0};
     const group_reach *found = bsearch(&key, r, n, sizeof *r, reach_cmp);
-    return found && g->infected_clients >= share * found->infected;
+    return found && g->infected_clients >= rule->hub_share * found->infected;
 }
 
 static int add_merged(const c2_entry *g, const c2_entry *m, int hub,
@@ -290,7 +295,7 @@ int learn_merge(const c2list *graph, const c2list *ml, const learn_merge_rule *r
     for (size_t i = 0; i < c2list_count(graph) && rc == 0; i++) {
         const c2_entry *g = c2list_get(graph, i);
         const c2_entry *m = c2list_find(ml, &g->ip, g->port, g->proto);
-        rc = add_merged(g, m, is_hub(g, reach, n_reach, rule->hub_share), rule, out, err);
+        rc = add_merged(g, m, is_hub(g, reach, n_reach, rule), rule, out, err);
     }
     free(reach);
     for (size_t i = 0; i < c2list_count(ml) && rc == 0; i++) {

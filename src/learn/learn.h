@@ -68,6 +68,7 @@ typedef struct learn_merge_rule {
                                     hub of its group: mostly infected clients,
                                     at least this share as many as the group's
                                     most reached such server (0: no hubs) */
+    uint32_t hub_min_infected;   /* and at least this many infected clients */
 } learn_merge_rule;
 
 /* One list from the two methods' scored servers (docs/train.md): graph

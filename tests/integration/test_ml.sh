@@ -126,6 +126,7 @@ print(f"tiny: {len(raised)} hubs of {len(both)} servers both methods scored")
 assert raised, "no hub"
 for k in raised:
     assert 2 * int(hubs[k]["infected_clients"]) >= int(hubs[k]["clients"]), hubs[k]
+    assert int(hubs[k]["infected_clients"]) >= 6, hubs[k]    # 2 x min_infected
 assert all(hubs[k]["score"] == none[k]["score"] for k in none if k not in raised)
 PY
 expect_status 2 "$C2FLOW" detect "${common[@]}" --from 2026-01-07 --method both \

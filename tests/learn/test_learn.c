@@ -23,8 +23,8 @@
  *     methods list, one-sided rows as they were, min_score, first_seen the
  *     earlier; the model's score alone where it is under the veto score,
  *     except for a hub of its group (mostly infected clients, at least the
- *     hub share of the most reached such server's); popular servers and
- *     servers of no group are no hubs.
+ *     hub share of the most reached such server's, and at least the hub
+ *     minimum); popular servers and servers of no group are no hubs.
  * Models are small (30 rounds, one thread) to keep this to seconds under
  * ASan.
  */
@@ -614,7 +614,8 @@ static void test_merge(void **state)
     /* the same address on another port is another server */
     add_entry(m, graph_only, 443, 41, t1, t1, 3, 1, "ml");
     c2_err err;
-    const learn_merge_rule no_veto = {40, 0, 0}, keep_all = {0, 0, 0}, veto50 = {0, 50, 0};
+    const learn_merge_rule no_veto = {40, 0, 0, 0}, keep_all = {0, 0, 0, 0},
+                           veto50 = {0, 50, 0, 0};
     assert_int_equal(learn_merge(g, m, &no_veto, out, &err), 0);
     assert_int_equal(c2list_count(out), 7);
 
@@ -733,7 +734,7 @@ static void test_merge_hubs(void **state)
     c2_err err;
     const double hubs[] = {0.5, 0, 1};
     for (size_t i = 0; i < 3; i++) {
-        const learn_merge_rule rule = {0, 50, hubs[i]};
+        const learn_merge_rule rule = {0, 50, hubs[i], 0};
         c2list *out = c2list_new();
         assert_non_null(out);
         assert_int_equal(learn_merge(g, m, &rule, out, &err), 0);
@@ -752,11 +753,20 @@ static void test_merge_hubs(void **state)
         c2list_free(out);
     }
     /* with 6 of 40 enough, the report server is a hub too */
-    const learn_merge_rule loose = {0, 50, 0.15};
+    const learn_merge_rule loose = {0, 50, 0.15, 0};
     c2list *out = c2list_new();
     assert_non_null(out);
     assert_int_equal(learn_merge(g, m, &loose, out, &err), 0);
     assert_true(fabs(merged_score(out, report) - 95.4) < 1e-9);
+    c2list_free(out);
+    /* a hub needs hub_min_infected infected clients: the lone group's
+     * server of 3 is none at 6, the group's C2 servers of 40 and 20 are */
+    const learn_merge_rule six = {0, 50, 0.5, 6};
+    out = c2list_new();
+    assert_non_null(out);
+    assert_int_equal(learn_merge(g, m, &six, out, &err), 0);
+    assert_true(merged_score(out, lone) == 20.0);
+    assert_true(merged_score(out, c2) == 99.1 && merged_score(out, c2_second) == 90.0);
     c2list_free(out);
     c2list_free(g);
     c2list_free(m);
