@@ -158,9 +158,29 @@ static int run_ml(detect_cmd *d, const c2_model *m, double min_score,
     return rc;
 }
 
+/* --method both: the two lists merged into d->list (docs/train.md). */
+static int merge_methods(detect_cmd *d, const c2list *g, const c2list *ml)
+{
+    const detect_params *p = &d->an.in.params;
+    /* a hub needs twice the infected clients that make a candidate */
+    const learn_merge_rule rule = {p->min_score, p->ml_veto_score, p->ml_hub_share,
+                                   2 * p->min_infected};
+    learn_merge_report rep;
+    c2_err err;
+    if (learn_merge(g, ml, &rule, d->list, &rep, &err) != 0) {
+        cli_error("detect", "%s", err.msg);
+        return CLI_FAIL;
+    }
+    if (!d->an.a.quiet)
+        fprintf(stderr, "c2flow detect: both: %zu graph candidates, %zu scored by the model, "
+                "%zu listed; of graph mining's own listing the model vetoed %zu, not %zu "
+                "hubs of their group\n", c2list_count(g), c2list_count(ml),
+                c2list_count(d->list), rep.vetoed, rep.hubs);
+    return CLI_OK;
+}
+
 static int run_methods(detect_cmd *d, const c2_model *m)
 {
-    c2_err err;
     detect_hosts infected = {0};
     c2list *g = d->method == METHOD_BOTH ? c2list_new() : NULL;
     c2list *ml = d->method == METHOD_BOTH ? c2list_new() : d->list;
@@ -171,15 +191,7 @@ static int run_methods(detect_cmd *d, const c2_model *m)
         rc = run_ml(d, m, d->an.in.params.ml_min_score, &infected, ml);
     if (rc == CLI_OK && d->method == METHOD_BOTH)
         rc = run_ml(d, m, 0.0, &infected, ml);         /* every server it scored */
-    const detect_params *p = &d->an.in.params;
-    /* a hub needs twice the infected clients that make a candidate */
-    const learn_merge_rule rule = {p->min_score, p->ml_veto_score, p->ml_hub_share,
-                                   2 * p->min_infected};
-    if (rc == CLI_OK && d->method == METHOD_BOTH && learn_merge(g, ml, &rule, d->list, &err) != 0)
-        rc = CLI_FAIL, cli_error("detect", "%s", err.msg);
-    if (rc == CLI_OK && d->method == METHOD_BOTH && !d->an.a.quiet)
-        fprintf(stderr, "c2flow detect: both: %zu graph candidates, %zu scored by the model, "
-                "%zu listed\n", c2list_count(g), c2list_count(ml), c2list_count(d->list));
+    if (rc == CLI_OK && d->method == METHOD_BOTH) rc = merge_methods(d, g, ml);
     if (d->method == METHOD_BOTH) {
         c2list_free(g);
         c2list_free(ml);

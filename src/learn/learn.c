@@ -266,10 +266,14 @@ static int is_hub(const c2_entry *g, const group_reach *r, size_t n,
 }
 
 static int add_merged(const c2_entry *g, const c2_entry *m, int hub,
-                      const learn_merge_rule *rule, c2list *out, c2_err *err)
+                      const learn_merge_rule *rule, c2list *out, learn_merge_report *rep,
+                      c2_err *err)
 {
     c2_entry e = g ? *g : *m;
     if (g && m) {
+        int doubted = m->score < rule->veto_score && g->score >= rule->min_score;
+        rep->vetoed += doubted && !hub;
+        rep->hubs += doubted && hub;
         e.score = m->score < rule->veto_score && !hub
                       ? m->score
                       : 100.0 * (1.0 - (1.0 - g->score / 100.0) * (1.0 - m->score / 100.0));
@@ -286,8 +290,11 @@ static int add_merged(const c2_entry *g, const c2_entry *m, int hub,
 }
 
 int learn_merge(const c2list *graph, const c2list *ml, const learn_merge_rule *rule,
-                c2list *out, c2_err *err)
+                c2list *out, learn_merge_report *rep, c2_err *err)
 {
+    learn_merge_report none;
+    if (!rep) rep = &none;
+    *rep = (learn_merge_report){0, 0};
     size_t n_reach = 0;
     group_reach *reach = group_reaches(graph, &n_reach);
     if (!reach) return c2_fail(err, "out of memory");
@@ -295,13 +302,13 @@ int learn_merge(const c2list *graph, const c2list *ml, const learn_merge_rule *r
     for (size_t i = 0; i < c2list_count(graph) && rc == 0; i++) {
         const c2_entry *g = c2list_get(graph, i);
         const c2_entry *m = c2list_find(ml, &g->ip, g->port, g->proto);
-        rc = add_merged(g, m, is_hub(g, reach, n_reach, rule), rule, out, err);
+        rc = add_merged(g, m, is_hub(g, reach, n_reach, rule), rule, out, rep, err);
     }
     free(reach);
     for (size_t i = 0; i < c2list_count(ml) && rc == 0; i++) {
         const c2_entry *m = c2list_get(ml, i);
         if (c2list_find(graph, &m->ip, m->port, m->proto)) continue;
-        rc = add_merged(NULL, m, 0, rule, out, err);
+        rc = add_merged(NULL, m, 0, rule, out, rep, err);
     }
     return rc < 0 ? -1 : 0;
 }

@@ -71,6 +71,14 @@ typedef struct learn_merge_rule {
     uint32_t hub_min_infected;   /* and at least this many infected clients */
 } learn_merge_rule;
 
+/* What the rule did, for the operator's log. */
+typedef struct learn_merge_report {
+    size_t vetoed;               /* servers graph mining alone would list (its
+                                    score >= min_score) where the model's lower
+                                    score stood */
+    size_t hubs;                 /* ... and where it did not, being a hub */
+} learn_merge_report;
+
 /* One list from the two methods' scored servers (docs/train.md): graph
  * holds every candidate graph mining scored, ml every server the model
  * scored (a row on some day).  A server both scored gets method "both" and
@@ -78,8 +86,9 @@ typedef struct learn_merge_rule {
  * up, unless the model vetoes it (rule): then the model's score stands,
  * since it has seen the server's traffic and graph mining only its
  * clients.  A server only one scored keeps that method's score and name.
- * Rows scoring at least rule->min_score are added to out. */
+ * Rows scoring at least rule->min_score are added to out; rep (NULL: none)
+ * says how often the veto and the hubs decided. */
 int learn_merge(const c2list *graph, const c2list *ml, const learn_merge_rule *rule,
-                c2list *out, c2_err *err);
+                c2list *out, learn_merge_report *rep, c2_err *err);
 
 #endif

@@ -616,7 +616,7 @@ static void test_merge(void **state)
     c2_err err;
     const learn_merge_rule no_veto = {40, 0, 0, 0}, keep_all = {0, 0, 0, 0},
                            veto50 = {0, 50, 0, 0};
-    assert_int_equal(learn_merge(g, m, &no_veto, out, &err), 0);
+    assert_int_equal(learn_merge(g, m, &no_veto, out, NULL, &err), 0);
     assert_int_equal(c2list_count(out), 7);
 
     const c2_entry *e = find(out, both, 6969);
@@ -649,13 +649,13 @@ static void test_merge(void **state)
 
     /* min_score 0 keeps every server once; two empty lists merge to none */
     c2list *all = c2list_new(), *none = c2list_new(), *e1 = c2list_new(), *e2 = c2list_new();
-    assert_int_equal(learn_merge(g, m, &keep_all, all, &err), 0);
+    assert_int_equal(learn_merge(g, m, &keep_all, all, NULL, &err), 0);
     assert_int_equal(c2list_count(all), 9);
-    assert_int_equal(learn_merge(e1, e2, &keep_all, none, &err), 0);
+    assert_int_equal(learn_merge(e1, e2, &keep_all, none, NULL, &err), 0);
     assert_int_equal(c2list_count(none), 0);
     /* merging into a list that already holds a server is refused */
     memset(&err, 0, sizeof err);
-    assert_int_equal(learn_merge(g, m, &keep_all, all, &err), -1);
+    assert_int_equal(learn_merge(g, m, &keep_all, all, NULL, &err), -1);
     assert_true(err.msg[0] != 0);
 
     /* veto 50: where the model scored a server under 50, its score stands
@@ -663,7 +663,7 @@ static void test_merge(void **state)
      * combine (60 and 50 -> 80); a server one method scored is as before */
     c2list *vetoed = c2list_new();
     assert_non_null(vetoed);
-    assert_int_equal(learn_merge(g, m, &veto50, vetoed, &err), 0);
+    assert_int_equal(learn_merge(g, m, &veto50, vetoed, NULL, &err), 0);
     assert_int_equal(c2list_count(vetoed), 9);
     e = find(vetoed, later_ml, 6969);
     assert_true(e && e->score == 10.0 && !strcmp(e->method, "both"));
@@ -737,8 +737,15 @@ static void test_merge_hubs(void **state)
         const learn_merge_rule rule = {0, 50, hubs[i], 0};
         c2list *out = c2list_new();
         assert_non_null(out);
-        assert_int_equal(learn_merge(g, m, &rule, out, &err), 0);
+        learn_merge_report rep;
+        assert_int_equal(learn_merge(g, m, &rule, out, &rep, &err), 0);
         assert_int_equal(c2list_count(out), 8);
+        /* where the model scored under 50 a server graph mining lists (min
+         * score 0: all): six, of which the hubs (c2, c2_second at 0.5, lone)
+         * are not vetoed */
+        const size_t hubs_kept[] = {3, 0, 2};
+        assert_int_equal(rep.hubs, hubs_kept[i]);
+        assert_int_equal(rep.vetoed, 6 - hubs_kept[i]);
         /* a hub's scores combine however low the model's */
         assert_true(merged_score(out, c2) == (hubs[i] > 0 ? 99.1 : 10.0));
         assert_true(merged_score(out, lone) == (hubs[i] > 0 ? 84.0 : 20.0));
@@ -756,7 +763,7 @@ static void test_merge_hubs(void **state)
     const learn_merge_rule loose = {0, 50, 0.15, 0};
     c2list *out = c2list_new();
     assert_non_null(out);
-    assert_int_equal(learn_merge(g, m, &loose, out, &err), 0);
+    assert_int_equal(learn_merge(g, m, &loose, out, NULL, &err), 0);
     assert_true(fabs(merged_score(out, report) - 95.4) < 1e-9);
     c2list_free(out);
     /* a hub needs hub_min_infected infected clients: the lone group's
@@ -764,7 +771,7 @@ static void test_merge_hubs(void **state)
     const learn_merge_rule six = {0, 50, 0.5, 6};
     out = c2list_new();
     assert_non_null(out);
-    assert_int_equal(learn_merge(g, m, &six, out, &err), 0);
+    assert_int_equal(learn_merge(g, m, &six, out, NULL, &err), 0);
     assert_true(merged_score(out, lone) == 20.0);
     assert_true(merged_score(out, c2) == 99.1 && merged_score(out, c2_second) == 90.0);
     c2list_free(out);
