@@ -377,9 +377,12 @@ static int set_detect_param(c2_config *cfg, const char *key, const char *value, 
     return detect_params_set(&cfg->detect.params, key, value, &known, err);
 }
 
-#define DETECT_PARAM(k)                                                         \
-    static int set_detect_##k(c2_config *cfg, const char *value, c2_err *err)  \
-    { return set_detect_param(cfg, #k, value, err); }
+/* One setter per key of a section whose module sets its keys by name: the
+ * option table's setters take no key. */
+#define KEYED_SETTER(section, by_name, k)                                       \
+    static int set_##section##_##k(c2_config *cfg, const char *value, c2_err *err) \
+    { return by_name(cfg, #k, value, err); }
+#define DETECT_PARAM(k) KEYED_SETTER(detect, set_detect_param, k)
 DETECT_PARAM(scan_min_samples)
 DETECT_PARAM(scan_pps)
 DETECT_PARAM(scan_fresh)
@@ -404,9 +407,7 @@ static int set_train_option(c2_config *cfg, const char *key, const char *value, 
     return learn_options_set(&cfg->train, key, value, err);
 }
 
-#define TRAIN_OPTION(k)                                                         \
-    static int set_train_##k(c2_config *cfg, const char *value, c2_err *err)   \
-    { return set_train_option(cfg, #k, value, err); }
+#define TRAIN_OPTION(k) KEYED_SETTER(train, set_train_option, k)
 TRAIN_OPTION(rounds)
 TRAIN_OPTION(max_depth)
 TRAIN_OPTION(eta)
