@@ -96,11 +96,13 @@ static void print_graph_report(const detect_report *r)
             "c2flow detect: infected hosts %u (scanning %u, known bad servers %u, floods %u); "
             "flood targets %u\n"
             "c2flow detect: graph %u hosts, %u servers, %u edges; modularity %.3f\n"
-            "c2flow detect: %u candidates scored, %u listed; %u groups\n",
+            "c2flow detect: %u candidates scored, %u listed; %u groups; %u one-off servers "
+            "left out\n",
             r->days, r->days_cached, (unsigned long long)r->records,
             (unsigned long long)r->active_hosts, r->infected, r->infected_scan,
             r->infected_intel, r->infected_burst, r->burst_targets, r->graph_hosts,
-            r->graph_dests, r->graph_edges, r->modularity, r->candidates, r->listed, r->groups);
+            r->graph_dests, r->graph_edges, r->modularity, r->candidates, r->listed, r->groups,
+            r->oneoff);
     if (r->damaged)
         fprintf(stderr, "c2flow detect: %llu damaged blocks skipped (c2flow check names them)\n",
                 (unsigned long long)r->damaged);
@@ -117,15 +119,17 @@ static int list_format(const detect_cmd *d)
 }
 
 /* Method 1 into out (NULL: its infected hosts only); with keep_all every
- * scored candidate (for merging); infected (NULL: not wanted) gets the
- * window's infected hosts, which method 2 needs: one reading of the days
- * serves both. */
-static int run_graph(detect_cmd *d, int keep_all, c2list *out, detect_hosts *infected)
+ * scored candidate (for merging), and its one-off servers into oneoff;
+ * infected (NULL: not wanted) gets the window's infected hosts, which
+ * method 2 needs: one reading of the days serves both. */
+static int run_graph(detect_cmd *d, int keep_all, c2list *out, c2list *oneoff,
+                     detect_hosts *infected)
 {
     c2_err err;
     detect_report rep;
     detect_input in = d->an.in;
     if (keep_all) in.params.min_score = 0;
+    in.oneoff = oneoff;
     if (detect_run(&in, out, infected, &rep, &err) != 0) {
         cli_error("detect", "%s", err.msg);
         return CLI_FAIL;
@@ -159,12 +163,13 @@ static int run_ml(detect_cmd *d, const c2_model *m, double min_score,
 }
 
 /* --method both: the two lists merged into d->list (docs/train.md). */
-static int merge_methods(detect_cmd *d, const c2list *g, const c2list *ml)
+static int merge_methods(detect_cmd *d, const c2list *g, const c2list *ml,
+                         const c2list *oneoff)
 {
     const detect_params *p = &d->an.in.params;
     /* a hub needs twice the infected clients that make a candidate */
     const learn_merge_rule rule = {p->min_score, p->ml_veto_score, p->ml_hub_share,
-                                   2 * p->min_infected};
+                                   2 * p->min_infected, oneoff};
     learn_merge_report rep;
     c2_err err;
     if (learn_merge(g, ml, &rule, d->list, &rep, &err) != 0) {
@@ -174,8 +179,9 @@ static int merge_methods(detect_cmd *d, const c2list *g, const c2list *ml)
     if (!d->an.a.quiet)
         fprintf(stderr, "c2flow detect: both: %zu graph candidates, %zu scored by the model, "
                 "%zu listed; of graph mining's own listing the model vetoed %zu, not %zu "
-                "hubs of their group\n", c2list_count(g), c2list_count(ml),
-                c2list_count(d->list), rep.vetoed, rep.hubs);
+                "hubs of their group; of the model's, %zu one-off servers left out\n",
+                c2list_count(g), c2list_count(ml), c2list_count(d->list), rep.vetoed,
+                rep.hubs, rep.oneoff);
     return CLI_OK;
 }
 
@@ -183,17 +189,20 @@ static int run_methods(detect_cmd *d, const c2_model *m)
 {
     detect_hosts infected = {0};
     c2list *g = d->method == METHOD_BOTH ? c2list_new() : NULL;
+    c2list *oneoff = d->method == METHOD_BOTH ? c2list_new() : NULL;
     c2list *ml = d->method == METHOD_BOTH ? c2list_new() : d->list;
-    int rc = ml && (g || d->method != METHOD_BOTH) ? CLI_OK
-                                                  : (cli_error("detect", "out of memory"), CLI_FAIL);
-    if (rc == CLI_OK) rc = run_graph(d, 1, g, &infected);
+    int rc = ml && ((g && oneoff) || d->method != METHOD_BOTH)
+                 ? CLI_OK
+                 : (cli_error("detect", "out of memory"), CLI_FAIL);
+    if (rc == CLI_OK) rc = run_graph(d, 1, g, oneoff, &infected);
     if (rc == CLI_OK && d->method == METHOD_ML)
         rc = run_ml(d, m, d->an.in.params.ml_min_score, &infected, ml);
     if (rc == CLI_OK && d->method == METHOD_BOTH)
         rc = run_ml(d, m, 0.0, &infected, ml);         /* every server it scored */
-    if (rc == CLI_OK && d->method == METHOD_BOTH) rc = merge_methods(d, g, ml);
+    if (rc == CLI_OK && d->method == METHOD_BOTH) rc = merge_methods(d, g, ml, oneoff);
     if (d->method == METHOD_BOTH) {
         c2list_free(g);
+        c2list_free(oneoff);
         c2list_free(ml);
     }
     detect_hosts_free(&infected);
@@ -237,7 +246,7 @@ static int run(detect_cmd *d)
     }
     int rc = CLI_OK;
     if (!(d->list = c2list_new())) rc = CLI_FAIL, cli_error("detect", "out of memory");
-    else if (d->method == METHOD_GRAPH) rc = run_graph(d, 0, d->list, NULL);
+    else if (d->method == METHOD_GRAPH) rc = run_graph(d, 0, d->list, NULL, NULL);
     else rc = run_methods(d, m);
     model_free(m);
     if (rc != CLI_OK) return rc;

@@ -394,6 +394,9 @@ DETECT_PARAM(rare_share)
 DETECT_PARAM(rare_min)
 DETECT_PARAM(min_infected)
 DETECT_PARAM(min_score)
+DETECT_PARAM(oneoff_significance)
+DETECT_PARAM(oneoff_return)
+DETECT_PARAM(oneoff_tier)
 DETECT_PARAM(ml_min_clients)
 DETECT_PARAM(ml_probe_clients)
 DETECT_PARAM(ml_min_score)
@@ -491,6 +494,9 @@ static const option_desc options[] = {
     {"detect", "rare_min", set_detect_rare_min, 0},
     {"detect", "min_infected", set_detect_min_infected, 0},
     {"detect", "min_score", set_detect_min_score, 0},
+    {"detect", "oneoff_significance", set_detect_oneoff_significance, 0},
+    {"detect", "oneoff_return", set_detect_oneoff_return, 0},
+    {"detect", "oneoff_tier", set_detect_oneoff_tier, 0},
     {"detect", "model", set_detect_model, 0},
     {"detect", "ml_min_clients", set_detect_ml_min_clients, 0},
     {"detect", "ml_probe_clients", set_detect_ml_probe_clients, 0},

@@ -79,21 +79,37 @@ static void entry_of(const w_dest *d, double score, uint32_t group, c2_entry *e)
     strcpy(e->method, "graph");
 }
 
+/* A one-off server for oneoff_out: its counts, no score. */
+static int add_oneoff(const w_dest *d, uint32_t group, c2list *oneoff_out, c2_err *err)
+{
+    c2_entry e;
+    entry_of(d, 0, group, &e);
+    return oneoff_out ? c2list_add(oneoff_out, &e, err) : 0;
+}
+
 int candidates_list(const window *w, const graph_result *g, const detect_params *p,
-                    const ipset *allow, c2list *out, detect_report *rep, c2_err *err)
+                    const ipset *allow, c2list *out, c2list *oneoff_out,
+                    detect_report *rep, c2_err *err)
 {
     dtab ix = {0};
     double *pop = port_popularity(w, &ix);
-    if (!pop) {
+    uint8_t *oneoff = calloc(w->n_dest + 1, 1);
+    if (!pop || !oneoff) {
+        free(pop);
+        free(oneoff);
         dtab_free(&ix);
         return c2_fail(err, "out of memory");
     }
-    int rc = 0;
+    int rc = oneoff_servers(w, g, p, oneoff, &rep->oneoff, err);
     for (uint32_t i = 0; i < w->n_dest && rc == 0; i++) {
         const w_dest *d = &w->dest[i];
         if (!g->dest_group[i] || d->infected < p->min_infected || (d->flags & DEST_BURST) ||
             (allow && ipset_contains(allow, &d->ip)))
             continue;
+        if (oneoff[i]) {
+            rc = add_oneoff(d, g->dest_group[i], oneoff_out, err);
+            continue;
+        }
         dkey k = dkey_ints(port_key(d->port, d->proto), 0);
         const uint32_t *v = dtab_get(&ix, &k);
         double score = candidate_score(w, d, &pop[v ? *v : 0]);
@@ -105,6 +121,7 @@ int candidates_list(const window *w, const graph_result *g, const detect_params 
         rep->listed += rc == 0;
     }
     free(pop);
+    free(oneoff);
     dtab_free(&ix);
     return rc;
 }

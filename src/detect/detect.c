@@ -34,6 +34,9 @@ void detect_params_default(detect_params *p)
     p->rare_min = 5;
     p->min_infected = 3;
     p->min_score = 50;
+    p->oneoff_significance = 0.001;
+    p->oneoff_return = 0.25;
+    p->oneoff_tier = 0.3;
     p->ml_min_clients = 1;
     p->ml_probe_clients = 3;
     p->ml_min_score = 50;
@@ -48,6 +51,7 @@ static const c2_field params[] = {
     P_DBL(scan_port_share, 0, 1), P_U32(scan_packet_bytes, 20, 65535),
     P_DBL(burst_pps, 1, 1e9), P_U32(burst_hosts, 2, 1e6), P_DBL(rare_share, 0, 1),
     P_U32(rare_min, 0, 1e9), P_U32(min_infected, 2, 1e6), P_DBL(min_score, 0, 100),
+    P_DBL(oneoff_significance, 0, 1), P_DBL(oneoff_return, 0, 1), P_DBL(oneoff_tier, 0, 1),
     P_U32(ml_min_clients, 1, 1e6), P_U32(ml_probe_clients, 1, 1e6),
     P_DBL(ml_min_score, 0, 100), P_DBL(ml_veto_score, 0, 100),
     P_DBL(ml_hub_share, 0, 1),
@@ -336,7 +340,7 @@ static int analyse(runner *R, c2list *out, detect_hosts *infected, detect_report
         rep->graph_dests = g.nodes_dest;
         rep->graph_edges = g.edges;
         rep->modularity = g.modularity;
-        rc = candidates_list(&w, &g, &in->params, in->allow, out, rep, err);
+        rc = candidates_list(&w, &g, &in->params, in->allow, out, in->oneoff, rep, err);
         if (rc == 0) rep->groups = g.groups;
     }
     graph_result_free(&g);

@@ -7,7 +7,9 @@
  * them to the destinations they reach that healthy customers do not, find
  * groups in that bipartite graph with community detection (igraph), and
  * take the destinations many infected hosts of a group share, and few
- * healthy ones reach, as C2 candidates, scored 0-100.
+ * healthy ones reach, as C2 candidates, scored 0-100; but not those the
+ * hosts reached once each where they keep coming back to their C2 (a
+ * botnet's report and download servers: "one-off servers").
  *
  * Sampled flows give little per day, so evidence is pooled over the whole
  * window.  The work is split by UTC day: each day of flows is read once
@@ -52,6 +54,13 @@ typedef struct detect_params {
     /* candidates */
     uint32_t min_infected;       /* infected clients, at least; 3 */
     double   min_score;          /* listed from this score up; 50 */
+    /* one-off servers (a report or download server, not a C2): oneoff.c */
+    double   oneoff_significance;/* the port's servers came back too little at
+                                    this p-value; 0.001 (0: never one-off) */
+    double   oneoff_return;      /* ... and the server less than this share of
+                                    what its clients' other servers expect; 0.25 */
+    double   oneoff_tier;        /* ... and fewer of its clients than this share
+                                    went on to other such servers; 0.3 */
     /* method 2, supervised learning (docs/features.md, docs/train.md) */
     uint32_t ml_min_clients;     /* a server-day gets features from this many
                                     distinct clients; 1 */
@@ -83,6 +92,9 @@ typedef struct detect_input {
     const char      *summary_dir;        /* where day summaries are kept */
     int              incremental;        /* reuse and keep whole-day summaries */
     unsigned         threads;            /* days read at once; 0 = 1 */
+    c2list          *oneoff;             /* NULL, or gets the one-off servers
+                                            left out (score 0), so that --method
+                                            both leaves them out too */
     detect_progress_fn progress;         /* one line per day (NULL: none) */
     void            *progress_arg;
 } detect_input;
@@ -105,6 +117,7 @@ typedef struct detect_report {
     double   modularity;
     uint32_t candidates;         /* scored destinations */
     uint32_t listed;             /* of those, at or above min_score */
+    uint32_t oneoff;             /* one-off servers, left out before scoring */
 } detect_report;
 
 /* Run graph detection over the window; append the listed servers to out

@@ -192,7 +192,11 @@ typedef struct w_dest {
     double    infected_share;    /* of the clients */
 } w_dest;
 
-typedef struct w_edge { uint32_t host, dest; } w_edge;
+typedef struct w_edge {         /* an infected host and a server it reached */
+    uint32_t host, dest;
+    uint32_t flows;              /* records over the window (saturating) */
+    int64_t  first;              /* its first record */
+} w_edge;
 
 typedef struct window {
     int64_t   from, to;
@@ -223,8 +227,17 @@ int  graph_communities(const window *w, const detect_params *p, const ipset *all
                        graph_result *g, c2_err *err);
 void graph_result_free(graph_result *g);
 
+/* Mark oneoff[i] (w->n_dest zeroed bytes) for the servers of groups whose
+ * infected clients came once each, not back as bots do to their C2
+ * (oneoff.c); *n_oneoff counts them.  Nothing when oneoff_significance is 0. */
+int  oneoff_servers(const window *w, const graph_result *g, const detect_params *p,
+                    uint8_t *oneoff, uint32_t *n_oneoff, c2_err *err);
+
 double candidate_score(const window *w, const w_dest *d, const double *port_pop);
+/* The candidates scored into out (min_score up); the one-off servers into
+ * oneoff_out (NULL: not wanted). */
 int  candidates_list(const window *w, const graph_result *g, const detect_params *p,
-                     const ipset *allow, c2list *out, detect_report *rep, c2_err *err);
+                     const ipset *allow, c2list *out, c2list *oneoff_out,
+                     detect_report *rep, c2_err *err);
 
 #endif

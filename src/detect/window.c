@@ -118,9 +118,12 @@ static int merge_edges(merger *M, const dday *d, const uint32_t *hmap, const uin
         if (is_new) {
             if (detect_grow((void **)&w->edge, &M->cap_edge, w->n_edge + 1, sizeof *w->edge) < 0)
                 return -1;
-            w->edge[w->n_edge++] = (w_edge){h, s};
+            w->edge[w->n_edge++] = (w_edge){h, s, 0, e->first};
             w->dest[s].infected++;
         }
+        w_edge *x = &w->edge[*v];
+        x->flows = e->flows > UINT32_MAX - x->flows ? UINT32_MAX : x->flows + e->flows;
+        if (e->first < x->first) x->first = e->first;
     }
     return 0;
 }

@@ -294,7 +294,7 @@ int learn_merge(const c2list *graph, const c2list *ml, const learn_merge_rule *r
 {
     learn_merge_report none;
     if (!rep) rep = &none;
-    *rep = (learn_merge_report){0, 0};
+    *rep = (learn_merge_report){0, 0, 0};
     size_t n_reach = 0;
     group_reach *reach = group_reaches(graph, &n_reach);
     if (!reach) return c2_fail(err, "out of memory");
@@ -308,6 +308,10 @@ int learn_merge(const c2list *graph, const c2list *ml, const learn_merge_rule *r
     for (size_t i = 0; i < c2list_count(ml) && rc == 0; i++) {
         const c2_entry *m = c2list_get(ml, i);
         if (c2list_find(graph, &m->ip, m->port, m->proto)) continue;
+        if (rule->oneoff && c2list_find(rule->oneoff, &m->ip, m->port, m->proto)) {
+            rep->oneoff += m->score >= rule->min_score;
+            continue;
+        }
         rc = add_merged(NULL, m, 0, rule, out, rep, err);
     }
     return rc < 0 ? -1 : 0;

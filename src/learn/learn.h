@@ -69,6 +69,9 @@ typedef struct learn_merge_rule {
                                     at least this share as many as the group's
                                     most reached such server (0: no hubs) */
     uint32_t hub_min_infected;   /* and at least this many infected clients */
+    const c2list *oneoff;        /* servers graph mining found one-off (a report
+                                    or download server, detect.h): never listed,
+                                    whatever the model's score (NULL: none) */
 } learn_merge_rule;
 
 /* What the rule did, for the operator's log. */
@@ -77,6 +80,8 @@ typedef struct learn_merge_report {
                                     score >= min_score) where the model's lower
                                     score stood */
     size_t hubs;                 /* ... and where it did not, being a hub */
+    size_t oneoff;               /* servers the model would list (its score >=
+                                    min_score) left out as one-off */
 } learn_merge_report;
 
 /* One list from the two methods' scored servers (docs/train.md): graph
@@ -86,8 +91,9 @@ typedef struct learn_merge_report {
  * up, unless the model vetoes it (rule): then the model's score stands,
  * since it has seen the server's traffic and graph mining only its
  * clients.  A server only one scored keeps that method's score and name.
- * Rows scoring at least rule->min_score are added to out; rep (NULL: none)
- * says how often the veto and the hubs decided. */
+ * Rows scoring at least rule->min_score are added to out, except on the
+ * rule's one-off servers; rep (NULL: none) says how often the veto, the
+ * hubs and the one-off servers decided. */
 int learn_merge(const c2list *graph, const c2list *ml, const learn_merge_rule *rule,
                 c2list *out, learn_merge_report *rep, c2_err *err);
 

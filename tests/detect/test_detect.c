@@ -17,6 +17,10 @@
  *   - four scanners sharing 203.0.113.5:6969 make it the one listed server,
  *     with its counts; a server 50 healthy hosts also use is not listed; no
  *     row is a customer address; the list is the same on 1 to 8 threads;
+ *   - over three days, a report server the bots reach once each is left
+ *     out as one-off, their C2 (reached every day) and a tier of servers
+ *     they spread single contacts over are listed; without the tier
+ *     exemption the tier goes too, without the rule all five are listed;
  *   - contact with an intel-listed server (address and port) infects;
  *   - three hosts flooding one target in the same minute are infected, the
  *     target never listed (two hosts are not a flood);
@@ -596,6 +600,90 @@ static void test_shared_rare_server_listed(void **state)
     c2list_free(l);
 }
 
+/* ---- one-off servers ---- */
+
+#define REPORT_IP IP4(203, 0, 113, 48)
+#define TIER_IP(i) IP4(203, 0, 113, 80 + (i))
+
+/* One outbound record: a single sampled packet of a short connection. */
+static void once(world *w, uint32_t host, uint32_t server, uint16_t port, int64_t t)
+{
+    rec(w, host, server, 51000, port, 6, 0x18, 1, t);
+}
+
+/* Over three days, 20 scanners scan and come back to their C2 every day
+ * (talk: two records a day, about 2.5 extra records per client-day).  Ten of them
+ * (customers 20-29) report once each to 203.0.113.48:48101, on day b % 3;
+ * eight others (customers 40-47) reach each server of a tier of three on
+ * 8080 once, one a day. */
+static void build_reporting_botnet(world *w)
+{
+    for (uint32_t b = 0; b < 20; b++) {
+        uint32_t bot = customer(b < 12 ? 20 + b : 40 + b - 12);
+        for (int day = 0; day < 3; day++) {     /* a day's edges are of its suspects */
+            scanner(w, bot, DAY0 + day * DAY_MS + HOUR_MS);
+            talk(w, bot, C2_IP, C2_PORT, DAY0 + day * DAY_MS + 2 * HOUR_MS + b * 60000);
+        }
+        if (b < 10) once(w, bot, REPORT_IP, 48101, DAY0 + (b % 3) * DAY_MS + 5 * HOUR_MS);
+        for (uint32_t day = 0; day < 3 && b >= 12; day++)
+            once(w, bot, TIER_IP((b + day) % 3), 8080, DAY0 + day * DAY_MS + 7 * HOUR_MS);
+    }
+}
+
+static void test_oneoff_servers_left_out(void **state)
+{
+    world *w = *state;
+    build_reporting_botnet(w);
+    flush(w);
+    w->in.to_ms = DAY0 + 3 * DAY_MS;
+    detect_report rep;
+    c2list *l = run(w, &rep);
+    /* the report server's clients never came back, where they came back
+     * to their C2 about twice a day: left out */
+    assert_int_equal(rep.oneoff, 1);
+    assert_null(find(l, REPORT_IP, 48101, 6));
+    const c2_entry *c2 = find(l, C2_IP, C2_PORT, 6);
+    assert_non_null(c2);
+    assert_int_equal(c2->infected_clients, 20);
+    /* the tier's servers see each bot once too, but the bots go on to the
+     * tier's other servers: kept */
+    for (uint32_t i = 0; i < 3; i++) {
+        const c2_entry *e = find(l, TIER_IP(i), 8080, 6);
+        assert_non_null(e);
+        assert_int_equal(e->infected_clients, 8);
+    }
+    assert_int_equal(rep.candidates, 4);
+    assert_no_customer(w, l);
+    c2list_free(l);
+
+    /* no server a tier: the three go too */
+    w->in.params.oneoff_tier = 1;
+    l = run(w, &rep);
+    assert_int_equal(rep.oneoff, 4);
+    assert_int_equal(c2list_count(l), 1);
+    assert_non_null(find(l, C2_IP, C2_PORT, 6));
+    c2list_free(l);
+
+    /* the rule off: the report server is listed like a C2 */
+    w->in.params.oneoff_significance = 0;
+    l = run(w, &rep);
+    assert_int_equal(rep.oneoff, 0);
+    assert_int_equal(c2list_count(l), 5);
+    const c2_entry *r = find(l, REPORT_IP, 48101, 6);
+    assert_non_null(r);
+    assert_int_equal(r->infected_clients, 10);
+    assert_true(r->score >= w->in.params.min_score);
+    c2list_free(l);
+
+    /* a significance the evidence does not reach keeps it (about 2.5 x 11 client-days expected, none seen: p ~ 1e-12) */
+    w->in.params.oneoff_significance = 1e-15;
+    w->in.params.oneoff_tier = 0.3;
+    l = run(w, &rep);
+    assert_int_equal(rep.oneoff, 0);
+    assert_non_null(find(l, REPORT_IP, 48101, 6));
+    c2list_free(l);
+}
+
 static void test_intel_contact_infects(void **state)
 {
     world *w = *state;
@@ -1019,6 +1107,7 @@ int main(void)
         WORLD_TEST(test_day_summary_built),
         WORLD_TEST(test_probed_then_reached),
         WORLD_TEST(test_shared_rare_server_listed),
+        WORLD_TEST(test_oneoff_servers_left_out),
         WORLD_TEST(test_intel_contact_infects),
         WORLD_TEST(test_flood_target_never_listed),
         WORLD_TEST(test_allowlist),

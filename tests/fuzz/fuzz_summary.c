@@ -63,14 +63,19 @@ static void check_analysis(dday *d)
     graph_result g = {0};
     c2_err err;
     if (window_build(&w, d, 1, &p, &err) == 0 && graph_communities(&w, &p, NULL, &g, &err) == 0) {
-        c2list *l = c2list_new();
+        c2list *l = c2list_new(), *oneoff = c2list_new();
         detect_report rep = w.rep;
-        if (l && candidates_list(&w, &g, &p, NULL, l, &rep, &err) == 0) {
+        if (l && oneoff && candidates_list(&w, &g, &p, NULL, l, oneoff, &rep, &err) == 0) {
             if (rep.listed > rep.candidates || rep.listed != c2list_count(l)) abort();
-            for (size_t i = 0; i < c2list_count(l); i++)
-                if (c2list_get(l, i)->infected_clients < p.min_infected) abort();
+            if (rep.oneoff != c2list_count(oneoff)) abort();
+            for (size_t i = 0; i < c2list_count(l); i++) {
+                const c2_entry *e = c2list_get(l, i);
+                if (e->infected_clients < p.min_infected) abort();
+                if (c2list_find(oneoff, &e->ip, e->port, e->proto)) abort();
+            }
         }
         c2list_free(l);
+        c2list_free(oneoff);
     }
     graph_result_free(&g);
     window_free(&w);

@@ -29,6 +29,8 @@ detect() {
 detect --allowlist "$C2FLOW_SRC/allowlists/public-resolvers.txt" --out "$WORK/c2.csv" \
     2> "$WORK/detect.log" || { cat "$WORK/detect.log"; fail "detect failed"; }
 grep -q 'infected hosts' "$WORK/detect.log" || fail "no summary on stderr"
+grep -q 'candidates scored, [0-9]* listed; [0-9]* groups; [0-9]* one-off servers left out' \
+    "$WORK/detect.log" || fail "no count of one-off servers on stderr"
 rows=$(tail -n +2 "$WORK/c2.csv" | wc -l)
 [ "$rows" -ge 3 ] || fail "only $rows servers listed"
 head -1 "$WORK/c2.csv" | grep -q '^ip,port,proto,first_seen,last_seen,score,method,group' \

@@ -82,7 +82,7 @@ for m in graph ml both; do
         --model "$WORK/model.json" --out "$WORK/$m.csv" 2> "$WORK/$m.log" \
         || { cat "$WORK/$m.log"; fail "detect --method $m failed"; }
 done
-grep -q "both: [0-9]* graph candidates, [0-9]* scored by the model, [0-9]* listed; of graph mining's own listing the model vetoed [0-9]*, not [0-9]* hubs of their group" \
+grep -q "both: [0-9]* graph candidates, [0-9]* scored by the model, [0-9]* listed; of graph mining's own listing the model vetoed [0-9]*, not [0-9]* hubs of their group; of the model's, [0-9]* one-off servers left out" \
     "$WORK/both.log" || { cat "$WORK/both.log"; fail "detect --method both: no merge summary"; }
 # the training labels: feed entries listed before day 3
 awk -F'"' '/^#/ || $2 < "2026-01-07"' "$WORK/feed.csv" > "$WORK/train-labels.csv"

@@ -614,8 +614,8 @@ static void test_merge(void **state)
     /* the same address on another port is another server */
     add_entry(m, graph_only, 443, 41, t1, t1, 3, 1, "ml");
     c2_err err;
-    const learn_merge_rule no_veto = {40, 0, 0, 0}, keep_all = {0, 0, 0, 0},
-                           veto50 = {0, 50, 0, 0};
+    const learn_merge_rule no_veto = {40, 0, 0, 0, NULL}, keep_all = {0, 0, 0, 0, NULL},
+                           veto50 = {0, 50, 0, 0, NULL};
     assert_int_equal(learn_merge(g, m, &no_veto, out, NULL, &err), 0);
     assert_int_equal(c2list_count(out), 7);
 
@@ -646,6 +646,24 @@ static void test_merge(void **state)
     assert_true(e && e->score == 91.0 && !strcmp(e->method, "both"));
     assert_int_equal(e->first_seen, t1);            /* graph's, earlier */
     assert_int_equal(e->last_seen, t3);
+
+    /* servers graph mining found one-off are never listed by the model's
+     * score alone: ml_only (45) goes and is counted, weak_m (20, under 40
+     * anyway) goes uncounted; graph_only:6969, which graph mining lists, is
+     * no one-off server whatever the list says of another port */
+    c2list *oneoff = c2list_new(), *without = c2list_new();
+    assert_true(oneoff && without);
+    add_entry(oneoff, ml_only, 443, 0, t2, t3, 12, 2, "graph");
+    add_entry(oneoff, weak_m, 6969, 0, t1, t1, 3, 1, "graph");
+    const learn_merge_rule no_oneoff = {40, 0, 0, 0, oneoff};
+    learn_merge_report rep;
+    assert_int_equal(learn_merge(g, m, &no_oneoff, without, &rep, &err), 0);
+    assert_int_equal(c2list_count(without), 6);
+    assert_null(find(without, ml_only, 443));
+    assert_non_null(find(without, graph_only, 443));
+    assert_int_equal(rep.oneoff, 1);
+    c2list_free(oneoff);
+    c2list_free(without);
 
     /* min_score 0 keeps every server once; two empty lists merge to none */
     c2list *all = c2list_new(), *none = c2list_new(), *e1 = c2list_new(), *e2 = c2list_new();
@@ -734,7 +752,7 @@ static void test_merge_hubs(void **state)
     c2_err err;
     const double hubs[] = {0.5, 0, 1};
     for (size_t i = 0; i < 3; i++) {
-        const learn_merge_rule rule = {0, 50, hubs[i], 0};
+        const learn_merge_rule rule = {0, 50, hubs[i], 0, NULL};
         c2list *out = c2list_new();
         assert_non_null(out);
         learn_merge_report rep;
@@ -760,7 +778,7 @@ static void test_merge_hubs(void **state)
         c2list_free(out);
     }
     /* with 6 of 40 enough, the report server is a hub too */
-    const learn_merge_rule loose = {0, 50, 0.15, 0};
+    const learn_merge_rule loose = {0, 50, 0.15, 0, NULL};
     c2list *out = c2list_new();
     assert_non_null(out);
     assert_int_equal(learn_merge(g, m, &loose, out, NULL, &err), 0);
@@ -768,7 +786,7 @@ static void test_merge_hubs(void **state)
     c2list_free(out);
     /* a hub needs hub_min_infected infected clients: the lone group's
      * server of 3 is none at 6, the group's C2 servers of 40 and 20 are */
-    const learn_merge_rule six = {0, 50, 0.5, 6};
+    const learn_merge_rule six = {0, 50, 0.5, 6, NULL};
     out = c2list_new();
     assert_non_null(out);
     assert_int_equal(learn_merge(g, m, &six, out, NULL, &err), 0);
