@@ -169,13 +169,29 @@ static uint32_t port_key(const w_dest *d)
     return (uint32_t)d->proto << 16 | d->port;
 }
 
+typedef struct port_pool {
+    double extra, expected;      /* summed over the port's judged servers */
+    int    verdict;              /* 0 not tested yet, 1 came back too little, -1 not */
+} port_pool;
+
+/* Whether the port's servers, pooled, came back too little (tested once,
+ * and only for a port that has a low-return server). */
+static int port_too_little(port_pool *pp, const detect_params *p)
+{
+    if (!pp->verdict)
+        pp->verdict = poisson_cdf(floor(pp->extra), pp->expected) < p->oneoff_significance
+                          ? 1
+                          : -1;
+    return pp->verdict > 0;
+}
+
 /* Pool the judged servers of each port; mark the one-off ones. */
 static int judge_ports(const window *w, const detect_params *p, const returns *r,
                        uint8_t *oneoff, uint32_t *n_oneoff)
 {
     dtab ix = {0};
     uint32_t n = 0, cap = 0;
-    double (*pool)[2] = NULL;                 /* per port: extra, expected */
+    port_pool *pool = NULL;
     int rc = -1;
     for (uint32_t i = 0; i < w->n_dest; i++) {
         if (r[i].expected <= 0 || in_tier(&r[i], p)) continue;
@@ -185,16 +201,14 @@ static int judge_ports(const window *w, const detect_params *p, const returns *r
         if (!v || (is_new && detect_grow((void **)&pool, &cap, n + 1, sizeof *pool) < 0))
             goto out;
         n += is_new;
-        pool[*v][0] += r[i].extra;
-        pool[*v][1] += r[i].expected;
+        pool[*v].extra += r[i].extra;
+        pool[*v].expected += r[i].expected;
     }
-    for (uint32_t j = 0; j < n; j++)          /* [0] becomes: the port came back too little */
-        pool[j][0] = poisson_cdf(floor(pool[j][0]), pool[j][1]) < p->oneoff_significance;
     for (uint32_t i = 0; i < w->n_dest; i++) {
         if (r[i].expected <= 0 || in_tier(&r[i], p) || !low_return(&r[i], p)) continue;
         dkey k = dkey_ints(port_key(&w->dest[i]), 0);
         const uint32_t *v = dtab_get(&ix, &k);
-        if (v && pool[*v][0] > 0) {
+        if (v && port_too_little(&pool[*v], p)) {
             oneoff[i] = 1;
             ++*n_oneoff;
         }
