@@ -33,20 +33,24 @@ static const char *const detect_help =
     "  --out FILE            write the list here (default: standard output); the file\n"
     "                        is replaced only when the run succeeds\n"
     "  -o, --output FMT      csv or jsonl (default: from --out's extension, else csv)\n"
+    "  --oneoff-out FILE     also write the servers graph mining left out as one-off\n"
+    "                        (report and download servers: malicious, not C2; method\n"
+    "                        oneoff), csv or jsonl by the extension; graph and both\n"
     ANALYSIS_HELP
     "  -h, --help            this text\n"
     "\n"
     "Exit status: 0 list written (possibly empty), 1 failure, 2 usage.\n"
     "See docs/detect.md and docs/train.md.\n";
 
-enum { OPT_METHOD = AN_OPT_FIRST_COMMAND_OPT, OPT_MODEL, OPT_OUT };
+enum { OPT_METHOD = AN_OPT_FIRST_COMMAND_OPT, OPT_MODEL, OPT_OUT, OPT_ONEOFF_OUT };
 enum { METHOD_GRAPH, METHOD_ML, METHOD_BOTH };
 
 typedef struct detect_cmd {
     analysis    an;
     int         method;
-    const char *model_path, *out, *format;
+    const char *model_path, *out, *format, *oneoff_out;
     c2list     *list;
+    c2list     *oneoff;          /* graph mining's one-off servers (both, --oneoff-out) */
 } detect_cmd;
 
 static int set_option(detect_cmd *d, int c, const char *arg)
@@ -60,6 +64,7 @@ static int set_option(detect_cmd *d, int c, const char *arg)
         return CLI_OK;
     case OPT_MODEL: d->model_path = arg; return CLI_OK;
     case OPT_OUT: d->out = arg; return CLI_OK;
+    case OPT_ONEOFF_OUT: d->oneoff_out = arg; return CLI_OK;
     case 'o': d->format = arg; return CLI_OK;
     default: return cli_usage("detect", "unknown option");
     }
@@ -72,6 +77,7 @@ static int parse_args(int argc, char **argv, detect_cmd *d)
         {"method", required_argument, 0, OPT_METHOD},
         {"model", required_argument, 0, OPT_MODEL},
         {"out", required_argument, 0, OPT_OUT},
+        {"oneoff-out", required_argument, 0, OPT_ONEOFF_OUT},
         {"output", required_argument, 0, 'o'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -111,11 +117,16 @@ static void print_graph_report(const detect_report *r)
                 "run reads those days again\n", r->days_unsaved, r->unsaved_reason);
 }
 
+/* JSON Lines for a .jsonl or .json path, else CSV. */
+static int format_of_path(const char *path)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    return dot && (!strcmp(dot, ".jsonl") || !strcmp(dot, ".json")) ? C2LIST_JSONL : C2LIST_CSV;
+}
+
 static int list_format(const detect_cmd *d)
 {
-    if (d->format) return c2list_format_lookup(d->format);
-    const char *dot = d->out ? strrchr(d->out, '.') : NULL;
-    return dot && (!strcmp(dot, ".jsonl") || !strcmp(dot, ".json")) ? C2LIST_JSONL : C2LIST_CSV;
+    return d->format ? c2list_format_lookup(d->format) : format_of_path(d->out);
 }
 
 /* Method 1 into out (NULL: its infected hosts only); with keep_all every
@@ -189,20 +200,18 @@ static int run_methods(detect_cmd *d, const c2_model *m)
 {
     detect_hosts infected = {0};
     c2list *g = d->method == METHOD_BOTH ? c2list_new() : NULL;
-    c2list *oneoff = d->method == METHOD_BOTH ? c2list_new() : NULL;
     c2list *ml = d->method == METHOD_BOTH ? c2list_new() : d->list;
-    int rc = ml && ((g && oneoff) || d->method != METHOD_BOTH)
+    int rc = ml && (g || d->method != METHOD_BOTH)
                  ? CLI_OK
                  : (cli_error("detect", "out of memory"), CLI_FAIL);
-    if (rc == CLI_OK) rc = run_graph(d, 1, g, oneoff, &infected);
+    if (rc == CLI_OK) rc = run_graph(d, 1, g, d->oneoff, &infected);
     if (rc == CLI_OK && d->method == METHOD_ML)
         rc = run_ml(d, m, d->an.in.params.ml_min_score, &infected, ml);
     if (rc == CLI_OK && d->method == METHOD_BOTH)
         rc = run_ml(d, m, 0.0, &infected, ml);         /* every server it scored */
-    if (rc == CLI_OK && d->method == METHOD_BOTH) rc = merge_methods(d, g, ml, oneoff);
+    if (rc == CLI_OK && d->method == METHOD_BOTH) rc = merge_methods(d, g, ml, d->oneoff);
     if (d->method == METHOD_BOTH) {
         c2list_free(g);
-        c2list_free(oneoff);
         c2list_free(ml);
     }
     detect_hosts_free(&infected);
@@ -213,6 +222,12 @@ static int write_list(FILE *f, void *arg, c2_err *err)
 {
     detect_cmd *d = arg;
     return c2list_write(d->list, f, (c2list_format)list_format(d), err);
+}
+
+static int write_oneoff(FILE *f, void *arg, c2_err *err)
+{
+    detect_cmd *d = arg;
+    return c2list_write(d->oneoff, f, (c2list_format)format_of_path(d->oneoff_out), err);
 }
 
 /* The run's list into the store's history (src/history/): a list that
@@ -237,6 +252,9 @@ static int run(detect_cmd *d)
     if (d->method != METHOD_GRAPH && !path[0])
         return cli_usage("detect", "--method %s needs a model: give --model or set [detect] "
                          "model", d->method == METHOD_ML ? "ml" : "both");
+    if (d->oneoff_out && d->method == METHOD_ML)
+        return cli_usage("detect", "--oneoff-out: one-off servers are graph mining's; use "
+                         "--method graph or both");
     c2_model *m = NULL;
     if (d->method != METHOD_GRAPH && (model_load(path, &m, &err) != 0 ||
                                       model_set_threads(m, d->an.in.threads, &err) != 0)) {
@@ -245,8 +263,10 @@ static int run(detect_cmd *d)
         return CLI_FAIL;
     }
     int rc = CLI_OK;
-    if (!(d->list = c2list_new())) rc = CLI_FAIL, cli_error("detect", "out of memory");
-    else if (d->method == METHOD_GRAPH) rc = run_graph(d, 0, d->list, NULL, NULL);
+    int want_oneoff = d->oneoff_out || d->method == METHOD_BOTH;
+    if (!(d->list = c2list_new()) || (want_oneoff && !(d->oneoff = c2list_new())))
+        rc = CLI_FAIL, cli_error("detect", "out of memory");
+    else if (d->method == METHOD_GRAPH) rc = run_graph(d, 0, d->list, d->oneoff, NULL);
     else rc = run_methods(d, m);
     model_free(m);
     if (rc != CLI_OK) return rc;
@@ -254,6 +274,11 @@ static int run(detect_cmd *d)
     c2list_sort(d->list);
     rc = analysis_write("detect", d->out, C2_SHARED, write_list, d);
     if (rc == CLI_OK) keep_list(d);
+    if (rc == CLI_OK && d->oneoff_out) {
+        detect_name_families(d->oneoff, d->an.in.intel, d->an.in.to_ms - 1);
+        c2list_sort(d->oneoff);
+        rc = analysis_write("detect", d->oneoff_out, C2_SHARED, write_oneoff, d);
+    }
     return rc;
 }
 
@@ -267,6 +292,7 @@ int cmd_detect(int argc, char **argv)
     else if (rc == CLI_OK && (rc = analysis_open(&d->an)) == CLI_OK)
         rc = run(d);
     c2list_free(d->list);
+    c2list_free(d->oneoff);
     analysis_close(&d->an);
     free(d);
     return rc;

@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define W_INFECTED 0.45
 #define W_RARE 0.20
@@ -79,13 +80,6 @@ static void entry_of(const w_dest *d, double score, uint32_t group, c2_entry *e)
     strcpy(e->method, "graph");
 }
 
-/* A one-off server for oneoff_out: its counts, no score. */
-static int add_oneoff(const w_dest *d, uint32_t group, c2list *oneoff_out, c2_err *err)
-{
-    c2_entry e;
-    entry_of(d, 0, group, &e);
-    return oneoff_out ? c2list_add(oneoff_out, &e, err) : 0;
-}
 
 int candidates_list(const window *w, const graph_result *g, const detect_params *p,
                     const ipset *allow, c2list *out, c2list *oneoff_out,
@@ -106,17 +100,18 @@ int candidates_list(const window *w, const graph_result *g, const detect_params 
         if (!g->dest_group[i] || d->infected < p->min_infected || (d->flags & DEST_BURST) ||
             (allow && ipset_contains(allow, &d->ip)))
             continue;
-        if (oneoff[i]) {
-            rc = add_oneoff(d, g->dest_group[i], oneoff_out, err);
-            continue;
-        }
         dkey k = dkey_ints(port_key(d->port, d->proto), 0);
         const uint32_t *v = dtab_get(&ix, &k);
         double score = candidate_score(w, d, &pop[v ? *v : 0]);
-        rep->candidates++;
-        if (score < p->min_score) continue;
         c2_entry e;
         entry_of(d, score, g->dest_group[i], &e);
+        if (oneoff[i]) {                /* with the score it would have had */
+            strcpy(e.method, "oneoff");
+            rc = oneoff_out ? c2list_add(oneoff_out, &e, err) : 0;
+            continue;
+        }
+        rep->candidates++;
+        if (score < p->min_score) continue;
         rc = c2list_add(out, &e, err);
         rep->listed += rc == 0;
     }

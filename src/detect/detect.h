@@ -93,8 +93,9 @@ typedef struct detect_input {
     int              incremental;        /* reuse and keep whole-day summaries */
     unsigned         threads;            /* days read at once; 0 = 1 */
     c2list          *oneoff;             /* NULL, or gets the one-off servers
-                                            left out (score 0), so that --method
-                                            both leaves them out too */
+                                            left out (method "oneoff", the score
+                                            they would have had): --method both
+                                            leaves them out too */
     detect_progress_fn progress;         /* one line per day (NULL: none) */
     void            *progress_arg;
 } detect_input;

@@ -235,7 +235,8 @@ int  oneoff_servers(const window *w, const graph_result *g, const detect_params 
 
 double candidate_score(const window *w, const w_dest *d, const double *port_pop);
 /* The candidates scored into out (min_score up); the one-off servers into
- * oneoff_out (NULL: not wanted). */
+ * oneoff_out (NULL: not wanted), method "oneoff", with the score they would
+ * have had. */
 int  candidates_list(const window *w, const graph_result *g, const detect_params *p,
                      const ipset *allow, c2list *out, c2list *oneoff_out,
                      detect_report *rep, c2_err *err);

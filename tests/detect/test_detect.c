@@ -636,12 +636,23 @@ static void test_oneoff_servers_left_out(void **state)
     build_reporting_botnet(w);
     flush(w);
     w->in.to_ms = DAY0 + 3 * DAY_MS;
+    c2list *oneoff = c2list_new();
+    assert_non_null(oneoff);
+    w->in.oneoff = oneoff;
     detect_report rep;
     c2list *l = run(w, &rep);
     /* the report server's clients never came back, where they came back
-     * to their C2 about twice a day: left out */
+     * to their C2 about twice a day: left out, and handed over as such */
     assert_int_equal(rep.oneoff, 1);
     assert_null(find(l, REPORT_IP, 48101, 6));
+    assert_int_equal(c2list_count(oneoff), 1);
+    const c2_entry *o = find(oneoff, REPORT_IP, 48101, 6);
+    assert_non_null(o);
+    assert_string_equal(o->method, "oneoff");
+    assert_int_equal(o->infected_clients, 10);
+    assert_true(o->score >= w->in.params.min_score);    /* what it would have scored */
+    c2list_free(oneoff);
+    w->in.oneoff = NULL;
     const c2_entry *c2 = find(l, C2_IP, C2_PORT, 6);
     assert_non_null(c2);
     assert_int_equal(c2->infected_clients, 20);

@@ -31,6 +31,14 @@ detect --allowlist "$C2FLOW_SRC/allowlists/public-resolvers.txt" --out "$WORK/c2
 grep -q 'infected hosts' "$WORK/detect.log" || fail "no summary on stderr"
 grep -q 'candidates scored, [0-9]* listed; [0-9]* groups; [0-9]* one-off servers left out' \
     "$WORK/detect.log" || fail "no count of one-off servers on stderr"
+# the one-off servers into a file of their own (tiny has none: a list with its header),
+# and only with graph mining
+detect --quiet --out /dev/null --oneoff-out "$WORK/oneoff.csv" || fail "detect --oneoff-out failed"
+head -1 "$WORK/oneoff.csv" | grep -q '^ip,port,proto,first_seen,last_seen,score,method,group' \
+    || fail "--oneoff-out: not a c2list CSV"
+rc=0
+detect --quiet --method ml --model /nonexistent --oneoff-out "$WORK/o2.csv" 2> "$WORK/o2.err" || rc=$?
+[ "$rc" = 2 ] && grep -q 'oneoff-out' "$WORK/o2.err" || fail "--method ml --oneoff-out: exit $rc, not 2"
 rows=$(tail -n +2 "$WORK/c2.csv" | wc -l)
 [ "$rows" -ge 3 ] || fail "only $rows servers listed"
 head -1 "$WORK/c2.csv" | grep -q '^ip,port,proto,first_seen,last_seen,score,method,group' \
