@@ -397,6 +397,7 @@ DETECT_PARAM(min_score)
 DETECT_PARAM(oneoff_significance)
 DETECT_PARAM(oneoff_return)
 DETECT_PARAM(oneoff_tier)
+DETECT_PARAM(oneoff_onset)
 DETECT_PARAM(ml_min_clients)
 DETECT_PARAM(ml_probe_clients)
 DETECT_PARAM(ml_min_score)
@@ -497,6 +498,7 @@ static const option_desc options[] = {
     {"detect", "oneoff_significance", set_detect_oneoff_significance, 0},
     {"detect", "oneoff_return", set_detect_oneoff_return, 0},
     {"detect", "oneoff_tier", set_detect_oneoff_tier, 0},
+    {"detect", "oneoff_onset", set_detect_oneoff_onset, 0},
     {"detect", "model", set_detect_model, 0},
     {"detect", "ml_min_clients", set_detect_ml_min_clients, 0},
     {"detect", "ml_probe_clients", set_detect_ml_probe_clients, 0},

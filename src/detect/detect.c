@@ -37,6 +37,7 @@ void detect_params_default(detect_params *p)
     p->oneoff_significance = 0.001;
     p->oneoff_return = 0.25;
     p->oneoff_tier = 0.3;
+    p->oneoff_onset = 0.5;
     p->ml_min_clients = 1;
     p->ml_probe_clients = 3;
     p->ml_min_score = 50;
@@ -52,6 +53,7 @@ static const c2_field params[] = {
     P_DBL(burst_pps, 1, 1e9), P_U32(burst_hosts, 2, 1e6), P_DBL(rare_share, 0, 1),
     P_U32(rare_min, 0, 1e9), P_U32(min_infected, 2, 1e6), P_DBL(min_score, 0, 100),
     P_DBL(oneoff_significance, 0, 1), P_DBL(oneoff_return, 0, 1), P_DBL(oneoff_tier, 0, 1),
+    P_DBL(oneoff_onset, 0, 1),
     P_U32(ml_min_clients, 1, 1e6), P_U32(ml_probe_clients, 1, 1e6),
     P_DBL(ml_min_score, 0, 100), P_DBL(ml_veto_score, 0, 100),
     P_DBL(ml_hub_share, 0, 1),

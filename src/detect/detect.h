@@ -61,6 +61,9 @@ typedef struct detect_params {
                                     what its clients' other servers expect; 0.25 */
     double   oneoff_tier;        /* ... and fewer of its clients than this share
                                     went on to other such servers; 0.3 */
+    double   oneoff_onset;       /* ... or at least this share of its clients
+                                    reached it as they started scanning, and
+                                    did not come back; 0.5 (0: never) */
     /* method 2, supervised learning (docs/features.md, docs/train.md) */
     uint32_t ml_min_clients;     /* a server-day gets features from this many
                                     distinct clients; 1 */

@@ -178,6 +178,7 @@ typedef struct w_host {
     uint32_t  hash;              /* detect_addr_hash(addr) */
     uint8_t   cause;             /* 0: suspect only */
     uint16_t  scan_port;         /* most probed port (0 none) */
+    int64_t   scan_first;        /* its first probe on a day it scanned (INT64_MAX: none) */
 } w_host;
 
 typedef struct w_dest {

@@ -20,6 +20,15 @@
  * expected (Poisson), and it came back less than `oneoff_return` of its
  * own expectation.
  *
+ * A download server needs no pooling when its clients show the moment:
+ * a loader's victim fetches the binary and starts scanning within
+ * seconds, so when at least `oneoff_onset` of a server's infected clients
+ * first reached it within ONSET_MS of their first probe, and none of them
+ * came back (or too few), it is one-off whatever its port.  A C2 server's
+ * first sampled record of a new bot comes hours after its infection at
+ * 1 in 10,000; at denser sampling, when it comes at once, the bots come
+ * back too.
+ *
  * A tier that bots spread their beacons over (Emotet's) also sees each bot
  * about once; but the bot goes on to the tier's other servers.  So a
  * server more than `oneoff_tier` of whose clients reach other low-return
@@ -31,6 +40,7 @@
 #include <stdlib.h>
 
 #define DAY_MS ((double)C2_MS_PER_DAY)
+#define ONSET_MS (10 * 60 * 1000)   /* a first contact this near a first probe: at infection */
 
 typedef struct returns {         /* per w_dest */
     double   extra;              /* records beyond each client's first */
@@ -39,6 +49,7 @@ typedef struct returns {         /* per w_dest */
                                     come back to their main other server */
     uint32_t clients;            /* infected clients with an edge */
     uint32_t tier;               /* of them, reaching another low-return server */
+    uint32_t onset;              /* of them, first here within ONSET_MS of their first probe */
 } returns;
 
 typedef struct host_view {       /* per w_host: the candidates it reaches */
@@ -96,6 +107,15 @@ static int low_return(const returns *q, const detect_params *p)
     return q->expected > 0 && q->extra < p->oneoff_return * q->expected;
 }
 
+/* Whether the host first reached the server as it started scanning. */
+static int at_onset(const window *w, const w_edge *x)
+{
+    int64_t scan = w->host[x->host].scan_first;
+    if (scan == INT64_MAX) return 0;
+    double gap = (double)x->first - (double)scan;       /* times are untrusted */
+    return gap <= ONSET_MS && gap >= -ONSET_MS;
+}
+
 static void count_returns(const window *w, returns *r)
 {
     for (uint32_t e = 0; e < w->n_edge; e++) {
@@ -104,6 +124,7 @@ static void count_returns(const window *w, returns *r)
         q->extra += x->flows ? x->flows - 1.0 : 0;
         q->exposure += time_left(w, x);
         q->clients++;
+        q->onset += at_onset(w, x);
     }
 }
 
@@ -164,6 +185,14 @@ static int in_tier(const returns *q, const detect_params *p)
     return q->tier > p->oneoff_tier * q->clients;
 }
 
+/* A download server: its clients came to it at their infection, and did
+ * not come back (or too little, where a rate is known). */
+static int fetched_at_onset(const returns *q, const detect_params *p)
+{
+    return p->oneoff_onset > 0 && q->clients && q->onset >= p->oneoff_onset * q->clients &&
+           (q->extra == 0 || low_return(q, p));
+}
+
 static uint32_t port_key(const w_dest *d)
 {
     return (uint32_t)d->proto << 16 | d->port;
@@ -185,9 +214,10 @@ static int port_too_little(port_pool *pp, const detect_params *p)
     return pp->verdict > 0;
 }
 
-/* Pool the judged servers of each port; mark the one-off ones. */
-static int judge_ports(const window *w, const detect_params *p, const returns *r,
-                       uint8_t *oneoff, uint32_t *n_oneoff)
+/* Pool the judged servers of each port; mark the one-off ones: fetched
+ * at their clients' infection, or low-return on a port that is too. */
+static int judge_servers(const window *w, const graph_result *g, const detect_params *p,
+                         const returns *r, uint8_t *oneoff, uint32_t *n_oneoff)
 {
     dtab ix = {0};
     uint32_t n = 0, cap = 0;
@@ -205,13 +235,15 @@ static int judge_ports(const window *w, const detect_params *p, const returns *r
         pool[*v].expected += r[i].expected;
     }
     for (uint32_t i = 0; i < w->n_dest; i++) {
-        if (r[i].expected <= 0 || in_tier(&r[i], p) || !low_return(&r[i], p)) continue;
-        dkey k = dkey_ints(port_key(&w->dest[i]), 0);
-        const uint32_t *v = dtab_get(&ix, &k);
-        if (v && port_too_little(&pool[*v], p)) {
-            oneoff[i] = 1;
-            ++*n_oneoff;
+        if (!is_candidate(w, g, p, i) || in_tier(&r[i], p)) continue;
+        int cut = fetched_at_onset(&r[i], p);
+        if (!cut && low_return(&r[i], p)) {
+            dkey k = dkey_ints(port_key(&w->dest[i]), 0);
+            const uint32_t *v = dtab_get(&ix, &k);
+            cut = v && port_too_little(&pool[*v], p);
         }
+        oneoff[i] = (uint8_t)cut;
+        *n_oneoff += (uint32_t)cut;
     }
     rc = 0;
 out:
@@ -224,7 +256,7 @@ int oneoff_servers(const window *w, const graph_result *g, const detect_params *
                    uint8_t *oneoff, uint32_t *n_oneoff, c2_err *err)
 {
     *n_oneoff = 0;
-    if (p->oneoff_significance <= 0) return 0;
+    if (p->oneoff_significance <= 0 && p->oneoff_onset <= 0) return 0;
     returns *r = calloc(w->n_dest + 1, sizeof *r);
     host_view *h = malloc((w->n_host + 1) * sizeof *h);
     int rc = -1;
@@ -232,7 +264,7 @@ int oneoff_servers(const window *w, const graph_result *g, const detect_params *
         count_returns(w, r);
         view_hosts(w, g, p, r, h);
         expect_returns(w, g, p, h, r);
-        rc = judge_ports(w, p, r, oneoff, n_oneoff);
+        rc = judge_servers(w, g, p, r, oneoff, n_oneoff);
     }
     free(r);
     free(h);

@@ -60,10 +60,12 @@ static int merge_hosts(merger *M, const dday *d, uint32_t *hmap, const detect_pa
             w_host *x = &w->host[w->n_host++];
             x->addr = h->addr;
             x->hash = detect_addr_hash(&h->addr);
+            x->scan_first = INT64_MAX;
         }
         w_host *x = &w->host[*v];
         uint8_t cause = day_cause(h, p);
         if ((cause & CAUSE_SCAN) && !x->scan_port) x->scan_port = top_port(h);
+        if ((cause & CAUSE_SCAN) && h->syn_first < x->scan_first) x->scan_first = h->syn_first;
         x->cause |= cause;
         hmap[i] = *v;
     }

@@ -451,7 +451,7 @@ static void test_shipped_file_is_defaults(void **state)
         len += l;
     }
     fclose(f);
-    assert_int_equal(options, 15 + 26 + 6 + 4);
+    assert_int_equal(options, 15 + 27 + 6 + 4);
     if (config_load_buffer(text, len, "uncommented", &cfg, &err) != 0)
         fail_msg("%s", err.msg);
     assert_string_equal(cfg.store_dir, "/var/lib/c2flow/store");
@@ -619,6 +619,9 @@ static void test_detect(void **state)
     assert_true(cfg.detect.params.oneoff_tier == 1);
     assert_int_equal(config_set(&cfg, "detect", "oneoff_tier", "x", &err), -1);
     assert_true(cfg.detect.params.oneoff_tier == 1);
+    assert_int_equal(config_set(&cfg, "detect", "oneoff_onset", "0", &err), 0);
+    assert_true(cfg.detect.params.oneoff_onset == 0);
+    assert_int_equal(config_set(&cfg, "detect", "oneoff_onset", "1.01", &err), -1);
     assert_int_equal(config_set(&cfg, "detect", "ml_hub_share", "0.25", &err), 0);
     assert_true(cfg.detect.params.ml_hub_share == 0.25);
     assert_int_equal(config_set(&cfg, "detect", "ml_hub_share", "1.5", &err), -1);

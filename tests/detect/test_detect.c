@@ -21,6 +21,8 @@
  *     out as one-off, their C2 (reached every day) and a tier of servers
  *     they spread single contacts over are listed; without the tier
  *     exemption the tier goes too, without the rule all five are listed;
+ *   - a download server five new bots fetched from 20 s before their first
+ *     probe is left out by the onset alone, and listed without it;
  *   - contact with an intel-listed server (address and port) infects;
  *   - three hosts flooding one target in the same minute are infected, the
  *     target never listed (two hosts are not a flood);
@@ -675,7 +677,8 @@ static void test_oneoff_servers_left_out(void **state)
     assert_non_null(find(l, C2_IP, C2_PORT, 6));
     c2list_free(l);
 
-    /* the rule off: the report server is listed like a C2 */
+    /* the pooled test off (the report server came after its bots' first
+     * probes: no onset): it is listed like a C2 */
     w->in.params.oneoff_significance = 0;
     l = run(w, &rep);
     assert_int_equal(rep.oneoff, 0);
@@ -691,6 +694,62 @@ static void test_oneoff_servers_left_out(void **state)
     w->in.params.oneoff_tier = 0.3;
     l = run(w, &rep);
     assert_int_equal(rep.oneoff, 0);
+    assert_non_null(find(l, REPORT_IP, 48101, 6));
+    c2list_free(l);
+}
+
+#define DOWNLOAD_IP IP4(203, 0, 113, 66)
+
+/* The reporting botnet, and five bots infected on day 2: each fetches its
+ * binary from 203.0.113.66:80 20 s before its first probe, once, then
+ * scans and comes back to the C2 on days 2 and 3. */
+static void test_download_at_onset(void **state)
+{
+    world *w = *state;
+    build_reporting_botnet(w);
+    for (uint32_t b = 0; b < 5; b++) {
+        uint32_t bot = customer(70 + b);
+        int64_t infected = DAY0 + DAY_MS + 3 * HOUR_MS + b * 60000;
+        once(w, bot, DOWNLOAD_IP, 80, infected - 20000);
+        for (int day = 1; day < 3; day++) {
+            scanner(w, bot, day == 1 ? infected : DAY0 + day * DAY_MS + HOUR_MS);
+            talk(w, bot, C2_IP, C2_PORT, DAY0 + day * DAY_MS + 4 * HOUR_MS + b * 60000);
+        }
+    }
+    flush(w);
+    w->in.to_ms = DAY0 + 3 * DAY_MS;
+    c2list *oneoff = c2list_new();
+    assert_non_null(oneoff);
+    w->in.oneoff = oneoff;
+    detect_report rep;
+    c2list *l = run(w, &rep);
+    /* the report server as before, and the download server: left out */
+    assert_int_equal(rep.oneoff, 2);
+    assert_null(find(l, DOWNLOAD_IP, 80, 6));
+    const c2_entry *o = find(oneoff, DOWNLOAD_IP, 80, 6);
+    assert_non_null(o);
+    assert_int_equal(o->infected_clients, 5);
+    assert_non_null(find(l, C2_IP, C2_PORT, 6));
+    c2list_free(l);
+    c2list_free(oneoff);
+    w->in.oneoff = NULL;
+
+    /* without the onset: its five clients had no time left to come back
+     * in, so the pooled test has nothing against it; it is listed */
+    w->in.params.oneoff_onset = 0;
+    l = run(w, &rep);
+    assert_int_equal(rep.oneoff, 1);
+    const c2_entry *e = find(l, DOWNLOAD_IP, 80, 6);
+    assert_non_null(e);
+    assert_true(e->score >= w->in.params.min_score);
+    c2list_free(l);
+
+    /* the onset alone, the pooled test off: the download server only */
+    w->in.params.oneoff_onset = 0.5;
+    w->in.params.oneoff_significance = 0;
+    l = run(w, &rep);
+    assert_int_equal(rep.oneoff, 1);
+    assert_null(find(l, DOWNLOAD_IP, 80, 6));
     assert_non_null(find(l, REPORT_IP, 48101, 6));
     c2list_free(l);
 }
@@ -1119,6 +1178,7 @@ int main(void)
         WORLD_TEST(test_probed_then_reached),
         WORLD_TEST(test_shared_rare_server_listed),
         WORLD_TEST(test_oneoff_servers_left_out),
+        WORLD_TEST(test_download_at_onset),
         WORLD_TEST(test_intel_contact_infects),
         WORLD_TEST(test_flood_target_never_listed),
         WORLD_TEST(test_allowlist),
