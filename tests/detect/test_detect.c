@@ -632,17 +632,26 @@ static void build_reporting_botnet(world *w)
     }
 }
 
+/* The three days' records into the store, and a run over them that hands
+ * its one-off servers to *oneoff (a new list, the caller frees it). */
+static c2list *run_three_days(world *w, c2list **oneoff, detect_report *rep)
+{
+    flush(w);
+    w->in.to_ms = DAY0 + 3 * DAY_MS;
+    assert_non_null(*oneoff = c2list_new());
+    w->in.oneoff = *oneoff;
+    c2list *l = run(w, rep);
+    w->in.oneoff = NULL;
+    return l;
+}
+
 static void test_oneoff_servers_left_out(void **state)
 {
     world *w = *state;
     build_reporting_botnet(w);
-    flush(w);
-    w->in.to_ms = DAY0 + 3 * DAY_MS;
-    c2list *oneoff = c2list_new();
-    assert_non_null(oneoff);
-    w->in.oneoff = oneoff;
+    c2list *oneoff;
     detect_report rep;
-    c2list *l = run(w, &rep);
+    c2list *l = run_three_days(w, &oneoff, &rep);
     /* the report server's clients never came back, where they came back
      * to their C2 about twice a day: left out, and handed over as such */
     assert_int_equal(rep.oneoff, 1);
@@ -654,7 +663,6 @@ static void test_oneoff_servers_left_out(void **state)
     assert_int_equal(o->infected_clients, 10);
     assert_true(o->score >= w->in.params.min_score);    /* what it would have scored */
     c2list_free(oneoff);
-    w->in.oneoff = NULL;
     const c2_entry *c2 = find(l, C2_IP, C2_PORT, 6);
     assert_non_null(c2);
     assert_int_equal(c2->infected_clients, 20);
@@ -716,13 +724,9 @@ static void test_download_at_onset(void **state)
             talk(w, bot, C2_IP, C2_PORT, DAY0 + day * DAY_MS + 4 * HOUR_MS + b * 60000);
         }
     }
-    flush(w);
-    w->in.to_ms = DAY0 + 3 * DAY_MS;
-    c2list *oneoff = c2list_new();
-    assert_non_null(oneoff);
-    w->in.oneoff = oneoff;
+    c2list *oneoff;
     detect_report rep;
-    c2list *l = run(w, &rep);
+    c2list *l = run_three_days(w, &oneoff, &rep);
     /* the report server as before, and the download server: left out */
     assert_int_equal(rep.oneoff, 2);
     assert_null(find(l, DOWNLOAD_IP, 80, 6));
@@ -732,7 +736,6 @@ static void test_download_at_onset(void **state)
     assert_non_null(find(l, C2_IP, C2_PORT, 6));
     c2list_free(l);
     c2list_free(oneoff);
-    w->in.oneoff = NULL;
 
     /* without the onset: its five clients had no time left to come back
      * in, so the pooled test has nothing against it; it is listed */
