@@ -23,11 +23,6 @@
 #define RARE_SCALE 0.01          /* reached by 1 % of hosts: rarity 0.5 */
 #define DAYS_FULL 3              /* seen on 3 days (or every day of a shorter window) */
 
-static uint32_t port_key(uint16_t port, uint8_t proto)
-{
-    return (uint32_t)proto << 16 | port;
-}
-
 /* Healthy clients per (port, proto), summed over servers, per active host:
  * near 1 for 443, near 0 for a port only bots use. */
 static double *port_popularity(const window *w, dtab *ix)
@@ -36,7 +31,7 @@ static double *port_popularity(const window *w, dtab *ix)
     double *pop = NULL;
     for (uint32_t i = 0; i < w->n_dest; i++) {
         const w_dest *d = &w->dest[i];
-        dkey k = dkey_ints(port_key(d->port, d->proto), 0);
+        dkey k = dkey_port(d->port, d->proto);
         int is_new;
         uint32_t *v = dtab_put(ix, &k, n, &is_new);
         if (!v || (is_new && detect_grow((void **)&pop, &cap, n + 1, sizeof *pop) < 0)) {
@@ -80,7 +75,6 @@ static void entry_of(const w_dest *d, double score, uint32_t group, c2_entry *e)
     strcpy(e->method, "graph");
 }
 
-
 int candidates_list(const window *w, const graph_result *g, const detect_params *p,
                     const ipset *allow, c2list *out, c2list *oneoff_out,
                     detect_report *rep, c2_err *err)
@@ -100,7 +94,7 @@ int candidates_list(const window *w, const graph_result *g, const detect_params 
         if (!g->dest_group[i] || d->infected < p->min_infected || (d->flags & DEST_BURST) ||
             (allow && ipset_contains(allow, &d->ip)))
             continue;
-        dkey k = dkey_ints(port_key(d->port, d->proto), 0);
+        dkey k = dkey_port(d->port, d->proto);
         const uint32_t *v = dtab_get(&ix, &k);
         double score = candidate_score(w, d, &pop[v ? *v : 0]);
         c2_entry e;

@@ -56,7 +56,8 @@ typedef struct detect_params {
     double   min_score;          /* listed from this score up; 50 */
     /* one-off servers (a report or download server, not a C2): oneoff.c */
     double   oneoff_significance;/* the port's servers came back too little at
-                                    this p-value; 0.001 (0: never one-off) */
+                                    this p-value; 0.001 (0: no pooled test;
+                                    with oneoff_onset 0 too, none is one-off) */
     double   oneoff_return;      /* ... and the server less than this share of
                                     what its clients' other servers expect; 0.25 */
     double   oneoff_tier;        /* ... and fewer of its clients than this share

@@ -90,6 +90,11 @@ static inline dkey dkey_ints(uint64_t a, uint64_t b)
     dkey k = {{a, b, 2}};
     return k;
 }
+/* A port and protocol, as servers are pooled by them. */
+static inline dkey dkey_port(uint16_t port, uint8_t proto)
+{
+    return dkey_ints((uint64_t)proto << 16 | port, 0);
+}
 
 /* ---- one day ---- */
 #define BURST_BIN_MS 60000       /* floods are counted per minute */

@@ -50,6 +50,7 @@ typedef struct returns {         /* per w_dest */
     uint32_t clients;            /* infected clients with an edge */
     uint32_t tier;               /* of them, reaching another low-return server */
     uint32_t onset;              /* of them, first here within ONSET_MS of their first probe */
+    uint8_t  candidate;          /* judged at all: could be listed (is_candidate) */
 } returns;
 
 typedef struct host_view {       /* per w_host: the candidates it reaches */
@@ -128,14 +129,13 @@ static void count_returns(const window *w, returns *r)
     }
 }
 
-static void view_hosts(const window *w, const graph_result *g, const detect_params *p,
-                       const returns *r, host_view *h)
+static void view_hosts(const window *w, const returns *r, host_view *h)
 {
     for (uint32_t i = 0; i < w->n_host; i++)
         h[i] = (host_view){{0, 0}, {INFINITY, INFINITY}, UINT32_MAX};
     for (uint32_t e = 0; e < w->n_edge; e++) {
         const w_edge *x = &w->edge[e];
-        if (!is_candidate(w, g, p, x->dest)) continue;
+        if (!r[x->dest].candidate) continue;
         host_view *v = &h[x->host];
         uint32_t reach = w->dest[x->dest].infected;
         if (!v->main[0] || reach > w->dest[v->main[0] - 1].infected) {
@@ -159,12 +159,12 @@ static void view_hosts(const window *w, const graph_result *g, const detect_para
 /* A server's clients should come back to it as they come back to the
  * other server each of them reaches most (their C2, if it is not this
  * one); those going on to other low-return servers make a tier. */
-static void expect_returns(const window *w, const graph_result *g, const detect_params *p,
-                           const host_view *h, returns *r)
+static void expect_returns(const window *w, const detect_params *p, const host_view *h,
+                           returns *r)
 {
     for (uint32_t e = 0; e < w->n_edge; e++) {
         const w_edge *x = &w->edge[e];
-        if (!is_candidate(w, g, p, x->dest)) continue;
+        if (!r[x->dest].candidate) continue;
         const host_view *v = &h[x->host];
         uint32_t other = v->main[0] == x->dest + 1 ? v->main[1] : v->main[0];
         double rate = other ? own_rate(&r[other - 1]) : -1;
@@ -193,11 +193,6 @@ static int fetched_at_onset(const returns *q, const detect_params *p)
            (q->extra == 0 || low_return(q, p));
 }
 
-static uint32_t port_key(const w_dest *d)
-{
-    return (uint32_t)d->proto << 16 | d->port;
-}
-
 typedef struct port_pool {
     double extra, expected;      /* summed over the port's judged servers */
     int    verdict;              /* 0 not tested yet, 1 came back too little, -1 not */
@@ -216,8 +211,8 @@ static int port_too_little(port_pool *pp, const detect_params *p)
 
 /* Pool the judged servers of each port; mark the one-off ones: fetched
  * at their clients' infection, or low-return on a port that is too. */
-static int judge_servers(const window *w, const graph_result *g, const detect_params *p,
-                         const returns *r, uint8_t *oneoff, uint32_t *n_oneoff)
+static int judge_servers(const window *w, const detect_params *p, const returns *r,
+                         uint8_t *oneoff, uint32_t *n_oneoff)
 {
     dtab ix = {0};
     uint32_t n = 0, cap = 0;
@@ -225,7 +220,7 @@ static int judge_servers(const window *w, const graph_result *g, const detect_pa
     int rc = -1;
     for (uint32_t i = 0; i < w->n_dest; i++) {
         if (r[i].expected <= 0 || in_tier(&r[i], p)) continue;
-        dkey k = dkey_ints(port_key(&w->dest[i]), 0);
+        dkey k = dkey_port(w->dest[i].port, w->dest[i].proto);
         int is_new;
         uint32_t *v = dtab_put(&ix, &k, n, &is_new);
         if (!v || (is_new && detect_grow((void **)&pool, &cap, n + 1, sizeof *pool) < 0))
@@ -235,10 +230,10 @@ static int judge_servers(const window *w, const graph_result *g, const detect_pa
         pool[*v].expected += r[i].expected;
     }
     for (uint32_t i = 0; i < w->n_dest; i++) {
-        if (!is_candidate(w, g, p, i) || in_tier(&r[i], p)) continue;
+        if (!r[i].candidate || in_tier(&r[i], p)) continue;
         int cut = fetched_at_onset(&r[i], p);
         if (!cut && low_return(&r[i], p)) {
-            dkey k = dkey_ints(port_key(&w->dest[i]), 0);
+            dkey k = dkey_port(w->dest[i].port, w->dest[i].proto);
             const uint32_t *v = dtab_get(&ix, &k);
             cut = v && port_too_little(&pool[*v], p);
         }
@@ -261,10 +256,11 @@ int oneoff_servers(const window *w, const graph_result *g, const detect_params *
     host_view *h = malloc((w->n_host + 1) * sizeof *h);
     int rc = -1;
     if (r && h) {
+        for (uint32_t i = 0; i < w->n_dest; i++) r[i].candidate = (uint8_t)is_candidate(w, g, p, i);
         count_returns(w, r);
-        view_hosts(w, g, p, r, h);
-        expect_returns(w, g, p, h, r);
-        rc = judge_servers(w, g, p, r, oneoff, n_oneoff);
+        view_hosts(w, r, h);
+        expect_returns(w, p, h, r);
+        rc = judge_servers(w, p, r, oneoff, n_oneoff);
     }
     free(r);
     free(h);
