@@ -25,7 +25,15 @@
 # ../shared/bench reached here, its "full rate"), PORT (19998), SEED (1), START (2026-01-01T00:00:00Z), BENCH_DATA
 # (/var/tmp/c2flow-bench), BUILD (build), NFCAPD_OPTS ("-B 8388608", as
 # ../shared/bench measured it), NFCAPD_REF_NS (409: nfcapd's CPU per record
-# in ../shared/bench/RESULTS.md, printed beside the ratios of this run), KEEP (0).
+# in ../shared/bench/RESULTS.md, printed beside the ratios of this run),
+# FLOOR ("recv decode": the floor runs of build/udpsink, see below; "" skips
+# them), KEEP (0).
+#
+# The floor: build/udpsink receives the same stream the way a collector
+# must (recvmmsg on a 128 MiB socket buffer) and stores nothing; "recv"
+# only counts the records from the v9 headers, "decode" also runs them
+# through c2flow's decoder.  Measured like the collectors, they show how
+# much of nfcapd's CPU per record is spent before any storing at all.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -41,13 +49,16 @@ NFCAPD_OPTS=${NFCAPD_OPTS:-"-B 8388608"}
 KEEP=${KEEP:-0}
 C2FLOW=$BUILD/c2flow
 NFBLAST=$BUILD/nfblast
+UDPSINK=$BUILD/udpsink
+FLOOR=${FLOOR-"recv decode"}
 OUT=$BENCH_DATA/collect-out
 RUNDIR=$BENCH_DATA/collect-run
 
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 need_tools nfcapd nfdump /usr/bin/time
-[ -x "$C2FLOW" ] && [ -x "$NFBLAST" ] || die "$C2FLOW or $NFBLAST missing: run 'make build' first"
+[ -x "$C2FLOW" ] && [ -x "$NFBLAST" ] && [ -x "$UDPSINK" ] ||
+    die "$C2FLOW, $NFBLAST or $UDPSINK missing: run 'make build' first"
 mkdir -p "$OUT"
 CHILD=
 # shellcheck disable=SC2317
@@ -69,6 +80,10 @@ one_run() {
         # shellcheck disable=SC2086
         /usr/bin/time -f '%U %S %M' -o "$tfile" nfcapd -w "$dir" -p "$PORT" -b 127.0.0.1 \
             -t 3600 $NFCAPD_OPTS >"$log" 2>&1 &
+    elif [ "$tool" = recv ] || [ "$tool" = decode ]; then
+        local flag=
+        [ "$tool" = decode ] && flag=-d
+        /usr/bin/time -f '%U %S %M' -o "$tfile" "$UDPSINK" ${flag:+"$flag"} -p "$PORT" >"$log" 2>&1 &
     else
         /usr/bin/time -f '%U %S %M' -o "$tfile" "$C2FLOW" collect --store "$dir" \
             --listen "127.0.0.1:$PORT" --retention 0 --log-interval 0 >"$log" 2>&1 &
@@ -90,6 +105,8 @@ one_run() {
     R_RATE=$(get rate "$OUT/$tool-$rate.blast")
     if [ "$tool" = nfcapd ]; then
         R_STORED=$(nfdump -R "$dir" -I | awk '/^Flows:/ {print $2}')
+    elif [ "$tool" = recv ] || [ "$tool" = decode ]; then
+        R_STORED=$(get records "$log")     # received (and decoded), not stored
     else
         R_STORED=$("$C2FLOW" stat --store "$dir" -o csv | awk -F, 'NR == 2 {print $2}')
     fi
@@ -102,7 +119,7 @@ one_run() {
 
 printf '%-7s %10s %11s %11s %9s %9s %8s %7s\n' tool offered sent/s stored loss% CPUns/rec B/rec kdrops | tee "$OUT/summary.txt"
 declare -A BEST NS_AT
-for tool in nfcapd c2flow; do
+for tool in nfcapd c2flow $FLOOR; do
     BEST[$tool]=0
     for rate in $RATES; do
         one_run "$tool" "$rate"
@@ -132,5 +149,15 @@ for rate in $RATES; do
     awk -v r="$rate" -v b="${NS_AT[c2flow-$rate]}" -v ref="$NFCAPD_REF_NS" 'BEGIN {
         if (b > 0) printf "CPU per record at %s against nfcapd in ../shared/bench/RESULTS.md (%d ns): c2flow uses %.2fx\n",
                           (r == 0 ? "max" : r " rec/s"), ref, b / ref }' | tee -a "$OUT/summary.txt"
+done
+# The floor: what receiving alone (recv) and receiving plus c2flow's decoder
+# (decode) cost, storing nothing, as a share of nfcapd's CPU in this run.
+for tool in $FLOOR; do
+    for rate in $RATES; do
+        awk -v r="$rate" -v t="$tool" -v a="${NS_AT[nfcapd-$rate]}" -v b="${NS_AT[$tool-$rate]}" 'BEGIN {
+            if (a > 0 && b > 0) printf "floor at %s: %s alone %d ns per record = %.2fx nfcapd\n",
+                              (r == 0 ? "max" : r " rec/s"), (t == "recv" ? "receiving" : "receiving and decoding"), b, b / a }' |
+            tee -a "$OUT/summary.txt"
+    done
 done
 echo "RESULT nfcapd_best=${BEST[nfcapd]} c2flow_best=${BEST[c2flow]} records=$N" | tee -a "$OUT/summary.txt"
