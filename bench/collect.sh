@@ -4,8 +4,9 @@
 # Run by `make bench-collect` (and `make bench`) after `make build`; builds
 # nothing.  build/nfblast sends the SAME NetFlow v9 stream (src/synth
 # records, seed $SEED, start $START) at each rate of $RATES (records/s;
-# 0 = as fast as it can) to nfcapd and then to c2flow, one after the other,
-# on 127.0.0.1.  For every run it reports:
+# 0 = as fast as it can) to nfcapd, to nfcapd storing compressed (-y), to
+# c2flow and to the floor runs, one after the other, on 127.0.0.1.  For
+# every run it reports:
 #   loss       (sent - stored) / sent, stored counted afterwards by reading
 #              the files back (nfdump -I; c2flow stat)
 #   CPU ns/rec the collector's whole user + system time (GNU time, all its
@@ -26,8 +27,9 @@
 # (/var/tmp/c2flow-bench), BUILD (build), NFCAPD_OPTS ("-B 8388608", as
 # ../shared/bench measured it), NFCAPD_REF_NS (409: nfcapd's CPU per record
 # in ../shared/bench/RESULTS.md, printed beside the ratios of this run),
-# FLOOR ("recv decode": the floor runs of build/udpsink, see below; "" skips
-# them), KEEP (0).
+# COMPRESSED ("nfcapd-y": nfcapd again, storing LZ4-compressed files with -y,
+# its smallest format that keeps up; "" skips it), FLOOR ("recv decode": the
+# floor runs of build/udpsink, see below; "" skips them), KEEP (0).
 #
 # The floor: build/udpsink receives the same stream the way a collector
 # must (recvmmsg on a 128 MiB socket buffer) and stores nothing; "recv"
@@ -51,6 +53,7 @@ C2FLOW=$BUILD/c2flow
 NFBLAST=$BUILD/nfblast
 UDPSINK=$BUILD/udpsink
 FLOOR=${FLOOR-"recv decode"}
+COMPRESSED=${COMPRESSED-nfcapd-y}
 OUT=$BENCH_DATA/collect-out
 RUNDIR=$BENCH_DATA/collect-run
 
@@ -76,10 +79,12 @@ one_run() {
     rm -rf "$dir"
     mkdir -p "$dir"
     [ -z "$(udp_row)" ] || die "UDP port $PORT is in use; set PORT"
-    if [ "$tool" = nfcapd ]; then
+    if [ "$tool" = nfcapd ] || [ "$tool" = nfcapd-y ]; then
+        local comp=
+        [ "$tool" = nfcapd-y ] && comp=-y
         # shellcheck disable=SC2086
         /usr/bin/time -f '%U %S %M' -o "$tfile" nfcapd -w "$dir" -p "$PORT" -b 127.0.0.1 \
-            -t 3600 $NFCAPD_OPTS >"$log" 2>&1 &
+            -t 3600 $NFCAPD_OPTS $comp >"$log" 2>&1 &
     elif [ "$tool" = recv ] || [ "$tool" = decode ]; then
         local flag=
         [ "$tool" = decode ] && flag=-d
@@ -103,7 +108,7 @@ one_run() {
     R_KDROPS=$((d1 - d0))
     R_SENT=$(get records "$OUT/$tool-$rate.blast")
     R_RATE=$(get rate "$OUT/$tool-$rate.blast")
-    if [ "$tool" = nfcapd ]; then
+    if [ "$tool" = nfcapd ] || [ "$tool" = nfcapd-y ]; then
         R_STORED=$(nfdump -R "$dir" -I | awk '/^Flows:/ {print $2}')
     elif [ "$tool" = recv ] || [ "$tool" = decode ]; then
         R_STORED=$(get records "$log")     # received (and decoded), not stored
@@ -117,14 +122,14 @@ one_run() {
     R_BPR=$(awk -v b="$bytes" -v n="$R_STORED" 'BEGIN { printf "%.1f", n ? b / n : 0 }')
 }
 
-printf '%-7s %10s %11s %11s %9s %9s %8s %7s\n' tool offered sent/s stored loss% CPUns/rec B/rec kdrops | tee "$OUT/summary.txt"
+printf '%-8s %10s %11s %11s %9s %9s %8s %7s\n' tool offered sent/s stored loss% CPUns/rec B/rec kdrops | tee "$OUT/summary.txt"
 declare -A BEST NS_AT
-for tool in nfcapd c2flow $FLOOR; do
+for tool in nfcapd $COMPRESSED c2flow $FLOOR; do
     BEST[$tool]=0
     for rate in $RATES; do
         one_run "$tool" "$rate"
         loss=$(awk -v s="$R_SENT" -v t="$R_STORED" 'BEGIN { printf "%.3f", s ? (s - t) * 100 / s : 0 }')
-        printf '%-7s %10s %11s %11s %9s %9s %8s %7s\n' "$tool" "${rate/#0/max}" "$R_RATE" "$R_STORED" \
+        printf '%-8s %10s %11s %11s %9s %9s %8s %7s\n' "$tool" "${rate/#0/max}" "$R_RATE" "$R_STORED" \
             "$loss" "$R_NS" "$R_BPR" "$R_KDROPS" | tee -a "$OUT/summary.txt"
         NS_AT[$tool-$rate]=$R_NS
         if awk -v l="$loss" 'BEGIN { exit !(l < 0.1) }'; then
@@ -142,6 +147,14 @@ for rate in $RATES; do
     awk -v r="$rate" -v a="${NS_AT[nfcapd-$rate]}" -v b="${NS_AT[c2flow-$rate]}" 'BEGIN {
         if (b > 0) printf "CPU per record at %s: nfcapd %d ns, c2flow %d ns: c2flow uses %.2fx (target <= 0.33x)\n",
                           (r == 0 ? "max" : r " rec/s"), a, b, b / a }' | tee -a "$OUT/summary.txt"
+done
+# Against nfcapd storing compressed too (-y, LZ4), like for like.
+for tool in $COMPRESSED; do
+    for rate in $RATES; do
+        awk -v r="$rate" -v a="${NS_AT[$tool-$rate]}" -v b="${NS_AT[c2flow-$rate]}" 'BEGIN {
+            if (a > 0 && b > 0) printf "CPU per record at %s: nfcapd -y %d ns, c2flow %d ns: c2flow uses %.2fx\n",
+                              (r == 0 ? "max" : r " rec/s"), a, b, b / a }' | tee -a "$OUT/summary.txt"
+    done
 done
 # nfcapd's CPU per record moves a lot between runs on a VM (195-443 ns here);
 # the peer measurement the issue quotes is a fixed point to compare with too.
