@@ -140,7 +140,7 @@ for tool in nfcapd $COMPRESSED c2flow $FLOOR; do
     done
 done
 echo | tee -a "$OUT/summary.txt"
-for tool in nfcapd c2flow; do
+for tool in nfcapd $COMPRESSED c2flow; do
     echo "$tool: highest rate with < 0.1 % loss: ${BEST[$tool]} records/s" | tee -a "$OUT/summary.txt"
 done
 for rate in $RATES; do
