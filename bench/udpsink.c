@@ -76,7 +76,7 @@ static void take(sink *s, int i)
     flow_addr_from_v4(&a, ntohl(s->from[i].sin_addr.s_addr));
     const flow_record *out;
     size_t n = 0;
-    c2_err err;
+    c2_err err;                     /* a malformed datagram counts what decoded */
     (void)decoder_decode(s->dec, &a, p, len, 0, &out, &n, &err);
     s->records += n;
 }

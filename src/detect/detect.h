@@ -122,7 +122,8 @@ typedef struct detect_report {
     double   modularity;
     uint32_t candidates;         /* scored destinations */
     uint32_t listed;             /* of those, at or above min_score */
-    uint32_t oneoff;             /* one-off servers, left out before scoring */
+    uint32_t oneoff;             /* one-off servers: scored, but left out of
+                                    the candidates and the list */
 } detect_report;
 
 /* Run graph detection over the window; append the listed servers to out

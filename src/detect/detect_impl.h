@@ -235,7 +235,8 @@ void graph_result_free(graph_result *g);
 
 /* Mark oneoff[i] (w->n_dest zeroed bytes) for the servers of groups whose
  * infected clients came once each, not back as bots do to their C2
- * (oneoff.c); *n_oneoff counts them.  Nothing when oneoff_significance is 0. */
+ * (oneoff.c); *n_oneoff counts them.  Nothing when oneoff_significance and
+ * oneoff_onset are both 0. */
 int  oneoff_servers(const window *w, const graph_result *g, const detect_params *p,
                     uint8_t *oneoff, uint32_t *n_oneoff, c2_err *err);
 

@@ -558,6 +558,18 @@ static void test_query_memory(void **state)
                  "t.conf:2: memory: bad size '10X' (expected e.g. 512M, 1G, 65536)");
 }
 
+/* A [detect] number from the command line: `good` sets *field to want,
+ * `bad` is refused and leaves it so. */
+static void check_detect_number(c2_config *cfg, const char *key, const char *good,
+                                const double *field, double want, const char *bad)
+{
+    c2_err err;
+    assert_int_equal(config_set(cfg, "detect", key, good, &err), 0);
+    assert_true(*field == want);
+    assert_int_equal(config_set(cfg, "detect", key, bad, &err), -1);
+    assert_true(*field == want);
+}
+
 static void test_detect(void **state)
 {
     (void)state;
@@ -588,9 +600,7 @@ static void test_detect(void **state)
     assert_int_equal(cfg.detect.params.scan_min_samples, 20);     /* untouched */
 
     /* thresholds from the command line, checked as in the file */
-    assert_int_equal(config_set(&cfg, "detect", "min_score", "70", &err), 0);
-    assert_true(cfg.detect.params.min_score == 70);
-    assert_int_equal(config_set(&cfg, "detect", "min_score", "101", &err), -1);
+    check_detect_number(&cfg, "min_score", "70", &cfg.detect.params.min_score, 70, "101");
     assert_int_equal(config_set(&cfg, "detect", "burst_hosts", "2.5", &err), -1);
     assert_non_null(strstr(err.msg, "whole number"));
     assert_int_equal(config_set(&cfg, "detect", "rare_share", "x", &err), -1);
@@ -603,29 +613,14 @@ static void test_detect(void **state)
     assert_int_equal(config_set(&cfg, "detect", "ml_probe_clients", "1", &err), 0);
     assert_int_equal(cfg.detect.params.ml_probe_clients, 1);
     assert_int_equal(config_set(&cfg, "detect", "ml_probe_clients", "0", &err), -1);
-    assert_int_equal(config_set(&cfg, "detect", "ml_min_score", "80", &err), 0);
-    assert_true(cfg.detect.params.ml_min_score == 80);
-    assert_int_equal(config_set(&cfg, "detect", "ml_min_score", "101", &err), -1);
-    assert_int_equal(config_set(&cfg, "detect", "ml_veto_score", "0", &err), 0);
-    assert_true(cfg.detect.params.ml_veto_score == 0);
-    assert_int_equal(config_set(&cfg, "detect", "ml_veto_score", "-1", &err), -1);
-    assert_int_equal(config_set(&cfg, "detect", "oneoff_significance", "0", &err), 0);
-    assert_true(cfg.detect.params.oneoff_significance == 0);
-    assert_int_equal(config_set(&cfg, "detect", "oneoff_significance", "2", &err), -1);
-    assert_int_equal(config_set(&cfg, "detect", "oneoff_return", "0.5", &err), 0);
-    assert_true(cfg.detect.params.oneoff_return == 0.5);
-    assert_int_equal(config_set(&cfg, "detect", "oneoff_return", "-0.1", &err), -1);
-    assert_int_equal(config_set(&cfg, "detect", "oneoff_tier", "1", &err), 0);
-    assert_true(cfg.detect.params.oneoff_tier == 1);
-    assert_int_equal(config_set(&cfg, "detect", "oneoff_tier", "x", &err), -1);
-    assert_true(cfg.detect.params.oneoff_tier == 1);
-    assert_int_equal(config_set(&cfg, "detect", "oneoff_onset", "0", &err), 0);
-    assert_true(cfg.detect.params.oneoff_onset == 0);
-    assert_int_equal(config_set(&cfg, "detect", "oneoff_onset", "1.01", &err), -1);
-    assert_int_equal(config_set(&cfg, "detect", "ml_hub_share", "0.25", &err), 0);
-    assert_true(cfg.detect.params.ml_hub_share == 0.25);
-    assert_int_equal(config_set(&cfg, "detect", "ml_hub_share", "1.5", &err), -1);
-    assert_true(cfg.detect.params.ml_hub_share == 0.25);
+    const detect_params *dp = &cfg.detect.params;
+    check_detect_number(&cfg, "ml_min_score", "80", &dp->ml_min_score, 80, "101");
+    check_detect_number(&cfg, "ml_veto_score", "0", &dp->ml_veto_score, 0, "-1");
+    check_detect_number(&cfg, "oneoff_significance", "0", &dp->oneoff_significance, 0, "2");
+    check_detect_number(&cfg, "oneoff_return", "0.5", &dp->oneoff_return, 0.5, "-0.1");
+    check_detect_number(&cfg, "oneoff_tier", "1", &dp->oneoff_tier, 1, "x");
+    check_detect_number(&cfg, "oneoff_onset", "0", &dp->oneoff_onset, 0, "1.01");
+    check_detect_number(&cfg, "ml_hub_share", "0.25", &dp->ml_hub_share, 0.25, "1.5");
 
     expect_error("[detect]\ninternal = 100.64.0.0/33\n",
                  "t.conf:2: internal: bad address '100.64.0.0/33': prefix length above 32");
